@@ -1,0 +1,161 @@
+package dev.vant.cuda;
+
+import static jcuda.driver.JCudaDriver.*;
+
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+
+/**
+ * One opened CUDA device: a context, this build's fatbin loaded as a module, kernels by name, and a
+ * memory pool. Open it with {@link Cuda#open()}; close it (try-with-resources) to free everything.
+ *
+ * <p>Every driver call goes through {@link #check}, the one place where a failing CUresult becomes a
+ * {@link CudaException} that names the vant operation.
+ */
+public final class CudaDevice implements AutoCloseable {
+  private final CUcontext context;
+  private final CUmodule module;
+  private final Fatbin fatbin;
+  private final Map<String, CUfunction> functions = new HashMap<>();
+  private final MemoryPool pool;
+  private final DeviceInfo info;
+  private boolean closed;
+
+  private CudaDevice(CUcontext context, CUmodule module, Fatbin fatbin, DeviceInfo info) {
+    this.context = context;
+    this.module = module;
+    this.fatbin = fatbin;
+    this.info = info;
+    this.pool = new MemoryPool(this);
+  }
+
+  /** Opens device {@code ordinal}; the caller has already initialized the driver. */
+  static CudaDevice open(int ordinal, Fatbin fatbin) {
+    CUdevice dev = new CUdevice();
+    check(cuDeviceGet(dev, ordinal), "cuDeviceGet(" + ordinal + ")");
+    DeviceInfo info = DeviceInfo.query(dev, ordinal);
+    CUcontext ctx = new CUcontext();
+    check(cuCtxCreate(ctx, 0, dev), "cuCtxCreate on " + info.name());
+    CUmodule module = new CUmodule();
+    int rc = cuModuleLoadData(module, fatbin.image());
+    if (rc != CUresult.CUDA_SUCCESS) {
+      cuCtxDestroy(ctx);
+      if (rc == CUresult.CUDA_ERROR_NO_BINARY_FOR_GPU || rc == CUresult.CUDA_ERROR_INVALID_PTX
+          || rc == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION) {
+        throw new CudaException("the fatbin has no code for " + info.name() + " (sm_" + info.ccMajor()
+            + info.ccMinor() + "); it was built for " + String.join(", ", fatbin.archs()) + ": "
+            + CUresult.stringFor(rc));
+      }
+      throw new CudaException("cuModuleLoadData(vant.fatbin, " + fatbin.size() + " bytes)", rc, CUresult.stringFor(rc));
+    }
+    return new CudaDevice(ctx, module, fatbin, info);
+  }
+
+  /** Throws a {@link CudaException} naming {@code op} unless {@code rc} is CUDA_SUCCESS. */
+  public static void check(int rc, String op) {
+    if (rc != CUresult.CUDA_SUCCESS) throw new CudaException(op, rc, CUresult.stringFor(rc));
+  }
+
+  /** Name, compute capability, memory and driver version of this device. */
+  public DeviceInfo info() {
+    return info;
+  }
+
+  public Fatbin fatbin() {
+    return fatbin;
+  }
+
+  /** The memory pool of this device: buffers are reused across steps and freed when the device closes. */
+  public MemoryPool pool() {
+    return pool;
+  }
+
+  /** Makes this device's context current on the calling thread (contexts are per thread in the driver). */
+  void makeCurrent() {
+    if (closed) throw new IllegalStateException("CUDA device " + info.name() + " is closed");
+    check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  }
+
+  /** The kernel entry point {@code name} of the fatbin. */
+  public synchronized CUfunction function(String name) {
+    makeCurrent();
+    return functions.computeIfAbsent(name, n -> {
+      CUfunction f = new CUfunction();
+      check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
+      return f;
+    });
+  }
+
+  /**
+   * Launches {@code kernel} on the default stream. {@code op} names the operation and its shapes for
+   * error messages. Launch errors surface here; execution errors surface at the next synchronize.
+   */
+  public void launch(String op, String kernel, long gridX, int blockX, int sharedBytes, Pointer params) {
+    if (gridX < 1 || gridX > Integer.MAX_VALUE) {
+      throw new CudaException(op + ": grid of " + gridX + " blocks is out of range");
+    }
+    CUfunction f = function(kernel);
+    check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, null, params, null),
+        "launch " + kernel + " for " + op);
+  }
+
+  /** Waits for all work on this device; an asynchronous kernel fault is reported under {@code op}. */
+  public void synchronize(String op) {
+    makeCurrent();
+    check(cuCtxSynchronize(), "synchronize after " + op);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    makeCurrent();
+    pool.freeAll();
+    functions.clear();
+    cuModuleUnload(module);
+    cuCtxDestroy(context);
+    closed = true;
+  }
+
+  /** What {@code vant info} reports about a device. */
+  public record DeviceInfo(int ordinal, String name, int ccMajor, int ccMinor, long totalMemory,
+      int multiprocessors, int driverVersion) {
+
+    static DeviceInfo query(CUdevice dev, int ordinal) {
+      byte[] name = new byte[256];
+      check(cuDeviceGetName(name, name.length, dev), "cuDeviceGetName");
+      int len = 0;
+      while (len < name.length && name[len] != 0) len++;
+      long[] mem = new long[1];
+      check(cuDeviceTotalMem(mem, dev), "cuDeviceTotalMem");
+      int[] driver = new int[1];
+      check(cuDriverGetVersion(driver), "cuDriverGetVersion");
+      return new DeviceInfo(ordinal, new String(name, 0, len, java.nio.charset.StandardCharsets.UTF_8),
+          attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
+          attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR),
+          mem[0], attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT), driver[0]);
+    }
+
+    private static int attribute(CUdevice dev, int attr) {
+      int[] v = new int[1];
+      check(cuDeviceGetAttribute(v, attr, dev), "cuDeviceGetAttribute(" + CUdevice_attribute.stringFor(attr) + ")");
+      return v[0];
+    }
+
+    /** Driver version as major.minor, e.g. 13.0 for 13000. */
+    public String driverVersionString() {
+      return (driverVersion / 1000) + "." + (driverVersion % 1000) / 10;
+    }
+
+    /** True for vant's CPU emulation of the driver (native/), which names its device accordingly. */
+    public boolean emulated() {
+      return name.contains("emulator");
+    }
+  }
+}

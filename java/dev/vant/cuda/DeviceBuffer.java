@@ -1,0 +1,86 @@
+package dev.vant.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * A block of device memory from a {@link MemoryPool}. Closing it hands it back to the pool for reuse;
+ * the pool frees the memory when its device closes.
+ */
+public final class DeviceBuffer implements AutoCloseable {
+  private final MemoryPool pool;
+  private final CUdeviceptr ptr;
+  private final long bytes;
+  private final long capacity;
+  private boolean released;
+
+  DeviceBuffer(MemoryPool pool, CUdeviceptr ptr, long bytes, long capacity) {
+    this.pool = pool;
+    this.ptr = ptr;
+    this.bytes = bytes;
+    this.capacity = capacity;
+  }
+
+  /** Size requested, in bytes. */
+  public long bytes() {
+    return bytes;
+  }
+
+  long capacity() {
+    return capacity;
+  }
+
+  CUdeviceptr ptr() {
+    live();
+    return ptr;
+  }
+
+  /** The address even after close: only the pool uses it, to take the block back. */
+  CUdeviceptr rawPtr() {
+    return ptr;
+  }
+
+  /** A kernel argument that passes this buffer's device address. */
+  public Pointer arg() {
+    return Pointer.to(ptr());
+  }
+
+  /** Copies {@code src[0 .. n)} to the start of this buffer. */
+  public void copyFrom(float[] src, int n) {
+    checkFits(4L * n, "copy to device");
+    pool.device().makeCurrent();
+    CudaDevice.check(cuMemcpyHtoD(ptr(), Pointer.to(src), 4L * n), "copy " + n + " floats to device");
+  }
+
+  /** Copies the first {@code n} floats of this buffer to {@code dst[0 .. n)}. */
+  public void copyTo(float[] dst, int n) {
+    checkFits(4L * n, "copy to host");
+    pool.device().makeCurrent();
+    CudaDevice.check(cuMemcpyDtoH(Pointer.to(dst), ptr(), 4L * n), "copy " + n + " floats to host");
+  }
+
+  /** Sets every 32-bit word to {@code bits} (e.g. a NaN pattern that poisons an output before a test). */
+  public void fill32(int bits) {
+    pool.device().makeCurrent();
+    CudaDevice.check(cuMemsetD32(ptr(), bits, bytes / 4), "fill " + bytes + " bytes");
+  }
+
+  private void checkFits(long n, String op) {
+    if (n > bytes) throw new IllegalArgumentException(op + ": " + n + " bytes do not fit a buffer of " + bytes);
+  }
+
+  private void live() {
+    if (released) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
+  }
+
+  @Override
+  public void close() {
+    if (released) return;
+    released = true;
+    pool.release(this);
+  }
+}

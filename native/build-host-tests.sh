@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the host (g++) programs that check kernels/*.cuh, and runs the known-answer check.
+#
+#   native/build-host-tests.sh OUT_DIR        (run by Maven in process-test-classes)
+#
+# OUT_DIR/philox_check is then run again by the Java tests (dev.vant.random.PhiloxNativeTest), which
+# compare its stream with the Java generator word for word.
+set -euo pipefail
+out=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+CXX=${CXX:-g++}
+command -v "$CXX" >/dev/null || { echo "[vant] ERROR: $CXX not found: the host checks of kernels/*.cuh need a C++ compiler" >&2; exit 1; }
+
+bin=$out/philox_check
+if [[ ! -x $bin || $bin -ot $root/native/philox_check.cpp || $bin -ot $root/kernels/philox.cuh ]]; then
+  "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -I "$root/kernels" \
+    -o "$bin.tmp" "$root/native/philox_check.cpp" -lm
+  mv "$bin.tmp" "$bin"
+fi
+echo "[vant] philox.cuh known answers (g++):"
+"$bin" kat
