@@ -1,0 +1,160 @@
+package dev.vant.backend;
+
+import dev.vant.tensor.Tensor;
+import java.util.List;
+
+/**
+ * The one seam between layers and hardware (DESIGN.md §3). Layers call only these operations; the CPU
+ * backends ({@code dev.vant.backend.cpu}) and the CUDA backend ({@code dev.vant.backend.cuda}) implement
+ * them with identical semantics, including the noise, which is a pure function of
+ * (seed, site, step, element) — see {@link Noise}.
+ *
+ * <p>Conventions:
+ * <ul>
+ *   <li>Shapes: activations NHWC [N, H, W, C], conv weights KRSC [K, R, S, C], linear x [N, IN],
+ *       linear weights [OUT, IN], per-channel vectors [C]. A [N, C] tensor is accepted wherever
+ *       [N, 1, 1, C] is.</li>
+ *   <li>Every output tensor is passed in, allocated by the caller with the right shape, and fully
+ *       overwritten (gradients too: nothing accumulates).</li>
+ *   <li>Noise is applied last, after bias / normalization / ReLU, exactly as {@link Noise} defines.
+ *       Backward passes take the gradient after {@link #noiseBackward} has been applied by the caller.</li>
+ *   <li>Bad shapes throw {@link IllegalArgumentException} naming the operation and the shapes.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+  /** "cpu-reference", "cpu-fast", "cuda". */
+  String name();
+
+  // ---- memory -------------------------------------------------------------------------------------
+
+  /** A new tensor of zeros. */
+  Tensor zeros(int... shape);
+
+  /** A new tensor holding {@code data} (length = product of shape). */
+  Tensor fromHost(float[] data, int... shape);
+
+  /** Copies the tensor's elements to {@code dst} (length >= size). */
+  void toHost(Tensor t, float[] dst);
+
+  default float[] toHost(Tensor t) {
+    float[] a = new float[Math.toIntExact(t.size())];
+    toHost(t, a);
+    return a;
+  }
+
+  /** Overwrites {@code dst} with {@code src} (same size). */
+  void copy(Tensor src, Tensor dst);
+
+  /** Sets every element to {@code value}. */
+  void fill(Tensor t, float value);
+
+  // ---- noise --------------------------------------------------------------------------------------
+
+  /** y = noise(x): the standalone noise point (the network input). {@code y} may be {@code x}. */
+  void noiseForward(Tensor x, Noise noise, Tensor y);
+
+  /**
+   * dx = d noise(x) / dx applied to dy: identity for additive noise, {@code dy * (1 + s*z)} for the
+   * multiplicative and combined forms. {@code dx} may be {@code dy}.
+   */
+  void noiseBackward(Noise noise, Tensor dy, Tensor dx);
+
+  /**
+   * VANT per-sample levels: {@code sigma[i] = base + theta * |z_i|} with {@code z_i = eps(seed, site, step, i)},
+   * i in [0, N). {@code site} is the reserved site of the level draw (see {@code dev.vant.noise}).
+   */
+  void sampleSigmas(long seed, int site, int step, float base, float theta, Tensor sigma);
+
+  // ---- convolution --------------------------------------------------------------------------------
+
+  /** y [N,P,Q,K] = noise(conv(x [N,H,W,C], w [K,R,S,C]) + bias [K]); bias may be null. */
+  void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y);
+
+  /** dx [N,H,W,C] from dy [N,P,Q,K] and w [K,R,S,C]. */
+  void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx);
+
+  /** dw [K,R,S,C] and, unless null, dbias [K] from x and dy. */
+  void conv2dBackwardWeight(Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias);
+
+  // ---- linear -------------------------------------------------------------------------------------
+
+  /** y [N,OUT] = noise(x [N,IN] w^T + bias [OUT]), w [OUT,IN]; bias may be null. */
+  void linearForward(Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y);
+
+  /** dx [N,IN] = dy [N,OUT] w [OUT,IN]. */
+  void linearBackwardData(Tensor dy, Tensor w, Tensor dx);
+
+  /** dw [OUT,IN] = dy^T x and, unless null, dbias [OUT] = column sums of dy. */
+  void linearBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor dbias);
+
+  // ---- batch normalization (per channel C over N*H*W) ---------------------------------------------
+
+  /**
+   * Training mode: batch mean and biased variance normalize x; running statistics are updated with
+   * {@code running = (1 - momentum) * running + momentum * batch} using the unbiased variance (PyTorch);
+   * {@code saveMean}, {@code saveInvStd = 1/sqrt(var_biased + eps)} keep what backward needs.
+   * y = noise(relu?(gamma * (x - mean) * invStd + beta)).
+   */
+  void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y);
+
+  /** Inference mode: y = noise(relu?(gamma * (x - runningMean) / sqrt(runningVar + eps) + beta)). */
+  void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float eps, boolean relu, Noise noise, Tensor y);
+
+  /**
+   * Backward of the training forward: with {@code relu} the ReLU mask is recomputed from x, gamma, beta
+   * and the saved statistics. Writes dx, dgamma [C], dbeta [C].
+   */
+  void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta);
+
+  // ---- elementwise --------------------------------------------------------------------------------
+
+  /** y = noise(relu(x)). */
+  void reluForward(Tensor x, Noise noise, Tensor y);
+
+  /** dx = dy where x > 0, else 0 (x is the ReLU's input). */
+  void reluBackward(Tensor dy, Tensor x, Tensor dx);
+
+  /** y = noise(relu(a + b)) — the residual join. */
+  void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y);
+
+  /** dx = dy where a + b > 0, else 0: the gradient of both a and b. */
+  void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx);
+
+  // ---- pooling ------------------------------------------------------------------------------------
+
+  /** y [N,P,Q,C] = noise(max over each window of x [N,H,W,C]). */
+  void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y);
+
+  /** dx: dy routed to the first maximum of each window (recomputed from x), summed where windows overlap. */
+  void maxPoolBackward(PoolShape g, Tensor dy, Tensor x, Tensor dx);
+
+  /** y [N,C] = noise(mean over H, W of x [N,H,W,C]). */
+  void globalAvgPoolForward(Tensor x, Noise noise, Tensor y);
+
+  /** dx [N,H,W,C] = dy [N,C] / (H*W). */
+  void globalAvgPoolBackward(Tensor dy, Tensor dx);
+
+  // ---- loss ---------------------------------------------------------------------------------------
+
+  /**
+   * Softmax cross-entropy, mean over the batch. logits [N,K]; labels [N] holding class indices as
+   * floats; writes dlogits [N,K] = (softmax - onehot) / N and stats [2] = {mean loss, number correct}
+   * (argmax, first maximum on ties). The stats stay on the device until the caller reads them.
+   */
+  void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits, Tensor stats);
+
+  // ---- optimizers ---------------------------------------------------------------------------------
+
+  /** One Adam step {@code t} (1-based) over all parameters; m and v are the moment buffers. */
+  void adamUpdate(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamConfig cfg, int t);
+
+  /** One SGD step; {@code firstStep} initializes the momentum buffers from the gradient (PyTorch). */
+  void sgdUpdate(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep);
+
+  /** Frees what the backend holds (device memory, thread pools). Tensors made by it must be closed first. */
+  @Override
+  void close();
+}
