@@ -17,9 +17,28 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Runs the command line and returns its exit code (2 for bad flags, as picocli does). */
+  /**
+   * Runs the command line and returns its exit code: 0 on success, 1 when the work failed, 2 for bad
+   * flags or flag values (one clear line on stderr, then a pointer to --help).
+   */
   public static int execute(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("vant " + c.getCommandName() + ": " + ex.getMessage());
+      c.getErr().println("Try 'vant " + (c == cl ? "" : c.getCommandName() + " ") + "--help' for the flags.");
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+      if (ex instanceof UsageException u) {
+        c.getErr().println("vant " + c.getCommandName() + ": " + u.getMessage());
+        return 2;
+      }
+      c.getErr().println("vant " + c.getCommandName() + ": error: " + ex.getMessage());
+      if (System.getenv("VANT_DEBUG") != null) ex.printStackTrace(c.getErr());
+      return 1;
+    });
+    return cl.execute(args);
   }
 
   public static void main(String[] args) {

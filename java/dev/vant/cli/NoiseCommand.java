@@ -10,9 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code vant noise}: prints the noise stream of the random-number contract (DESIGN.md §2). */
 @Command(name = "noise", mixinStandardHelpOptions = true,
@@ -20,7 +17,6 @@ import picocli.CommandLine.Model.CommandSpec;
         "Element e uses word e & 3 of the Philox4x32-10 output for counter (e>>2 lo32, e>>2 hi32, site, step)",
         "and key (seed lo32, seed hi32). The GPU kernels draw exactly this stream."})
 public final class NoiseCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
 
   @Option(names = "--seed", required = true, converter = Unsigned.U64.class,
       description = "64-bit seed (decimal or 0x-hex; values >= 2^63 allowed).")
@@ -46,9 +42,9 @@ public final class NoiseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (count < 0) throw new ParameterException(spec.commandLine(), "--count must be >= 0, got " + count);
+    if (count < 0) throw new UsageException("--count must be >= 0, got " + count);
     if (count > 0 && Long.compareUnsigned(offset + count - 1, offset) < 0) {
-      throw new ParameterException(spec.commandLine(), "--offset + --count runs past element 2^64-1");
+      throw new UsageException("--offset + --count runs past element 2^64-1");
     }
     PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.US_ASCII), 1 << 16));
     int[] w = new int[4];
