@@ -1,0 +1,26 @@
+package dev.vant.train;
+
+import dev.vant.cli.UsageException;
+import dev.vant.nn.Model;
+import dev.vant.nn.Models;
+
+/** {@code --model NAME} -> a model builder for the dataset's image shape and class count. */
+public final class ModelFactory {
+  private ModelFactory() {}
+
+  /** Hidden widths of {@code --model mlp}. */
+  static final int[] MLP_HIDDEN = {256, 128};
+
+  public static Model.Builder builder(String name, int channels, int height, int width, int classes) {
+    return switch (name) {
+      case "resnet18" -> Models.resnet18(channels, height, width, classes);
+      case "resnet34" -> Models.resnet34(channels, height, width, classes);
+      case "resnet50" -> Models.resnet50(channels, height, width, classes);
+      case "resnet20" -> Models.resnet20(channels, height, width, classes);
+      case "lenet5" -> Models.lenet5(channels, height, width, classes);
+      case "mlp" -> Models.mlp(channels, height, width, classes, MLP_HIDDEN);
+      default -> throw new UsageException("--model: unknown value '" + name + "' (expected one of "
+          + String.join(", ", TrainConfig.MODELS) + ")");
+    };
+  }
+}

@@ -1,0 +1,228 @@
+package dev.vant.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vant.backend.Backend;
+import dev.vant.backend.Noise;
+import dev.vant.data.Augment;
+import dev.vant.data.Batch;
+import dev.vant.data.DataLoader;
+import dev.vant.data.Datasets;
+import dev.vant.eval.AtomicFiles;
+import dev.vant.eval.Evaluator;
+import dev.vant.io.Checkpoint;
+import dev.vant.nn.Model;
+import dev.vant.nn.NoiseContext;
+import dev.vant.nn.SoftmaxCrossEntropy;
+import dev.vant.noise.NoiseSchedule;
+import dev.vant.noise.StepLevels;
+import dev.vant.optim.Adam;
+import dev.vant.optim.LrSchedule;
+import dev.vant.optim.Optimizer;
+import dev.vant.optim.Sgd;
+import dev.vant.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code vant train}: trains one model under one noise schedule and writes a run folder:
+ * {@code config.json} (everything needed to rerun), {@code metrics.jsonl} (one line per epoch) and
+ * {@code checkpoint.safetensors} (model, optimizer, step, seeds), both rewritten atomically after every
+ * epoch, so a stopped run can be resumed from its last finished epoch.
+ *
+ * <p><b>Reproducibility.</b> Everything random is a function of the seed: the initial weights (init seed),
+ * the order and augmentation of the batches (data seed, per epoch), the noise and the VANT levels
+ * (noise seed, per global step). The learning rate is a function of the global step (cosine annealing
+ * per step over the whole run, after an optional linear warm-up). A resumed run therefore repeats exactly
+ * what the uninterrupted run would have done; on the CPU backends it ends bit-identical.
+ */
+public final class Trainer implements AutoCloseable {
+  static final String CONFIG = "config.json";
+  static final String METRICS = "metrics.jsonl";
+  static final String CHECKPOINT = "checkpoint.safetensors";
+
+  private final TrainConfig cfg;
+  private final Datasets.Splits data;
+  private final Backend backend;
+  private final PrintStream log;
+  private final Model model;
+  private final Optimizer optimizer;
+  private final NoiseSchedule schedule;
+  private final DataLoader loader;
+  private final LrSchedule lr;
+  private final long noiseSeed;
+  private final Noise.Type noiseType;
+
+  /** Builds the model and optimizer on {@code backend} from {@code cfg} (already validated). */
+  public Trainer(TrainConfig cfg, Datasets.Splits data, Backend backend, PrintStream log) {
+    this.cfg = cfg;
+    this.data = data;
+    this.backend = backend;
+    this.log = log;
+    var train = data.train();
+    if (train.size() < cfg.batch) {
+      throw new IllegalArgumentException("--batch " + cfg.batch + " is larger than the " + train.size()
+          + " training images of " + data.name());
+    }
+    this.model = ModelFactory.builder(cfg.model, train.channels(), train.height(), train.width(), train.numClasses())
+        .build(backend, seeds(cfg.seed).get("init"));
+    this.optimizer = cfg.optimizer.equals("sgd")
+        ? Sgd.builder().lr(cfg.lr).momentum(cfg.momentum).weightDecay(cfg.weightDecay).nesterov(cfg.nesterov).build(model)
+        : Adam.builder().lr(cfg.lr).weightDecay(cfg.weightDecay).build(model);
+    this.noiseType = dev.vant.noise.NoiseSchedule.parseType(cfg.noiseType);
+    this.schedule = switch (cfg.noise) {
+      case "nt" -> NoiseSchedule.nt(noiseType, cfg.sigmaTrain, cfg.rampEpochs);
+      case "vant" -> NoiseSchedule.vant(noiseType, cfg.sigmaTrain, cfg.alpha, cfg.thetaValue(), cfg.rampEpochs,
+          cfg.vantPer.equals("epoch"));
+      default -> NoiseSchedule.none();
+    };
+    Augment aug = cfg.augment ? data.augment() : Augment.NONE;
+    this.loader = new DataLoader(train, data.normalization(), cfg.batch, true, aug, seeds(cfg.seed).get("data"), true, 2);
+    long steps = (long) cfg.epochs * loader.batches();
+    long warm = (long) cfg.warmupEpochs * loader.batches();
+    LrSchedule main = cfg.lrSchedule.equals("cosine") ? LrSchedule.cosine(cfg.lr, Math.max(1, steps - warm), 0)
+        : LrSchedule.constant(cfg.lr);
+    this.lr = warm > 0 ? LrSchedule.warmup(warm, main) : main;
+    this.noiseSeed = seeds(cfg.seed).get("noise");
+  }
+
+  /** The seeds a run derives from {@code --seed}, as stored in its checkpoint. */
+  public static Map<String, Long> seeds(long seed) {
+    Map<String, Long> s = new LinkedHashMap<>();
+    s.put("init", seed);
+    s.put("data", seed ^ 0x5DEECE66DL);
+    s.put("noise", seed);
+    return s;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public NoiseSchedule schedule() {
+    return schedule;
+  }
+
+  /**
+   * Trains into {@code out}. With {@code resume}, continues from {@code out/checkpoint.safetensors}
+   * (the config must be the run's own {@code config.json}).
+   *
+   * @return the metrics of every epoch (earlier ones read back when resuming)
+   */
+  public List<EpochMetrics> fit(Path out, boolean resume) throws IOException {
+    Files.createDirectories(out);
+    List<EpochMetrics> history = new ArrayList<>();
+    int start = 0;
+    if (resume) {
+      Path ckpt = out.resolve(CHECKPOINT);
+      if (!Files.isRegularFile(ckpt)) throw new IOException(ckpt + ": no checkpoint to resume from");
+      Checkpoint.Info info = Checkpoint.load(ckpt, model, optimizer);
+      if (info.step() % loader.batches() != 0) {
+        throw new IOException(ckpt + ": step " + info.step() + " is not at an epoch boundary of " + loader.batches() + " batches");
+      }
+      start = (int) (info.step() / loader.batches());
+      history.addAll(EpochMetrics.read(out.resolve(METRICS), start));
+      log.printf("resuming %s at epoch %d of %d (step %d)%n", out, start + 1, cfg.epochs, info.step());
+    }
+    AtomicFiles.writeString(out.resolve(CONFIG), cfg.toJson() + "\n");
+    log.printf("training %s (%,d parameters, %d noise sites) on %s [%d train / %d test] with %s, %s, %s%n",
+        cfg.model, model.parameterCount(), model.noiseSites().size(), data.name(), data.train().size(),
+        data.test().size(), backend.name(), schedule.describe(), cfg.optimizer);
+    try (SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend)) {
+      for (int epoch = start; epoch < cfg.epochs; epoch++) {
+        EpochMetrics m = epoch(epoch, loss);
+        history.add(m);
+        Checkpoint.save(out.resolve(CHECKPOINT), model, optimizer, (long) (epoch + 1) * loader.batches(), seeds(cfg.seed));
+        EpochMetrics.write(out.resolve(METRICS), history);
+        log.println(m.line(cfg.epochs));
+      }
+    }
+    return history;
+  }
+
+  private EpochMetrics epoch(int epoch, SoftmaxCrossEntropy loss) {
+    long t0 = System.nanoTime();
+    model.train();
+    double lossSum = 0, sigSum = 0, sigSq = 0;
+    float sigMin = Float.POSITIVE_INFINITY, sigMax = 0;
+    long correct = 0, seen = 0;
+    int batches = loader.batches();
+    try (DataLoader.Epoch it = loader.epoch(epoch); Progress bar = Progress.start(log, "epoch " + (epoch + 1) + "/" + cfg.epochs, (long) batches * cfg.batch)) {
+      while (it.hasNext()) {
+        Batch b = it.next();
+        int step = epoch * batches + b.index();
+        int n = b.n();
+        StepLevels lv = schedule.levels(epoch, step);
+        float[] labels = new float[n];
+        for (int i = 0; i < n; i++) labels[i] = b.y()[i];
+        try (Tensor x = backend.fromHost(b.x(), b.shape());
+             Tensor y = backend.fromHost(labels, n);
+             Tensor sigma = lv.perSample() ? backend.zeros(n) : null) {
+          NoiseContext.Builder cb = NoiseContext.builder().seed(noiseSeed).step(step);
+          if (!lv.enabled()) cb.type(Noise.Type.NONE);
+          else if (lv.perSample()) {
+            lv.fill(backend, noiseSeed, sigma);
+            cb.type(lv.type()).sigmaPerSample(sigma);
+          } else cb.type(lv.type()).sigma(lv.scalar(noiseSeed));
+          Tensor logits = model.forward(x, cb.build());
+          SoftmaxCrossEntropy.Result r = loss.forward(logits, y, step);
+          model.backward(loss.gradient());
+          optimizer.setLr((float) lr.lr(step));
+          optimizer.step();
+          lossSum += (double) r.loss() * n;
+          correct += r.correct();
+          seen += n;
+        }
+        float[] s = lv.enabled() ? lv.host(noiseSeed, n) : new float[n];
+        for (float v : s) {
+          sigSum += v;
+          sigSq += (double) v * v;
+          sigMin = Math.min(sigMin, v);
+          sigMax = Math.max(sigMax, v);
+        }
+        bar.step(n, String.format(java.util.Locale.ROOT, "loss %.4f", lossSum / seen));
+      }
+    }
+    double trainSeconds = (System.nanoTime() - t0) / 1e9;
+    Evaluator ev = evaluator();
+    double clean = ev.accuracy(0, 0);
+    double atSigma = schedule.sigmaTrain() > 0 ? ev.accuracy(schedule.sigmaTrain(), 0) : Double.NaN;
+    double mean = sigSum / seen;
+    return new EpochMetrics(epoch + 1, lossSum / seen, correct / (double) seen, clean, schedule.sigmaTrain(), atSigma,
+        mean, Math.sqrt(Math.max(0, sigSq / seen - mean * mean)), sigMin, sigMax, (float) lr.lr((long) epoch * batches),
+        seen / trainSeconds, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** An evaluator of this run's model on the test split (additive noise of the training type). */
+  public Evaluator evaluator() {
+    return new Evaluator(model, data.test(), data.normalization(), Math.min(cfg.batch, 256), noiseSeed, evalType());
+  }
+
+  private Noise.Type evalType() {
+    return noiseType;
+  }
+
+  /** The file names of a run folder. */
+  public static Path checkpoint(Path run) {
+    return run.resolve(CHECKPOINT);
+  }
+
+  public static Path config(Path run) {
+    return run.resolve(CONFIG);
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    model.close();
+  }
+
+  static ObjectMapper mapper() {
+    return new ObjectMapper();
+  }
+}
