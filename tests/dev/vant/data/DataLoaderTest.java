@@ -112,8 +112,7 @@ class DataLoaderTest {
     DataLoader l = new DataLoader(DS, NORM, 8, true, Augment.NONE, 1, true, 3, 2);
     DataLoader.Epoch e = l.epoch(7);
     while (e.hasNext()) e.next();
-    Thread.sleep(100);
-    for (Thread t : Thread.getAllStackTraces().keySet()) assertFalse(t.getName().endsWith("-e7") && t.isAlive(), t.getName());
+    assertNoLiveThreads("-e7");
   }
 
   @Test
@@ -123,8 +122,17 @@ class DataLoaderTest {
     e.next();
     e.close();
     assertTrue(e.hasNext());
-    Thread.sleep(50);
-    for (Thread t : Thread.getAllStackTraces().keySet()) assertFalse(t.getName().startsWith("vant-loader-synthetic/train-e0") && t.isAlive(), t.getName());
+    assertNoLiveThreads("vant-loader-synthetic/train-e0");
+  }
+
+  /** Waits (up to 10 s each) for the loader threads whose name contains {@code part} to end. */
+  static void assertNoLiveThreads(String part) throws InterruptedException {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().contains(part)) {
+        t.join(10_000);
+        assertFalse(t.isAlive(), t.getName() + " still running");
+      }
+    }
   }
 
   @Test
