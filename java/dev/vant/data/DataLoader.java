@@ -3,18 +3,21 @@ package dev.vant.data;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Batches of a {@link Dataset}: normalized float32 NHWC with optional shuffling and augmentation,
- * assembled ahead of time on a background thread.
+ * assembled ahead of time on background threads.
  *
  * <p><b>Determinism.</b> Everything random is a pure function of (seed, epoch, position): the order of
  * epoch e is a Fisher–Yates shuffle driven by {@code SplittableRandom(mix(seed, e))}, and the crop offset
  * and flip of the image at position p of that order come from {@code SplittableRandom(mix(seed, e, p))}.
- * A single worker thread builds the batches in order, so the batches are the same whatever the thread
- * timing, with or without prefetching.
+ * Each batch is thus a pure function of (seed, epoch, batch index): the batches are the same whatever the
+ * thread timing, the number of workers, or whether prefetching is on.
  *
  * <p>Usage:
  * <pre>{@code
@@ -33,16 +36,28 @@ public final class DataLoader {
   private final long seed;
   private final boolean dropLast;
   private final int prefetch;
+  private final int workers;
+  /** lut[c * 256 + p] = normalized value of raw pixel p in channel c (exactly norm.apply(p, c)). */
+  private final float[] lut;
 
   /**
    * @param norm normalization (channel count must match the dataset)
    * @param shuffle new order each epoch (training); false keeps the dataset order (evaluation)
    * @param augment crop/flip; {@link Augment#NONE} for evaluation
    * @param dropLast drop a last partial batch (training) or keep it (evaluation)
-   * @param prefetch batches built ahead on the worker thread (0: build on the caller's thread)
+   * @param prefetch batches built ahead on a background thread (0: build on the caller's thread)
    */
   public DataLoader(Dataset ds, Normalization norm, int batchSize, boolean shuffle, Augment augment, long seed,
       boolean dropLast, int prefetch) {
+    this(ds, norm, batchSize, shuffle, augment, seed, dropLast, prefetch, 1);
+  }
+
+  /**
+   * As above with {@code workers} threads building batches in parallel (for fast GPUs; the batches are
+   * the same for any number of workers).
+   */
+  public DataLoader(Dataset ds, Normalization norm, int batchSize, boolean shuffle, Augment augment, long seed,
+      boolean dropLast, int prefetch, int workers) {
     if (batchSize <= 0) throw new IllegalArgumentException("data loader " + ds.name() + ": batch size must be > 0, got " + batchSize);
     if (norm.channels() != ds.channels()) {
       throw new IllegalArgumentException("data loader " + ds.name() + ": normalization has " + norm.channels()
@@ -55,7 +70,8 @@ public final class DataLoader {
       throw new IllegalArgumentException("data loader " + ds.name() + ": crop padding " + augment.pad() + " too large for "
           + ds.height() + "x" + ds.width() + " images");
     }
-    if (prefetch < 0) throw new IllegalArgumentException("data loader: prefetch must be >= 0");
+    if (prefetch < 0) throw new IllegalArgumentException("data loader " + ds.name() + ": prefetch must be >= 0, got " + prefetch);
+    if (workers < 1) throw new IllegalArgumentException("data loader " + ds.name() + ": workers must be >= 1, got " + workers);
     this.ds = ds;
     this.norm = norm;
     this.batchSize = batchSize;
@@ -64,6 +80,9 @@ public final class DataLoader {
     this.seed = seed;
     this.dropLast = dropLast;
     this.prefetch = prefetch;
+    this.workers = workers;
+    this.lut = new float[ds.channels() * 256];
+    for (int k = 0; k < ds.channels(); k++) for (int p = 0; p < 256; p++) lut[(k << 8) | p] = norm.apply(p, k);
   }
 
   /** An evaluation loader: dataset order, no augmentation, last partial batch kept, prefetch 2. */
@@ -97,7 +116,7 @@ public final class DataLoader {
     return p;
   }
 
-  /** Builds batch {@code b} of {@code epoch} directly (no thread): the function the worker evaluates. */
+  /** Builds batch {@code b} of {@code epoch} directly (no thread): the function the workers evaluate. */
   public Batch batch(int epoch, int b, int[] order) {
     int h = ds.height(), w = ds.width(), c = ds.channels();
     int start = b * batchSize;
@@ -108,6 +127,7 @@ public final class DataLoader {
     int[] idx = new int[n];
     float[] padValue = new float[c];
     for (int k = 0; k < c; k++) padValue[k] = norm.apply(0, k);
+    float[] lut = this.lut;
     byte[] px = ds.pixels();
     for (int j = 0; j < n; j++) {
       int pos = start + j;
@@ -134,7 +154,7 @@ public final class DataLoader {
             System.arraycopy(padValue, 0, x, o, c);
           } else {
             int s = src + (sy * w + sx) * c;
-            for (int k = 0; k < c; k++) x[o + k] = norm.apply(px[s + k] & 0xFF, k);
+            for (int k = 0; k < c; k++) x[o + k] = lut[(k << 8) | (px[s + k] & 0xFF)];
           }
         }
       }
@@ -142,45 +162,52 @@ public final class DataLoader {
     return new Batch(x, y, idx, n, h, w, c, epoch, b);
   }
 
-  /** The batches of {@code epoch}; close it when stopping early (it stops the worker). */
+  /**
+   * The batches of {@code epoch}. The worker threads end by themselves after the last batch; close the
+   * epoch (try-with-resources) to stop them when leaving early.
+   */
   public Epoch epoch(int epoch) {
     return new Epoch(epoch);
   }
 
-  /** Iterator over one epoch's batches, fed by a worker thread when prefetch > 0. */
+  /**
+   * Iterator over one epoch's batches. With prefetch > 0 up to {@code prefetch} batches are being built
+   * ahead on {@code workers} daemon threads; each batch is a pure function of (seed, epoch, index), so
+   * the result does not depend on which thread built it or when.
+   */
   public final class Epoch implements Iterator<Batch>, AutoCloseable {
     private final int epoch;
     private final int[] order;
     private final int total;
     private int next;
-    private final BlockingQueue<Object> queue;
-    private final Thread worker;
+    private int submitted;
+    private final ExecutorService pool;
+    private final Future<?>[] pending;
 
     private Epoch(int epoch) {
       this.epoch = epoch;
       this.order = order(epoch);
       this.total = batches();
       if (prefetch == 0 || total == 0) {
-        queue = null;
-        worker = null;
+        pool = null;
+        pending = null;
         return;
       }
-      queue = new ArrayBlockingQueue<>(prefetch);
-      worker = new Thread(() -> {
-        try {
-          for (int b = 0; b < total; b++) queue.put(batch(epoch, b, order));
-        } catch (InterruptedException e) {
-          // closed early: just stop
-        } catch (RuntimeException | Error e) {
-          try {
-            queue.put(e);
-          } catch (InterruptedException ignored) {
-            // closed early
-          }
-        }
-      }, "vant-loader-" + ds.name() + "-e" + epoch);
-      worker.setDaemon(true);
-      worker.start();
+      String name = "vant-loader-" + ds.name() + "-e" + epoch;
+      pool = Executors.newFixedThreadPool(workers, r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      });
+      pending = new Future<?>[total];
+      fill();
+    }
+
+    private void fill() {
+      while (submitted < total && submitted < next + prefetch) {
+        int b = submitted++;
+        pending[b] = pool.submit(() -> batch(epoch, b, order));
+      }
     }
 
     @Override
@@ -191,27 +218,31 @@ public final class DataLoader {
     @Override
     public Batch next() {
       if (!hasNext()) throw new NoSuchElementException("epoch " + epoch + " has " + total + " batches");
-      if (queue == null) return batch(epoch, next++, order);
-      Object o;
+      if (pool == null) return batch(epoch, next++, order);
+      Future<?> f = pending[next];
+      pending[next] = null;
+      next++;
+      fill();
+      if (next == total) pool.shutdown(); // all submitted: the threads end once their work is done
       try {
-        o = queue.take();
+        return (Batch) f.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("data loader " + ds.name() + ": interrupted while waiting for a batch", e);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof Error err) throw err;
+        throw new IllegalStateException("data loader " + ds.name() + ": building batch " + (next - 1) + " failed: " + c, c);
       }
-      if (o instanceof RuntimeException re) throw new IllegalStateException("data loader " + ds.name() + ": worker failed: " + re.getMessage(), re);
-      if (o instanceof Error err) throw err;
-      next++;
-      return (Batch) o;
     }
 
-    /** Stops the worker (needed only when not all batches were taken). */
+    /** Stops the workers (needed only when not all batches were taken; harmless otherwise). */
     @Override
     public void close() {
-      if (worker != null) {
-        worker.interrupt();
+      if (pool != null) {
+        pool.shutdownNow();
         try {
-          worker.join(10_000);
+          pool.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }

@@ -31,7 +31,8 @@ public final class RobustnessPlots {
 
   /** robustness.png: accuracy vs sigma_inf with a band of +/- one std; {@code title} may be null. */
   public static void curve(RobustnessCurve c, Path png, String title) throws IOException {
-    compare(List.of(c), png, title == null ? "Robustness: " + c.label() : title);
+    compare(List.of(c), png, title != null ? title
+        : "Robustness: " + c.label() + (c.repeats() > 1 ? " (mean +/- 1 std over " + c.repeats() + " noise seeds)" : ""));
   }
 
   /** One plot with all curves (for {@code vant compare} and the demo), each with its +/- std band. */

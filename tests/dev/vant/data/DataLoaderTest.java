@@ -53,11 +53,15 @@ class DataLoaderTest {
     Augment aug = new Augment(2, true);
     DataLoader threaded = new DataLoader(DS, NORM, 16, true, aug, 9, false, 3);
     DataLoader inline = new DataLoader(DS, NORM, 16, true, aug, 9, false, 0);
+    DataLoader parallel = new DataLoader(DS, NORM, 16, true, aug, 9, false, 4, 3);
     for (int epoch = 0; epoch < 2; epoch++) {
-      List<Batch> a = all(threaded, epoch), b = all(inline, epoch);
+      List<Batch> a = all(threaded, epoch), b = all(inline, epoch), p = all(parallel, epoch);
       assertEquals(b.size(), a.size());
+      assertEquals(b.size(), p.size());
       for (int i = 0; i < a.size(); i++) {
+        assertEquals(i, a.get(i).index());
         assertArrayEquals(b.get(i).x(), a.get(i).x(), "epoch " + epoch + " batch " + i);
+        assertArrayEquals(b.get(i).x(), p.get(i).x(), "3 workers, epoch " + epoch + " batch " + i);
         assertArrayEquals(b.get(i).y(), a.get(i).y());
       }
     }
@@ -104,14 +108,31 @@ class DataLoaderTest {
   }
 
   @Test
+  void workersEndAfterTheLastBatchEvenWithoutClose() throws Exception {
+    DataLoader l = new DataLoader(DS, NORM, 8, true, Augment.NONE, 1, true, 3, 2);
+    DataLoader.Epoch e = l.epoch(7);
+    while (e.hasNext()) e.next();
+    assertNoLiveThreads("-e7");
+  }
+
+  @Test
   void closingEarlyStopsTheWorker() throws Exception {
     DataLoader l = new DataLoader(DS, NORM, 4, true, Augment.NONE, 1, true, 1);
     DataLoader.Epoch e = l.epoch(0);
     e.next();
     e.close();
     assertTrue(e.hasNext());
-    Thread.sleep(50);
-    for (Thread t : Thread.getAllStackTraces().keySet()) assertFalse(t.getName().startsWith("vant-loader-synthetic/train-e0") && t.isAlive(), t.getName());
+    assertNoLiveThreads("vant-loader-synthetic/train-e0");
+  }
+
+  /** Waits (up to 10 s each) for the loader threads whose name contains {@code part} to end. */
+  static void assertNoLiveThreads(String part) throws InterruptedException {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().contains(part)) {
+        t.join(10_000);
+        assertFalse(t.isAlive(), t.getName() + " still running");
+      }
+    }
   }
 
   @Test

@@ -134,4 +134,29 @@ class NoiseScheduleTest {
     }
     assertThrows(IllegalArgumentException.class, () -> SigmaDraw.sample(SEED, 0, 0, 0, 0, d, 5, 6));
   }
+
+  @Test
+  void scheduleRoundTripsThroughJsonForConfigFiles() throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    NoiseSchedule v = NoiseSchedule.vant(Noise.Type.COMBINED, 1.3f, 0.45f, 0.66f, 10, true);
+    String text = json.writeValueAsString(v);
+    assertTrue(text.contains("\"kind\":\"VANT_EPOCH\"") && text.contains("\"rampEpochs\":10"), text);
+    assertEquals(v, json.readValue(text, NoiseSchedule.class));
+  }
+
+  @Test
+  void sigmaStatsOfAnEpoch() {
+    SigmaStats st = new SigmaStats();
+    assertEquals(0, st.mean());
+    assertEquals(0f, st.max());
+    st.add(new float[] {1, 2, 3, 99}, 3);
+    st.add(new float[] {6}, 1);
+    assertEquals(4, st.count());
+    assertEquals(3.0, st.mean(), 1e-12);
+    assertEquals(Math.sqrt((4 + 1 + 0 + 9) / 4.0), st.std(), 1e-12);
+    assertEquals(1f, st.min());
+    assertEquals(6f, st.max());
+    st.reset();
+    assertEquals(0, st.count());
+  }
 }
