@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code vant <command> ...}: the command-line entry point. */
 @Command(name = "vant", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Variance-aware noisy training (VANT) and noisy training for analog hardware.",
-    subcommands = {InfoCommand.class, NoiseCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, CompareCommand.class, InfoCommand.class,
+        NoiseCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static final String VERSION = "0.1.0";
 

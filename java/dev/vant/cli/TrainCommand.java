@@ -105,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TrainConfig cfg = resolve();
     Path dir = resume != null ? resume : Path.of(cfg.out);
-    Datasets.Splits data = load(cfg);
+    Datasets.Splits data = loadData(cfg);
     try (Backend backend = Backends.select(cfg.device, cfg.threads);
          Trainer t = new Trainer(cfg, data, backend, System.out)) {
       t.fit(dir, resume != null);
@@ -158,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** Loads the run's dataset; a missing or malformed dataset is a usage error naming the file. */
-  static Datasets.Splits load(TrainConfig cfg) {
+  public static Datasets.Splits loadData(TrainConfig cfg) {
     Datasets.Options o = Datasets.Options.defaults()
         .withLimits(cfg.limit == null ? 0 : cfg.limit, cfg.testLimit == null ? 0 : cfg.testLimit);
     try {

@@ -74,11 +74,11 @@ public final class Evaluator {
   public RobustnessCurve curve(String label, double[] grid, int repeats, Runnable progress) {
     SigmaGrid.validate(grid, "sigma grid");
     if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1, got " + repeats);
-    double[][] acc = new double[repeats][grid.length];
+    double[][] acc = new double[grid.length][repeats]; // [sigma][repeat], as RobustnessCurve.of takes it
     for (int r = 0; r < repeats; r++) {
       for (int i = 0; i < grid.length; i++) {
         // sigma 0 has no noise: its repeats are identical, so evaluate it once.
-        acc[r][i] = grid[i] == 0 && r > 0 ? acc[0][i] : accuracy(grid[i], r);
+        acc[i][r] = grid[i] == 0 && r > 0 ? acc[i][0] : accuracy(grid[i], r);
         if (progress != null) progress.run();
       }
     }

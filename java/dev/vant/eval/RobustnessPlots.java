@@ -83,6 +83,7 @@ public final class RobustnessPlots {
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setAntiAlias(true);
+    chart.getStyler().setXAxisDecimalPattern("0.##");
     return chart;
   }
 
