@@ -115,6 +115,14 @@ public final class Trainer implements AutoCloseable {
    * @return the metrics of every epoch (earlier ones read back when resuming)
    */
   public List<EpochMetrics> fit(Path out, boolean resume) throws IOException {
+    return fit(out, resume, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #fit(Path, boolean)}, but stops after epoch {@code stopAfter} (1-based) as if the process
+   * had been killed there: what a later {@code --resume} continues from.
+   */
+  public List<EpochMetrics> fit(Path out, boolean resume, int stopAfter) throws IOException {
     Files.createDirectories(out);
     List<EpochMetrics> history = new ArrayList<>();
     int start = 0;
@@ -134,7 +142,7 @@ public final class Trainer implements AutoCloseable {
         cfg.model, model.parameterCount(), model.noiseSites().size(), data.name(), data.train().size(),
         data.test().size(), backend.name(), schedule.describe(), cfg.optimizer);
     try (SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend)) {
-      for (int epoch = start; epoch < cfg.epochs; epoch++) {
+      for (int epoch = start; epoch < Math.min(cfg.epochs, stopAfter); epoch++) {
         EpochMetrics m = epoch(epoch, loss);
         history.add(m);
         Checkpoint.save(out.resolve(CHECKPOINT), model, optimizer, (long) (epoch + 1) * loader.batches(), seeds(cfg.seed));
