@@ -16,8 +16,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code vant compare RUN...}: robustness curves side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Compare evaluated runs: a table (clean accuracy, accuracy at each sigma, nAUC, rAUC) and one plot with",
-        "every curve. Each RUN is a run folder holding robustness.json (from vant eval) or a robustness.json file."})
+    description = {"Compare evaluated runs in one table and one plot.",
+        "The table has clean accuracy, accuracy at each sigma, nAUC and (with --reference) rAUC. Each RUN is a run",
+        "folder holding robustness.json (from vant eval) or a robustness.json file."})
 public final class CompareCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run folders or robustness.json files.")
   List<Path> runs;

@@ -22,9 +22,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code vant eval RUN}: robustness of a trained model under inference noise. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Evaluate a run's checkpoint under inference noise: BatchNorm in inference mode, one sigma for all samples",
-        "and layers, noise redrawn per batch, K noise seeds per sigma. Writes robustness.json, robustness.csv and",
-        "robustness.png (accuracy vs sigma, +/- one std) with AUC, nAUC and, given --reference, rAUC."})
+    description = {"Evaluate a trained run's robustness to inference noise.",
+        "BatchNorm in inference mode, one sigma for all samples and layers, noise redrawn per batch, K noise seeds",
+        "per sigma. Writes robustness.json, robustness.csv and robustness.png (accuracy vs sigma, +/- one std) with",
+        "AUC, nAUC and, given --reference, rAUC; optionally fluctuating-noise traces and layer-wise sensitivity."})
 public final class EvalCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "RUN", description = "Run folder written by vant train.")
   Path run;
