@@ -86,7 +86,8 @@ public final class Checkpoint {
 
   /**
    * Loads a checkpoint written by {@link #save} (or a PyTorch state dict, when {@code optimizer} is null)
-   * into {@code model} and, when not null, {@code optimizer} (moments, step count, learning rate).
+   * into {@code model} and, when not null, {@code optimizer} (moments, step count and hyper-parameters,
+   * like PyTorch's {@code optimizer.load_state_dict}).
    *
    * @throws IOException naming the file and the first missing, mismatching or unexpected tensor
    */
@@ -117,8 +118,11 @@ public final class Checkpoint {
     Map<String, String> meta = c.metadata();
     if (optimizer != null) {
       optimizer.setSteps(Integer.parseInt(meta.getOrDefault("vant.optimizer.steps", "0")));
-      String lr = meta.get("vant.optimizer.lr");
-      if (lr != null) optimizer.setLr(Float.parseFloat(lr));
+      Map<String, String> cfg = new LinkedHashMap<>();
+      meta.forEach((k, v) -> {
+        if (k.startsWith("vant.optimizer.") && !k.equals("vant.optimizer.steps")) cfg.put(k.substring("vant.optimizer.".length()), v);
+      });
+      optimizer.restoreConfig(cfg);
     }
     Map<String, Long> seeds = new LinkedHashMap<>();
     meta.forEach((k, v) -> {

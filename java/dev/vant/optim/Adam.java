@@ -15,7 +15,7 @@ import java.util.Map;
  * (0.9, 0.999), eps 1e-8, weight decay 0 (the paper uses 1e-4).
  */
 public final class Adam extends Optimizer {
-  private final float beta1, beta2, eps, weightDecay;
+  private float beta1, beta2, eps, weightDecay;
   private final List<Tensor> m, v;
 
   private Adam(Builder b, Backend backend, List<Parameter> params) {
@@ -52,6 +52,18 @@ public final class Adam extends Optimizer {
     c.put("eps", Float.toString(eps));
     c.put("weight_decay", Float.toString(weightDecay));
     return c;
+  }
+
+  @Override
+  protected void set(String key, String v) {
+    switch (key) {
+      case "lr" -> setLr(Float.parseFloat(v));
+      case "beta1" -> beta1 = Float.parseFloat(v);
+      case "beta2" -> beta2 = Float.parseFloat(v);
+      case "eps" -> eps = Float.parseFloat(v);
+      case "weight_decay" -> weightDecay = Float.parseFloat(v);
+      default -> throw new IllegalArgumentException("adam has no hyper-parameter '" + key + "'");
+    }
   }
 
   /** Builder of {@link Adam}. */

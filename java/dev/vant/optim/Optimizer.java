@@ -47,8 +47,25 @@ public abstract class Optimizer implements AutoCloseable {
   /** "adam" or "sgd". */
   public abstract String kind();
 
-  /** The hyper-parameters as strings (for checkpoint metadata). */
+  /** The hyper-parameters as strings (for checkpoint metadata), including "lr". */
   public abstract Map<String, String> config();
+
+  /**
+   * Restores hyper-parameters written by {@link #config()} (checkpoint load; like PyTorch's
+   * {@code optimizer.load_state_dict}, which restores its param_groups). Unknown keys throw.
+   */
+  public void restoreConfig(Map<String, String> cfg) {
+    for (Map.Entry<String, String> e : cfg.entrySet()) {
+      try {
+        set(e.getKey(), e.getValue());
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException(kind() + " hyper-parameter " + e.getKey() + ": not a number: " + e.getValue(), ex);
+      }
+    }
+  }
+
+  /** Sets one hyper-parameter by its {@link #config()} name. */
+  protected abstract void set(String key, String value);
 
   /** The learning rate of the next {@link #step()}. */
   public float lr() {

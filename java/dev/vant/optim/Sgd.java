@@ -15,8 +15,8 @@ import java.util.Map;
  * momentum buffer starts as the first gradient, like PyTorch.
  */
 public final class Sgd extends Optimizer {
-  private final float momentum, dampening, weightDecay;
-  private final boolean nesterov;
+  private float momentum, dampening, weightDecay;
+  private boolean nesterov;
   private final List<Tensor> buf;
 
   private Sgd(Builder b, Backend backend, List<Parameter> params) {
@@ -52,6 +52,18 @@ public final class Sgd extends Optimizer {
     c.put("weight_decay", Float.toString(weightDecay));
     c.put("nesterov", Boolean.toString(nesterov));
     return c;
+  }
+
+  @Override
+  protected void set(String key, String v) {
+    switch (key) {
+      case "lr" -> setLr(Float.parseFloat(v));
+      case "momentum" -> momentum = Float.parseFloat(v);
+      case "dampening" -> dampening = Float.parseFloat(v);
+      case "weight_decay" -> weightDecay = Float.parseFloat(v);
+      case "nesterov" -> nesterov = Boolean.parseBoolean(v);
+      default -> throw new IllegalArgumentException("sgd has no hyper-parameter '" + key + "'");
+    }
   }
 
   /** Builder of {@link Sgd}. Defaults: lr 0.1, no momentum, no dampening, no weight decay. */
