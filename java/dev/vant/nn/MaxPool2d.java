@@ -44,7 +44,7 @@ public final class MaxPool2d extends Layer {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(describe() + ": " + e.getMessage(), e);
     }
-    if (g.p() <= 0 || g.q() <= 0) {
+    if (x.dim(1) + 2 * pad < size || x.dim(2) + 2 * pad < size) {
       throw new IllegalArgumentException(describe() + ": input " + java.util.Arrays.toString(x.shape()) + " is too small for a " + size + "x" + size + " pool");
     }
     y = ensure(y, g.outputShape());
