@@ -19,6 +19,7 @@ public final class MaxPool2d extends Layer {
     this(size, stride, pad, true);
   }
 
+  /** A {@code size x size} max-pool with stride and zero padding, with ({@code noisy}) or without a noise point. */
   public MaxPool2d(int size, int stride, int pad, boolean noisy) {
     this.size = size;
     this.stride = stride;

@@ -28,6 +28,7 @@ public final class Adam extends Optimizer {
     this.v = stateBuffers("exp_avg_sq");
   }
 
+  /** A builder with PyTorch's defaults. */
   public static Builder builder() {
     return new Builder();
   }
@@ -70,11 +71,13 @@ public final class Adam extends Optimizer {
   public static final class Builder {
     private float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0f;
 
+    /** Learning rate (default 1e-3). */
     public Builder lr(float v) {
       lr = v;
       return this;
     }
 
+    /** Moment decay rates (default 0.9, 0.999). */
     public Builder betas(float b1, float b2) {
       if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new IllegalArgumentException("Adam betas must be in [0, 1): " + b1 + ", " + b2);
       beta1 = b1;
@@ -82,11 +85,13 @@ public final class Adam extends Optimizer {
       return this;
     }
 
+    /** Denominator epsilon (default 1e-8). */
     public Builder eps(float v) {
       eps = v;
       return this;
     }
 
+    /** L2 weight decay added to the gradient (default 0; the paper: 1e-4). */
     public Builder weightDecay(float v) {
       weightDecay = v;
       return this;

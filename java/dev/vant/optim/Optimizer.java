@@ -20,15 +20,22 @@ import java.util.Map;
  * }</pre>
  */
 public abstract class Optimizer implements AutoCloseable {
+  /** The backend holding parameters and state. */
   protected final Backend backend;
+  /** The optimized parameters. */
   protected final List<Parameter> params;
+  /** Their values, in order. */
   protected final List<Tensor> values = new ArrayList<>();
+  /** Their gradients, in order. */
   protected final List<Tensor> grads = new ArrayList<>();
   private final List<Tensor> owned = new ArrayList<>();
   private final Map<String, Tensor> state = new LinkedHashMap<>();
+  /** Learning rate of the next step. */
   protected float lr;
+  /** Updates done. */
   protected int steps;
 
+  /** An optimizer over trainable {@code params} living on {@code backend}. */
   protected Optimizer(Backend backend, List<Parameter> params, float lr) {
     if (params.isEmpty()) throw new IllegalArgumentException("optimizer: no parameters");
     this.backend = backend;

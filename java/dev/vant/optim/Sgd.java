@@ -28,6 +28,7 @@ public final class Sgd extends Optimizer {
     this.buf = stateBuffers("momentum_buffer");
   }
 
+  /** A builder with PyTorch's defaults (lr must usually be set). */
   public static Builder builder() {
     return new Builder();
   }
@@ -71,21 +72,25 @@ public final class Sgd extends Optimizer {
     private float lr = 0.1f, momentum, dampening, weightDecay;
     private boolean nesterov;
 
+    /** Learning rate. */
     public Builder lr(float v) {
       lr = v;
       return this;
     }
 
+    /** Momentum factor (default 0). */
     public Builder momentum(float v) {
       momentum = v;
       return this;
     }
 
+    /** Dampening of the momentum (default 0). */
     public Builder dampening(float v) {
       dampening = v;
       return this;
     }
 
+    /** L2 weight decay added to the gradient (default 0). */
     public Builder weightDecay(float v) {
       weightDecay = v;
       return this;
@@ -97,10 +102,12 @@ public final class Sgd extends Optimizer {
       return this;
     }
 
+    /** SGD over every trainable parameter of {@code model}. */
     public Sgd build(Model model) {
       return build(model.backend(), model.parameters());
     }
 
+    /** SGD over {@code params}, which live on {@code backend}. */
     public Sgd build(Backend backend, List<Parameter> params) {
       if (nesterov && (momentum <= 0 || dampening != 0)) {
         throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and dampening 0 (got " + momentum + ", " + dampening + ")");
