@@ -27,7 +27,11 @@ final class FastConv2d {
   static final long CHUNK_FLOATS = 1 << 19;
   /** Floats of im2col per backward-weight segment (64 MB). */
   static final long SEGMENT_FLOATS = 1 << 24;
-  private static final int DW_ROWS = 64, DW_COLS = 1152;
+  /**
+   * Blocks of dw per segment: a fixed number (not the thread count) so the result does not depend on
+   * it; 16 keeps up to 16 cores busy while each block is still a large GEMM.
+   */
+  private static final int DW_BLOCKS = 16;
 
   private final Parallel par;
   private final long chunkFloats, segmentFloats;
@@ -159,7 +163,13 @@ final class FastConv2d {
     if (dwBuf.capacity() < (long) K * RSC) dwBuf = Blas.direct((long) K * RSC);
     FloatBuffer col = colBuf, dyn = dyBuf, dwn = dwBuf;
     float[] zeros = new float[g.s() * g.c()];
-    int kBlocks = Parallel.chunks(K, DW_ROWS), cBlocks = Parallel.chunks(RSC, DW_COLS);
+    // Split dw [K, RSC] into kb x cb blocks, kb * cb ~ DW_BLOCKS. Block (i, j) reads rows i of dy^T and
+    // columns j of col, so the traffic is ~ cb * K + kb * RSC per row of M: minimal near
+    // kb = sqrt(DW_BLOCKS * K / RSC) — usually 1, since RSC = 9K for 3x3 convs.
+    int kb = (int) Math.max(1, Math.min(K, Math.round(Math.sqrt((double) DW_BLOCKS * K / RSC))));
+    int cb = Math.max(1, Math.min(Math.max(1, RSC / 16), DW_BLOCKS / kb));
+    int rowsPer = (K + kb - 1) / kb, colsPer = (RSC + cb - 1) / cb;
+    int kBlocks = Parallel.chunks(K, rowsPer), cBlocks = Parallel.chunks(RSC, colsPer);
     for (int s0 = 0; s0 < g.n(); s0 += segSamples) {
       int segN = Math.min(segSamples, g.n() - s0), segRows = segN * PQ, first = s0;
       par.forEach(Parallel.chunks(segN, spc), ci -> {
@@ -170,8 +180,8 @@ final class FastConv2d {
       });
       float beta = s0 == 0 ? 0f : 1f;
       par.forEach(kBlocks * cBlocks, bi -> {
-        int k0 = (bi / cBlocks) * DW_ROWS, c0 = (bi % cBlocks) * DW_COLS;
-        int kl = Math.min(DW_ROWS, K - k0), cl = Math.min(DW_COLS, RSC - c0);
+        int k0 = (bi / cBlocks) * rowsPer, c0 = (bi % cBlocks) * colsPer;
+        int kl = Math.min(rowsPer, K - k0), cl = Math.min(colsPer, RSC - c0);
         Blas.sgemm(true, false, kl, cl, segRows, 1f, dyn, k0, K, col, c0, RSC, beta, dwn, k0 * RSC + c0, RSC);
       });
     }
