@@ -19,8 +19,8 @@ import java.nio.FloatBuffer;
  * </pre>
  * Chunks (for determinism): forward and backward data by whole samples, {@link #samplesPerChunk} per
  * chunk from the shape alone; backward weight over fixed segments of samples (accumulated in segment
- * order with beta = 1) and, within a segment, over fixed blocks of dw, each one single-threaded SGEMM
- * over the whole segment.
+ * order with beta = 1) and, within a segment, over a fixed grid of dw blocks, each one single-threaded
+ * SGEMM over the whole segment; a small dw (the stem's) as per-chunk partials summed in chunk order.
  */
 final class FastConv2d {
   /** Floats of im2col per forward / backward-data chunk (about 2 MB: stays in L2/L3). */
@@ -32,6 +32,8 @@ final class FastConv2d {
    * it; 16 keeps up to 16 cores busy while each block is still a large GEMM.
    */
   private static final int DW_BLOCKS = 16;
+  /** dw of at most this many floats is reduced over M in per-chunk partials instead of blocked. */
+  static final long SMALL_DW = 1 << 14;
 
   private final Parallel par;
   private final long chunkFloats, segmentFloats;
@@ -155,6 +157,42 @@ final class FastConv2d {
 
   void backwardWeight(Conv2dShape g, float[] x, float[] dy, float[] dw, float[] dbias) {
     int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q();
+    if ((long) K * RSC <= SMALL_DW) {
+      backwardWeightSmall(g, x, dy, dw);
+    } else {
+      backwardWeightBlocked(g, x, dy, dw);
+    }
+    if (dbias != null) FastBackend.columnSums(par, dy, g.n() * PQ, K, dbias);
+  }
+
+  /**
+   * Small dw (e.g. the stem, 64 x 27): a grid of dw blocks would be too thin to parallelize, so the
+   * reduction over M is split instead — one partial dw per fixed sample chunk, summed in chunk order.
+   */
+  private void backwardWeightSmall(Conv2dShape g, float[] x, float[] dy, float[] dw) {
+    int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q(), size = K * RSC;
+    int spc = samplesPerChunk(g, RSC);
+    int chunks = Parallel.chunks(g.n(), spc);
+    float[][] part = new float[chunks][size];
+    float[] zeros = new float[g.s() * g.c()];
+    par.forEach(chunks, ci -> {
+      int n0 = ci * spc, ns = Math.min(spc, g.n() - n0), rows = ns * PQ;
+      Scratch sc = Scratch.get();
+      FloatBuffer a = sc.a((long) rows * RSC), c = sc.c((long) rows * K + size);
+      im2col(g, x, n0, ns, a, 0, zeros);
+      c.put(0, dy, n0 * PQ * K, rows * K);
+      Blas.sgemm(true, false, K, RSC, rows, 1f, c, 0, K, a, 0, RSC, 0f, c, rows * K, RSC);
+      c.get(rows * K, part[ci], 0, size);
+    });
+    for (int i = 0; i < size; i++) {
+      double acc = 0;
+      for (float[] p : part) acc += p[i];
+      dw[i] = (float) acc;
+    }
+  }
+
+  private void backwardWeightBlocked(Conv2dShape g, float[] x, float[] dy, float[] dw) {
+    int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q();
     int segSamples = (int) Math.max(1, Math.min(g.n(), segmentFloats / ((long) PQ * Math.max(RSC, K))));
     int spc = samplesPerChunk(g, RSC);
     long segRowsMax = (long) segSamples * PQ;
@@ -186,6 +224,5 @@ final class FastConv2d {
       });
     }
     dwn.get(0, dw, 0, K * RSC);
-    if (dbias != null) FastBackend.columnSums(par, dy, g.n() * PQ, K, dbias);
   }
 }
