@@ -86,7 +86,8 @@ public final class Checkpoint {
 
   /**
    * Loads a checkpoint written by {@link #save} (or a PyTorch state dict, when {@code optimizer} is null)
-   * into {@code model} and, when not null, {@code optimizer} (moments, step count, learning rate).
+   * into {@code model} and, when not null, {@code optimizer} (moments, step count and hyper-parameters,
+   * like PyTorch's {@code optimizer.load_state_dict}).
    *
    * @throws IOException naming the file and the first missing, mismatching or unexpected tensor
    */
@@ -113,13 +114,21 @@ public final class Checkpoint {
       throw new IOException("checkpoint " + file + ": unexpected tensor '" + name + "' " + Arrays.toString(tensors.get(name).shape())
           + " — the model (" + model.architecture() + ") has no such tensor");
     }
-    writes.forEach(Runnable::run);
     Map<String, String> meta = c.metadata();
     if (optimizer != null) {
+      // Hyper-parameters first: an unknown one throws before any tensor has been overwritten.
+      Map<String, String> cfg = new LinkedHashMap<>();
+      meta.forEach((k, v) -> {
+        if (k.startsWith("vant.optimizer.") && !k.equals("vant.optimizer.steps")) cfg.put(k.substring("vant.optimizer.".length()), v);
+      });
+      try {
+        optimizer.restoreConfig(cfg);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("checkpoint " + file + ": " + e.getMessage(), e);
+      }
       optimizer.setSteps(Integer.parseInt(meta.getOrDefault("vant.optimizer.steps", "0")));
-      String lr = meta.get("vant.optimizer.lr");
-      if (lr != null) optimizer.setLr(Float.parseFloat(lr));
     }
+    writes.forEach(Runnable::run);
     Map<String, Long> seeds = new LinkedHashMap<>();
     meta.forEach((k, v) -> {
       if (k.startsWith("vant.seed.")) seeds.put(k.substring("vant.seed.".length()), Long.parseLong(v));

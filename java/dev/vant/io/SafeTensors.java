@@ -38,7 +38,10 @@ public final class SafeTensors {
 
   /** Element types vant reads and writes. */
   public enum DType {
-    F32(4), I64(8);
+    /** IEEE float32. */
+    F32(4),
+    /** Signed 64-bit integer. */
+    I64(8);
 
     final int bytes;
 
@@ -49,6 +52,7 @@ public final class SafeTensors {
 
   /** One tensor: raw little-endian bytes in row-major order. */
   public record Entry(DType dtype, int[] shape, byte[] data) {
+    /** Checks that the byte count fits shape and dtype. */
     public Entry {
       long n = numel(shape);
       if (n * dtype.bytes != data.length) {

@@ -81,18 +81,22 @@ public final class BatchNorm2d extends Layer {
     return inputGrad ? dx : null;
   }
 
+  /** The scale {@code weight} [C] (after binding). */
   public Parameter gamma() {
     return gamma;
   }
 
+  /** The shift {@code bias} [C] (after binding). */
   public Parameter beta() {
     return beta;
   }
 
+  /** The buffer {@code running_mean} [C]. */
   public Parameter runningMean() {
     return runningMean;
   }
 
+  /** The buffer {@code running_var} [C] (unbiased batch variances, averaged). */
   public Parameter runningVar() {
     return runningVar;
   }
@@ -133,6 +137,7 @@ public final class BatchNorm2d extends Layer {
       return this;
     }
 
+    /** The layer (unbound). */
     public BatchNorm2d build() {
       return new BatchNorm2d(this);
     }

@@ -17,14 +17,17 @@ public final class Binder {
     this.init = new Init(initSeed);
   }
 
+  /** The backend that holds the model's tensors. */
   public Backend backend() {
     return backend;
   }
 
+  /** The seeded initializer (draws in bind order). */
   public Init init() {
     return init;
   }
 
+  /** The registry of noise operators and sites. */
   public NoiseRegistry noise() {
     return noise;
   }

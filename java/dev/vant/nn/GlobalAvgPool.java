@@ -16,6 +16,7 @@ public final class GlobalAvgPool extends Layer {
     this(true);
   }
 
+  /** A global average pool with ({@code noisy}) or without a noise point. */
   public GlobalAvgPool(boolean noisy) {
     this.slot = noisy ? new NoiseSlot(null) : null;
   }

@@ -18,12 +18,20 @@ import dev.vant.tensor.Tensor;
  */
 public final class Init {
   /** What to draw. */
-  public enum Kind { KAIMING_UNIFORM, ONES, ZEROS }
+  public enum Kind {
+    /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's conv/linear weight and bias default. */
+    KAIMING_UNIFORM,
+    /** All ones (BatchNorm gamma). */
+    ONES,
+    /** All zeros (BatchNorm beta). */
+    ZEROS
+  }
 
   static final int INIT_STEP = 0x7FFF0000;
   private final long seed;
   private int next;
 
+  /** An initializer drawing from {@code seed}. */
   public Init(long seed) {
     this.seed = seed;
   }

@@ -99,6 +99,7 @@ public abstract class Layer implements AutoCloseable {
     for (Layer c : children()) c.train(on);
   }
 
+  /** True in training mode. */
   public boolean isTraining() {
     return training;
   }
@@ -146,6 +147,7 @@ public abstract class Layer implements AutoCloseable {
     return p;
   }
 
+  /** An integer state {@code path.name}, starting at 0. */
   protected final Counter newCounter(String name) {
     Counter c = new Counter(join(path, name));
     counters.add(c);

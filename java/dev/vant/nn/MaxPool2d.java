@@ -19,6 +19,7 @@ public final class MaxPool2d extends Layer {
     this(size, stride, pad, true);
   }
 
+  /** A {@code size x size} max-pool with stride and zero padding, with ({@code noisy}) or without a noise point. */
   public MaxPool2d(int size, int stride, int pad, boolean noisy) {
     this.size = size;
     this.stride = stride;
@@ -44,7 +45,7 @@ public final class MaxPool2d extends Layer {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(describe() + ": " + e.getMessage(), e);
     }
-    if (g.p() <= 0 || g.q() <= 0) {
+    if (x.dim(1) + 2 * pad < size || x.dim(2) + 2 * pad < size) {
       throw new IllegalArgumentException(describe() + ": input " + java.util.Arrays.toString(x.shape()) + " is too small for a " + size + "x" + size + " pool");
     }
     y = ensure(y, g.outputShape());

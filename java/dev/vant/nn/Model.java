@@ -113,10 +113,12 @@ public final class Model implements AutoCloseable {
     throw new IllegalArgumentException("no noise operator named '" + name + "'");
   }
 
+  /** The root layer. */
   public Layer root() {
     return root;
   }
 
+  /** The backend holding the model's tensors. */
   public Backend backend() {
     return backend;
   }

@@ -63,10 +63,12 @@ public final class NoiseContext {
     return new Noise(type, sigma, perSample, seed, site, step);
   }
 
+  /** The noise formula. */
   public Noise.Type type() {
     return type;
   }
 
+  /** The scalar level (used when there are no per-sample levels). */
   public float sigma() {
     return sigma;
   }
@@ -76,14 +78,17 @@ public final class NoiseContext {
     return perSample;
   }
 
+  /** The noise seed. */
   public long seed() {
     return seed;
   }
 
+  /** The step word of the noise stream. */
   public int step() {
     return step;
   }
 
+  /** Whether operator {@code operator} injects noise. */
   public boolean operatorEnabled(int operator) {
     return !disabled.get(operator);
   }
@@ -121,11 +126,13 @@ public final class NoiseContext {
       return this;
     }
 
+    /** The run's noise seed (Philox key). */
     public Builder seed(long s) {
       this.seed = s;
       return this;
     }
 
+    /** The step word of the noise stream (training step, or an evaluation step). */
     public Builder step(int s) {
       this.step = s;
       return this;
@@ -150,6 +157,7 @@ public final class NoiseContext {
       return this;
     }
 
+    /** The immutable context. */
     public NoiseContext build() {
       return new NoiseContext(this);
     }

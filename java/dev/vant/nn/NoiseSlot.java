@@ -22,7 +22,7 @@ public final class NoiseSlot {
 
   /** Registers the application; {@code layerPath} names the operator if it has no name of its own. */
   public void register(Binder binder, String layerPath) {
-    site = binder.noise().register(op, layerPath);
+    site = binder.noise().register(op, layerPath.isEmpty() ? "root" : layerPath);
   }
 
   /** The registered site. */

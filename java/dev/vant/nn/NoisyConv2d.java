@@ -76,6 +76,7 @@ public final class NoisyConv2d extends Layer {
     return dx;
   }
 
+  /** The weight, KRSC [K, R, S, C] (after binding). */
   public Parameter weight() {
     return weight;
   }
@@ -110,6 +111,7 @@ public final class NoisyConv2d extends Layer {
       return this;
     }
 
+    /** Stride in both directions. */
     public Builder stride(int s) {
       this.stride = s;
       return this;
@@ -121,6 +123,7 @@ public final class NoisyConv2d extends Layer {
       return this;
     }
 
+    /** Whether the conv has a bias [K] (default true). */
     public Builder bias(boolean on) {
       this.bias = on;
       return this;
@@ -138,6 +141,7 @@ public final class NoisyConv2d extends Layer {
       return this;
     }
 
+    /** The layer (unbound). */
     public NoisyConv2d build() {
       if (kernel <= 0 || stride <= 0 || pad < 0) throw new IllegalArgumentException("bad conv geometry kernel=" + kernel + " stride=" + stride + " pad=" + pad);
       return new NoisyConv2d(this);

@@ -71,10 +71,12 @@ public final class NoisyLinear extends Layer {
     return dx;
   }
 
+  /** The weight [OUT, IN] (after binding). */
   public Parameter weight() {
     return weight;
   }
 
+  /** The bias [OUT], or null. */
   public Parameter bias() {
     return bias;
   }
@@ -98,16 +100,19 @@ public final class NoisyLinear extends Layer {
       this.out = out;
     }
 
+    /** Whether the layer has a bias [OUT] (default true). */
     public Builder bias(boolean on) {
       this.bias = on;
       return this;
     }
 
+    /** Whether the output carries a noise point (default true). */
     public Builder noisy(boolean on) {
       this.noisy = on;
       return this;
     }
 
+    /** Applies the noise as an application of a shared operator. */
     public Builder noiseOp(NoiseOp op) {
       this.op = op;
       return this;
@@ -120,6 +125,7 @@ public final class NoisyLinear extends Layer {
       return this;
     }
 
+    /** The layer (unbound). */
     public NoisyLinear build() {
       return new NoisyLinear(this);
     }

@@ -15,6 +15,7 @@ public final class Parameter {
   private final Tensor grad;
   private final TorchLayout layout;
 
+  /** A parameter (grad non-null) or buffer (grad null) named {@code name}. */
   public Parameter(String name, Tensor value, Tensor grad, TorchLayout layout) {
     this.name = name;
     this.value = value;
@@ -37,10 +38,12 @@ public final class Parameter {
     return grad;
   }
 
+  /** True for a parameter with a gradient, false for a buffer. */
   public boolean trainable() {
     return grad != null;
   }
 
+  /** How the tensor maps to PyTorch's layout. */
   public TorchLayout layout() {
     return layout;
   }

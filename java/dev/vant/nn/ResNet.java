@@ -23,7 +23,12 @@ public final class ResNet {
   private ResNet() {}
 
   /** The kind of residual block. */
-  public enum Block { BASIC, BOTTLENECK }
+  public enum Block {
+    /** Two 3x3 convs (ResNet-18/34). */
+    BASIC,
+    /** 1x1, 3x3, 1x1 (x4) convs (ResNet-50). */
+    BOTTLENECK
+  }
 
   /** A builder; set at least the input shape, classes, block, widths and blocks per stage. */
   public static Builder builder() {
@@ -48,12 +53,14 @@ public final class ResNet {
       return this;
     }
 
+    /** Number of classes (logits). Default 10. */
     public Builder classes(int n) {
       if (n <= 0) throw new IllegalArgumentException("classes must be positive: " + n);
       this.classes = n;
       return this;
     }
 
+    /** Basic blocks (ResNet-18/34) or bottlenecks (ResNet-50). Default basic. */
     public Builder block(Block b) {
       this.block = b;
       return this;

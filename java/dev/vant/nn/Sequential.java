@@ -19,6 +19,7 @@ public final class Sequential extends Layer {
     this.layers = List.copyOf(layers);
   }
 
+  /** An empty builder. */
   public static Builder builder() {
     return new Builder();
   }
@@ -78,6 +79,7 @@ public final class Sequential extends Layer {
       return this;
     }
 
+    /** The container (unbound). */
     public Sequential build() {
       Set<Layer> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (Layer l : layers) if (!seen.add(l)) throw new IllegalArgumentException("the same layer instance is added twice");

@@ -15,21 +15,38 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
   private final Tensor stats;
   private final float[] host = new float[2];
 
+  /** A loss on {@code backend} (holds a [2] stats tensor and the [N, K] gradient). */
   public SoftmaxCrossEntropy(Backend backend) {
     this.backend = backend;
     this.stats = backend.zeros(2);
   }
 
-  /** The loss and the number of correct argmax predictions of one batch. */
+  /**
+   * The statistics of one batch.
+   *
+   * @param loss mean softmax cross-entropy
+   * @param correct samples whose argmax is the label
+   * @param n batch size
+   */
   public record Result(float loss, int correct, int n) {}
 
   /**
-   * Loss of {@code logits} against {@code labels} at training step {@code step} (used in the error).
+   * Loss of {@code logits} against {@code labels} at training step {@code step} (used in the error):
+   * {@link #compute} then {@link #read}.
    *
    * @throws ArithmeticException when the loss is NaN or infinite, naming the step
    * @throws IllegalArgumentException on mismatched shapes
    */
   public Result forward(Tensor logits, Tensor labels, long step) {
+    compute(logits, labels);
+    return read(step);
+  }
+
+  /**
+   * Computes loss statistics and {@link #gradient()} without reading anything back to the host (on a GPU
+   * the step can go on; call {@link #read} every few steps).
+   */
+  public void compute(Tensor logits, Tensor labels) {
     if (logits.rank() != 2 || labels.rank() != 1 || labels.dim(0) != logits.dim(0)) {
       throw new IllegalArgumentException("softmax cross-entropy: logits " + Arrays.toString(logits.shape())
           + " must be [N, K] and labels " + Arrays.toString(labels.shape()) + " must be [N]");
@@ -39,11 +56,20 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
       dlogits = backend.zeros(logits.shape());
     }
     backend.softmaxCrossEntropy(logits, labels, dlogits, stats);
+  }
+
+  /**
+   * Reads the statistics of the last {@link #compute} to the host.
+   *
+   * @throws ArithmeticException when the loss is NaN or infinite, naming {@code step}
+   */
+  public Result read(long step) {
+    if (dlogits == null) throw new IllegalStateException("softmax cross-entropy: read() before compute()");
     backend.toHost(stats, host);
     if (!Float.isFinite(host[0])) {
-      throw new ArithmeticException("loss is " + host[0] + " at step " + step + " (softmax cross-entropy over " + logits.dim(0) + " samples)");
+      throw new ArithmeticException("loss is " + host[0] + " at step " + step + " (softmax cross-entropy over " + dlogits.dim(0) + " samples)");
     }
-    return new Result(host[0], Math.round(host[1]), logits.dim(0));
+    return new Result(host[0], Math.round(host[1]), dlogits.dim(0));
   }
 
   /** dL/dlogits of the last {@link #forward} (owned by this object). */

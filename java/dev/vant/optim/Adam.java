@@ -15,7 +15,7 @@ import java.util.Map;
  * (0.9, 0.999), eps 1e-8, weight decay 0 (the paper uses 1e-4).
  */
 public final class Adam extends Optimizer {
-  private final float beta1, beta2, eps, weightDecay;
+  private float beta1, beta2, eps, weightDecay;
   private final List<Tensor> m, v;
 
   private Adam(Builder b, Backend backend, List<Parameter> params) {
@@ -28,6 +28,7 @@ public final class Adam extends Optimizer {
     this.v = stateBuffers("exp_avg_sq");
   }
 
+  /** A builder with PyTorch's defaults. */
   public static Builder builder() {
     return new Builder();
   }
@@ -54,15 +55,29 @@ public final class Adam extends Optimizer {
     return c;
   }
 
+  @Override
+  protected void set(String key, String v) {
+    switch (key) {
+      case "lr" -> setLr(Float.parseFloat(v));
+      case "beta1" -> beta1 = Float.parseFloat(v);
+      case "beta2" -> beta2 = Float.parseFloat(v);
+      case "eps" -> eps = Float.parseFloat(v);
+      case "weight_decay" -> weightDecay = Float.parseFloat(v);
+      default -> throw new IllegalArgumentException("adam has no hyper-parameter '" + key + "'");
+    }
+  }
+
   /** Builder of {@link Adam}. */
   public static final class Builder {
     private float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0f;
 
+    /** Learning rate (default 1e-3). */
     public Builder lr(float v) {
       lr = v;
       return this;
     }
 
+    /** Moment decay rates (default 0.9, 0.999). */
     public Builder betas(float b1, float b2) {
       if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new IllegalArgumentException("Adam betas must be in [0, 1): " + b1 + ", " + b2);
       beta1 = b1;
@@ -70,11 +85,13 @@ public final class Adam extends Optimizer {
       return this;
     }
 
+    /** Denominator epsilon (default 1e-8). */
     public Builder eps(float v) {
       eps = v;
       return this;
     }
 
+    /** L2 weight decay added to the gradient (default 0; the paper: 1e-4). */
     public Builder weightDecay(float v) {
       weightDecay = v;
       return this;

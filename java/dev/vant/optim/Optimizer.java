@@ -20,15 +20,22 @@ import java.util.Map;
  * }</pre>
  */
 public abstract class Optimizer implements AutoCloseable {
+  /** The backend holding parameters and state. */
   protected final Backend backend;
+  /** The optimized parameters. */
   protected final List<Parameter> params;
+  /** Their values, in order. */
   protected final List<Tensor> values = new ArrayList<>();
+  /** Their gradients, in order. */
   protected final List<Tensor> grads = new ArrayList<>();
   private final List<Tensor> owned = new ArrayList<>();
   private final Map<String, Tensor> state = new LinkedHashMap<>();
+  /** Learning rate of the next step. */
   protected float lr;
+  /** Updates done. */
   protected int steps;
 
+  /** An optimizer over trainable {@code params} living on {@code backend}. */
   protected Optimizer(Backend backend, List<Parameter> params, float lr) {
     if (params.isEmpty()) throw new IllegalArgumentException("optimizer: no parameters");
     this.backend = backend;
@@ -47,8 +54,25 @@ public abstract class Optimizer implements AutoCloseable {
   /** "adam" or "sgd". */
   public abstract String kind();
 
-  /** The hyper-parameters as strings (for checkpoint metadata). */
+  /** The hyper-parameters as strings (for checkpoint metadata), including "lr". */
   public abstract Map<String, String> config();
+
+  /**
+   * Restores hyper-parameters written by {@link #config()} (checkpoint load; like PyTorch's
+   * {@code optimizer.load_state_dict}, which restores its param_groups). Unknown keys throw.
+   */
+  public void restoreConfig(Map<String, String> cfg) {
+    for (Map.Entry<String, String> e : cfg.entrySet()) {
+      try {
+        set(e.getKey(), e.getValue());
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException(kind() + " hyper-parameter " + e.getKey() + ": not a number: " + e.getValue(), ex);
+      }
+    }
+  }
+
+  /** Sets one hyper-parameter by its {@link #config()} name. */
+  protected abstract void set(String key, String value);
 
   /** The learning rate of the next {@link #step()}. */
   public float lr() {

@@ -15,8 +15,8 @@ import java.util.Map;
  * momentum buffer starts as the first gradient, like PyTorch.
  */
 public final class Sgd extends Optimizer {
-  private final float momentum, dampening, weightDecay;
-  private final boolean nesterov;
+  private float momentum, dampening, weightDecay;
+  private boolean nesterov;
   private final List<Tensor> buf;
 
   private Sgd(Builder b, Backend backend, List<Parameter> params) {
@@ -28,6 +28,7 @@ public final class Sgd extends Optimizer {
     this.buf = stateBuffers("momentum_buffer");
   }
 
+  /** A builder with PyTorch's defaults (lr must usually be set). */
   public static Builder builder() {
     return new Builder();
   }
@@ -54,26 +55,42 @@ public final class Sgd extends Optimizer {
     return c;
   }
 
+  @Override
+  protected void set(String key, String v) {
+    switch (key) {
+      case "lr" -> setLr(Float.parseFloat(v));
+      case "momentum" -> momentum = Float.parseFloat(v);
+      case "dampening" -> dampening = Float.parseFloat(v);
+      case "weight_decay" -> weightDecay = Float.parseFloat(v);
+      case "nesterov" -> nesterov = Boolean.parseBoolean(v);
+      default -> throw new IllegalArgumentException("sgd has no hyper-parameter '" + key + "'");
+    }
+  }
+
   /** Builder of {@link Sgd}. Defaults: lr 0.1, no momentum, no dampening, no weight decay. */
   public static final class Builder {
     private float lr = 0.1f, momentum, dampening, weightDecay;
     private boolean nesterov;
 
+    /** Learning rate. */
     public Builder lr(float v) {
       lr = v;
       return this;
     }
 
+    /** Momentum factor (default 0). */
     public Builder momentum(float v) {
       momentum = v;
       return this;
     }
 
+    /** Dampening of the momentum (default 0). */
     public Builder dampening(float v) {
       dampening = v;
       return this;
     }
 
+    /** L2 weight decay added to the gradient (default 0). */
     public Builder weightDecay(float v) {
       weightDecay = v;
       return this;
@@ -85,10 +102,12 @@ public final class Sgd extends Optimizer {
       return this;
     }
 
+    /** SGD over every trainable parameter of {@code model}. */
     public Sgd build(Model model) {
       return build(model.backend(), model.parameters());
     }
 
+    /** SGD over {@code params}, which live on {@code backend}. */
     public Sgd build(Backend backend, List<Parameter> params) {
       if (nesterov && (momentum <= 0 || dampening != 0)) {
         throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and dampening 0 (got " + momentum + ", " + dampening + ")");
