@@ -9,7 +9,7 @@
 //   relu_forward       y = noise(relu(x))                    relu_backward      dx = x > 0 ? dy : 0
 //   add_relu_forward   y = noise(relu(a + b))                add_relu_backward  dx = a + b > 0 ? dy : 0
 //   noise_forward      y = noise(x)                          noise_backward     dx = dy * dnoise/dx
-//   fill_value         y = value
+//   fill_value         y = value                             copy_values        dst = src
 // Outputs may alias inputs (each thread reads its elements before writing them).
 #include "noise_epilogue.cuh"
 
@@ -67,4 +67,9 @@ noise_backward(const float* dDy, float* dDx, long long total, int noiseType, flo
 extern "C" __global__ void __launch_bounds__(256)
 fill_value(float* dY, long long total, float value) {
   VANT_GRID_STRIDE(e, total) { dY[e] = value; }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+copy_values(const float* __restrict__ dSrc, float* __restrict__ dDst, long long total) {
+  VANT_GRID_STRIDE(e, total) { dDst[e] = dSrc[e]; }
 }

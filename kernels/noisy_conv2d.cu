@@ -14,7 +14,8 @@
 //                is not a multiple of the stride or p, q fall outside the output), B(k', c) = w[k, r, s, c].
 //   back. weight dw[k, (r,s,c)] = sum_{(n,p,q)} dy[(n,p,q), k] x[n, p*st-pad+r, q*st-pad+s, c]
 //                GEMM M = K, N = R*S*C, K = N*P*Q (split-K over the batch-spatial axis).
-// Grid: 1-D, tilesM * tilesN (* splits) blocks.
+// Grid: 1-D, tilesM * tilesN (* splits) blocks. __launch_bounds__(256, 2): without the 2, ptxas capped the
+// GEMM kernels at 64 registers on sm_86/89/90 and spilled; 2 blocks per SM allow 128.
 #include "gemm_fp32.cuh"
 #include "noise_epilogue.cuh"
 
@@ -81,7 +82,7 @@ __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& spl
 }  // namespace conv
 }  // namespace vant
 
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
                      int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
@@ -104,7 +105,7 @@ noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW,
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
                      int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q) {
   using namespace vant::gemm;
@@ -125,7 +126,7 @@ conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW
 }
 
 // dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
                        int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
                        int splits, long long kChunk) {

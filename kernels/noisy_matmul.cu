@@ -11,6 +11,7 @@
 //     split-K: block t of `splits` sums k in [t * kChunk, (t+1) * kChunk) into dPart [splits][OUT][IN];
 //     matmul_splitk_reduce adds the splits in order (also used by conv2d backward weight).
 // Grid: 1-D, tilesM * tilesN (* splits) blocks; tile index = blockIdx.x % (tilesM * tilesN), n fastest.
+// __launch_bounds__(256, 2): with (256) alone ptxas capped the GEMMs at 64 registers on sm_86+ and spilled.
 #include "gemm_fp32.cuh"
 #include "noise_epilogue.cuh"
 
@@ -48,7 +49,7 @@ __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& spl
 }  // namespace matmul
 }  // namespace vant
 
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int batch, int in, int out,
                      int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
@@ -69,7 +70,7 @@ noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW,
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
                      int batch, int in, int out) {
   using namespace vant::gemm;
@@ -88,7 +89,7 @@ matmul_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW
 }
 
 // dOut: dw [OUT, IN] when splits == 1, else the partials [splits][OUT][IN].
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
                        int batch, int in, int out, int splits, long long kChunk) {
   using namespace vant::gemm;
