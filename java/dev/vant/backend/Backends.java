@@ -1,0 +1,57 @@
+package dev.vant.backend;
+
+import dev.vant.backend.cpu.FastBackend;
+import dev.vant.backend.cpu.Precision;
+import dev.vant.backend.cpu.ReferenceBackend;
+import dev.vant.cuda.Cuda;
+
+/** Factory of backends: what the CLI's {@code --device} flag and the library's entry points call. */
+public final class Backends {
+  private Backends() {}
+
+  /** The plain-loop oracle; {@link Precision#DOUBLE} for gradient checks, FLOAT32 as the float32 reference. */
+  public static Backend cpuReference(Precision precision) {
+    return new ReferenceBackend(precision);
+  }
+
+  /** The multi-threaded CPU backend on {@code threads} threads (>= 1). */
+  public static Backend cpuFast(int threads) {
+    return new FastBackend(threads);
+  }
+
+  /** Threads used when a caller passes 0: all cores. */
+  public static int defaultThreads() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * The backend for a {@code --device} value: "cpu" gives the fast CPU backend; "cuda" the GPU backend;
+   * "auto" the GPU where CUDA is usable, else the CPU.
+   *
+   * @param threads CPU threads (0 = all cores)
+   * @throws IllegalArgumentException for an unknown device, or "cuda" where CUDA cannot be used (the
+   *     message says why, from {@link Cuda#status()})
+   */
+  public static Backend select(String device, int threads) {
+    if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
+    int t = threads == 0 ? defaultThreads() : threads;
+    String d = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
+    switch (d) {
+      case "cpu":
+        return cpuFast(t);
+      case "auto":
+        // The CUDA backend is wired in by its own change; until then "auto" is the CPU.
+        return cpuFast(t);
+      case "cuda": {
+        Cuda.Status s = Cuda.status();
+        if (!s.available()) {
+          throw new IllegalArgumentException("--device cuda: CUDA is unavailable here: " + s.reason());
+        }
+        throw new IllegalArgumentException("--device cuda: CUDA is available (" + s.reason()
+            + ") but this build has no CUDA backend wired into Backends.select yet");
+      }
+      default:
+        throw new IllegalArgumentException("--device " + device + ": unknown device (expected cpu, cuda or auto)");
+    }
+  }
+}
