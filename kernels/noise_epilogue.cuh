@@ -1,7 +1,7 @@
 // kernels/noise_epilogue.cuh — the one epilogue of every kernel that writes a noisy output
 // (conv, matmul, batchnorm, relu, add+relu, pooling, standalone noise).
 //
-//   v = acc (+ bias[col]) ; v = relu ? (v > 0 ? v : 0) : v ; y[e] = noise(v, e)
+//   v = acc (+ bias[col]) ; v = relu ? (v > 0 or NaN ? v : 0) : v ; y[e] = noise(v, e)
 //
 // with s = dSigma ? dSigma[e / perSample] : sigmaScalar and z = eps(seed, site, step, e) (philox.cuh):
 //   NONE            y = v
@@ -70,8 +70,9 @@ __host__ __device__ __forceinline__ float noise_grad_factor(const NoiseArgs& a, 
   return fmaf(noise_level(a, e), noise_element(a.seed, a.site, a.step, (uint64_t)e), 1.0f);
 }
 
+// ReLU that propagates NaN (as PyTorch and the reference do) instead of hiding it as 0.
 __host__ __device__ __forceinline__ float relu_if(bool relu, float v) {
-  return relu ? (v > 0.0f ? v : 0.0f) : v;
+  return relu ? ((v > 0.0f || v != v) ? v : 0.0f) : v;
 }
 
 // The GEMM epilogue: y[e] = noise(relu?(acc + bias)). Bias absent: acc unchanged (no +0 rounding of -0).

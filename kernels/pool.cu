@@ -6,7 +6,7 @@
 // Binding: dev.vant.backend.cuda.Pool. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x, dx [N, H, W, C]; max-pool y, dy [N, P, Q, C] with window size x size, stride, pad
-//         (padded positions never win; ties go to the first maximum in (r, s) row-major order);
+//         (padded positions never win; ties go to the first maximum in (r, s) row-major order; NaN wins);
 //         global average pool y, dy [N, C].
 //   maxpool_forward   y[n,p,q,c] = noise(max_{r,s} x[n, p*st-pad+r, q*st-pad+s, c])
 //   maxpool_backward  dx[n,h,w,c] = sum of dy[n,p,q,c] over the windows (p,q) whose first maximum is (h,w)
@@ -33,7 +33,7 @@ __device__ __forceinline__ long long argmax(const float* __restrict__ x, const G
       if (iw < 0 || iw >= g.w) continue;
       const long long idx = (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
       const float v = x[idx];
-      if (best < 0 || v > bv) { best = idx; bv = v; }
+      if (best < 0 || v > bv || (v != v && bv == bv)) { best = idx; bv = v; }  // NaN wins (propagates)
     }
   }
   return best;
@@ -42,7 +42,8 @@ __device__ __forceinline__ long long argmax(const float* __restrict__ x, const G
 }  // namespace pool
 }  // namespace vant
 
-extern "C" __global__ void __launch_bounds__(256)
+// (256, 2): with (256) alone ptxas held maxpool_forward to 48 registers on sm_90 and spilled.
+extern "C" __global__ void __launch_bounds__(256, 2)
 maxpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int h, int w, int c, int size,
                 int stride, int pad, int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
                 long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {

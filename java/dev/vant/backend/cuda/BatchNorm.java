@@ -5,6 +5,7 @@ import static dev.vant.backend.cuda.CudaBackend.requireSame;
 import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
 import dev.vant.backend.Noise;
+import dev.vant.backend.Shapes;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
 
@@ -23,8 +24,7 @@ final class BatchNorm {
   private record Dims(long rows, int c) {}
 
   private static Dims dims(String op, Tensor x, Tensor... perChannel) {
-    if (x == null || x.rank() < 2) throw bad(op, "x must be [N, H, W, C] or [N, C]");
-    int c = x.dim(-1);
+    int c = Shapes.nhwc(op, "x", x)[3];
     String[] names = {"gamma", "beta", "mean", "var/invStd", "mean", "invStd"};
     for (int i = 0; i < perChannel.length; i++) requireSize(op, names[Math.min(i, names.length - 1)], perChannel[i], c);
     return new Dims(x.size() / c, c);

@@ -6,6 +6,7 @@ import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
+import dev.vant.backend.Shapes;
 import dev.vant.cuda.Cuda;
 import dev.vant.cuda.CudaDevice;
 import dev.vant.cuda.DeviceBuffer;
@@ -77,18 +78,10 @@ public final class CudaBackend implements Backend {
 
   /** The device form of {@code noise} for output {@code y} (sample n owns y's n-th slice along dim 0). */
   KernelArgs.NoiseArgs noise(Noise noise, Tensor y, String op) {
-    if (noise == null) throw new IllegalArgumentException(op + ": noise is null (use Noise.NONE)");
+    Shapes.noise(op, noise, y.rank() == 0 ? 1 : y.dim(0));
     if (!noise.enabled()) return new KernelArgs.NoiseArgs(0, 0f, null, 1, 0, 0, 0);
     long perSample = Math.max(1, y.perSample());
-    DeviceBuffer sigma = null;
-    if (noise.sigma() != null) {
-      Tensor s = noise.sigma();
-      if (y.rank() == 0 || s.size() < y.dim(0)) {
-        throw new IllegalArgumentException(op + ": per-sample sigma " + Arrays.toString(s.shape())
-            + " has fewer levels than the " + (y.rank() == 0 ? 0 : y.dim(0)) + " samples of output " + Arrays.toString(y.shape()));
-      }
-      sigma = buf(s, op + " sigma");
-    }
+    DeviceBuffer sigma = noise.sigma() == null ? null : buf(noise.sigma(), op + " per-sample sigma");
     return new KernelArgs.NoiseArgs(noise.type().ordinal(), noise.sigmaScalar(), sigma, perSample, noise.seed(),
         noise.site(), noise.step());
   }

@@ -4,12 +4,13 @@ import static dev.vant.backend.cuda.CudaBackend.bad;
 import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
 import dev.vant.backend.Noise;
+import dev.vant.backend.Shapes;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
 
 /**
- * Binding of {@code kernels/noisy_matmul.cu}: the linear layer. Shapes: x [B, IN] (any tensor with B rows
- * of IN elements, e.g. [B, 1, 1, IN]), w [OUT, IN], bias [OUT], y [B, OUT].
+ * Binding of {@code kernels/noisy_matmul.cu}: the linear layer. Shapes: x [B, IN] (or [B, 1, 1, IN]),
+ * w [OUT, IN], bias [OUT], y [B, OUT] (or [B, 1, 1, OUT]).
  * <ul>
  *   <li>forward: y = noise(x w^T + bias), the noise epilogue fused into the GEMM (one write of y);</li>
  *   <li>backward data: dx = dy w;</li>
@@ -22,8 +23,8 @@ final class NoisyMatmul {
   static void forward(CudaBackend b, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
     String op = "linearForward x " + x + ", w " + w + " -> y " + y;
     Dims d = dims(op, x, w);
-    requireSize(op, "y", y, (long) d.batch * d.out);
-    if (y.dim(0) != d.batch) throw bad(op, "y must have " + d.batch + " rows");
+    int[] ym = Shapes.matrix(op, "y", y);
+    if (ym[0] != d.batch || ym[1] != d.out) throw bad(op, "y " + y + " must be [" + d.batch + ", " + d.out + "]");
     if (bias != null) requireSize(op, "bias", bias, d.out);
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
@@ -32,22 +33,21 @@ final class NoisyMatmul {
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {
     String op = "linearBackwardData dy " + dy + ", w " + w + " -> dx " + dx;
-    if (w.rank() != 2) throw bad(op, "w must be [OUT, IN]");
-    int out = w.dim(0), in = w.dim(1);
-    if (dy.rank() < 1 || dy.perSample() != out) throw bad(op, "dy must be [B, " + out + "]");
-    int batch = dy.dim(0);
-    requireSize(op, "dx", dx, (long) batch * in);
+    int[] gm = Shapes.matrix(op, "dy", dy), xm = Shapes.matrix(op, "dx", dx);
+    int batch = gm[0], out = gm[1], in = xm[1];
+    if (xm[0] != batch) throw bad(op, "dy and dx differ in N");
+    Shapes.require(op, "w", w, out, in);
     b.launch(op, "matmul_backward_data", Gemm.tiles(batch, in), Gemm.THREADS,
         new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
   }
 
   static void backwardWeight(CudaBackend b, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
     String op = "linearBackwardWeight x " + x + ", dy " + dy + " -> dw " + dw;
-    if (x.rank() < 1 || dy.rank() < 1 || x.dim(0) != dy.dim(0)) throw bad(op, "x and dy must have the same batch");
-    int batch = x.dim(0);
-    int in = Math.toIntExact(x.perSample()), out = Math.toIntExact(dy.perSample());
-    requireSize(op, "dw", dw, (long) out * in);
-    if (dbias != null) requireSize(op, "dbias", dbias, out);
+    int[] xm = Shapes.matrix(op, "x", x), gm = Shapes.matrix(op, "dy", dy);
+    if (xm[0] != gm[0]) throw bad(op, "x and dy differ in N");
+    int batch = xm[0], in = xm[1], out = gm[1];
+    Shapes.require(op, "dw", dw, out, in);
+    if (dbias != null) Shapes.require(op, "dbias", dbias, out);
     long chunk = Gemm.kChunk(out, in, batch);
     int splits = Gemm.splits(batch, chunk);
     DeviceBuffer dDw = b.buf(dw, op);
@@ -77,10 +77,9 @@ final class NoisyMatmul {
   private record Dims(int batch, int in, int out) {}
 
   private static Dims dims(String op, Tensor x, Tensor w) {
+    int[] xm = Shapes.matrix(op, "x", x);
     if (w == null || w.rank() != 2) throw bad(op, "w must be [OUT, IN]");
-    if (x == null || x.rank() < 1) throw bad(op, "x must be [B, IN]");
-    int out = w.dim(0), in = w.dim(1);
-    if (x.perSample() != in) throw bad(op, "x has " + x.perSample() + " features per row, w expects " + in);
-    return new Dims(x.dim(0), in, out);
+    Shapes.require(op, "w", w, w.dim(0), xm[1]);
+    return new Dims(xm[0], xm[1], w.dim(0));
   }
 }

@@ -6,6 +6,7 @@ import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
+import dev.vant.backend.Shapes;
 import dev.vant.tensor.Tensor;
 
 /**
@@ -34,19 +35,18 @@ final class Pool {
 
   static void avgForward(CudaBackend b, Tensor x, Noise noise, Tensor y) {
     String op = "globalAvgPoolForward x " + x + " -> y " + y;
-    if (x == null || x.rank() != 4) throw bad(op, "x must be [N, H, W, C]");
-    int n = x.dim(0), hw = x.dim(1) * x.dim(2), c = x.dim(3);
-    requireSize(op, "y", y, (long) n * c);
-    if (y.dim(0) != n) throw bad(op, "y must be [" + n + ", " + c + "]");
+    int[] s = Shapes.nhwc(op, "x", x), ym = Shapes.matrix(op, "y", y);
+    int n = s[0], hw = s[1] * s[2], c = s[3];
+    if (ym[0] != n || ym[1] != c) throw bad(op, "y must be [" + n + ", " + c + "]");
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)).i(n).i(hw).i(c).noise(b.noise(noise, y, op));
     b.launch(op, "avgpool_forward", b.gridFor(((long) n * c + 3) / 4), 256, a);
   }
 
   static void avgBackward(CudaBackend b, Tensor dy, Tensor dx) {
     String op = "globalAvgPoolBackward dy " + dy + " -> dx " + dx;
-    if (dx == null || dx.rank() != 4) throw bad(op, "dx must be [N, H, W, C]");
-    int n = dx.dim(0), hw = dx.dim(1) * dx.dim(2), c = dx.dim(3);
-    requireSize(op, "dy", dy, (long) n * c);
+    int[] s = Shapes.nhwc(op, "dx", dx), gm = Shapes.matrix(op, "dy", dy);
+    int n = s[0], hw = s[1] * s[2], c = s[3];
+    if (gm[0] != n || gm[1] != c) throw bad(op, "dy must be [" + n + ", " + c + "]");
     b.launch(op, "avgpool_backward", b.gridFor(dx.size()), 256,
         new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(dx, op)).i(n).i(hw).i(c));
   }

@@ -4,6 +4,7 @@ import static dev.vant.backend.cuda.CudaBackend.bad;
 import static dev.vant.backend.cuda.CudaBackend.requireSame;
 import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
+import dev.vant.backend.Shapes;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
 
@@ -17,9 +18,8 @@ final class SoftmaxXent {
 
   static void forwardBackward(CudaBackend b, Tensor logits, Tensor labels, Tensor dlogits, Tensor stats) {
     String op = "softmaxCrossEntropy logits " + logits;
-    if (logits == null || logits.rank() < 2) throw bad(op, "logits must be [N, K]");
-    int n = logits.dim(0);
-    int k = Math.toIntExact(logits.perSample());
+    int[] lm = Shapes.matrix(op, "logits", logits);
+    int n = lm[0], k = lm[1];
     if (n == 0 || k == 0) throw bad(op, "empty logits");
     requireSize(op, "labels", labels, n);
     requireSame(op, "dlogits", dlogits, logits, "logits");
