@@ -20,20 +20,20 @@ import org.junit.jupiter.api.Test;
 class NoisyConv2dTest {
   static Conv2dShape randomShape(GpuTwin t) {
     boolean small = t.emulated();
-    int n = t.between(1, small ? 2 : 6);
-    int c = t.between(1, small ? 12 : 80);
-    int k = t.between(1, small ? 70 : 150);
-    int r = t.between(1, small ? 4 : 7), s = t.between(1, small ? 4 : 7);
+    int n = t.between(1, small ? 3 : 6);
+    int c = t.between(1, small ? 20 : 80);
+    int k = t.between(1, small ? 80 : 150);
+    int r = t.between(1, small ? 5 : 7), s = t.between(1, small ? 5 : 7);
     int stride = t.between(1, 3), pad = t.between(0, 2);
-    int h = t.between(Math.max(1, r - 2 * pad), small ? 9 : 24);
-    int w = t.between(Math.max(1, s - 2 * pad), small ? 9 : 24);
+    int h = t.between(Math.max(1, r - 2 * pad), small ? 12 : 24);
+    int w = t.between(Math.max(1, s - 2 * pad), small ? 12 : 24);
     return new Conv2dShape(n, h, w, c, k, r, s, stride, pad);
   }
 
   @Test
   void forwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(101)) {
-      int cases = t.count(200, 14);
+      int cases = t.count(200, 120);
       for (int i = 0; i < cases; i++) {
         forwardCase(t, randomShape(t), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
         t.release();
@@ -60,7 +60,7 @@ class NoisyConv2dTest {
   @Test
   void backwardDataMatchesReference() {
     try (GpuTwin t = GpuTwin.open(102)) {
-      int cases = t.count(200, 14);
+      int cases = t.count(200, 120);
       for (int i = 0; i < cases; i++) {
         Conv2dShape g = randomShape(t);
         Tensor[] dy = t.rand(g.outputShape()), w = t.rand(g.weightShape());
@@ -78,7 +78,7 @@ class NoisyConv2dTest {
   @Test
   void backwardWeightMatchesReference() {
     try (GpuTwin t = GpuTwin.open(103)) {
-      int cases = t.count(200, 14);
+      int cases = t.count(200, 120);
       for (int i = 0; i < cases; i++) {
         weightCase(t, randomShape(t), i % 2 == 0, "case " + i);
         t.release();
