@@ -48,6 +48,26 @@ public interface Backend extends AutoCloseable {
   /** Sets every element to {@code value}. */
   void fill(Tensor t, float value);
 
+  /**
+   * y = a + b elementwise (same size; {@code y} may be {@code a} or {@code b}). Layers need it to sum the
+   * two gradients that meet at a residual block's input (main branch + shortcut).
+   *
+   * <p>Added by the nn layer work. The default goes through the host in float32 and is correct on any
+   * backend but slow, and it loses precision on a double-precision backend: backends override it.
+   */
+  default void add(Tensor a, Tensor b, Tensor y) {
+    if (a.size() != b.size() || a.size() != y.size()) {
+      throw new IllegalArgumentException("add: sizes differ: a " + java.util.Arrays.toString(a.shape())
+          + ", b " + java.util.Arrays.toString(b.shape()) + ", y " + java.util.Arrays.toString(y.shape()));
+    }
+    float[] ha = toHost(a);
+    float[] hb = toHost(b);
+    for (int i = 0; i < ha.length; i++) ha[i] += hb[i];
+    try (Tensor t = fromHost(ha, y.shape())) {
+      copy(t, y);
+    }
+  }
+
   // ---- noise --------------------------------------------------------------------------------------
 
   /** y = noise(x): the standalone noise point (the network input). {@code y} may be {@code x}. */

@@ -680,6 +680,18 @@ public final class FastBackend implements Backend {
     }
   }
 
+  /** y = a + b (the nn layers' residual gradient sum), chunked over the threads. */
+  @Override
+  public void add(Tensor a, Tensor b, Tensor y) {
+    String op = "add";
+    Shapes.requireSize(op, "b", b, a.size());
+    Shapes.requireSize(op, "y", y, a.size());
+    float[] as = f(op, "a", a), bs = f(op, "b", b), ys = f(op, "y", y);
+    ranges(a.size(), ELEMS, (s, n) -> {
+      for (int i = s; i < s + n; i++) ys[i] = as[i] + bs[i];
+    });
+  }
+
   @Override
   public void close() {
     par.close();

@@ -19,15 +19,21 @@ import java.nio.FloatBuffer;
  * </pre>
  * Chunks (for determinism): forward and backward data by whole samples, {@link #samplesPerChunk} per
  * chunk from the shape alone; backward weight over fixed segments of samples (accumulated in segment
- * order with beta = 1) and, within a segment, over fixed blocks of dw, each one single-threaded SGEMM
- * over the whole segment.
+ * order with beta = 1) and, within a segment, over a fixed grid of dw blocks, each one single-threaded
+ * SGEMM over the whole segment; a small dw (the stem's) as per-chunk partials summed in chunk order.
  */
 final class FastConv2d {
   /** Floats of im2col per forward / backward-data chunk (about 2 MB: stays in L2/L3). */
   static final long CHUNK_FLOATS = 1 << 19;
   /** Floats of im2col per backward-weight segment (64 MB). */
   static final long SEGMENT_FLOATS = 1 << 24;
-  private static final int DW_ROWS = 64, DW_COLS = 1152;
+  /**
+   * Blocks of dw per segment: a fixed number (not the thread count) so the result does not depend on
+   * it; 16 keeps up to 16 cores busy while each block is still a large GEMM.
+   */
+  private static final int DW_BLOCKS = 16;
+  /** dw of at most this many floats is reduced over M in per-chunk partials instead of blocked. */
+  static final long SMALL_DW = 1 << 14;
 
   private final Parallel par;
   private final long chunkFloats, segmentFloats;
@@ -151,6 +157,42 @@ final class FastConv2d {
 
   void backwardWeight(Conv2dShape g, float[] x, float[] dy, float[] dw, float[] dbias) {
     int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q();
+    if ((long) K * RSC <= SMALL_DW) {
+      backwardWeightSmall(g, x, dy, dw);
+    } else {
+      backwardWeightBlocked(g, x, dy, dw);
+    }
+    if (dbias != null) FastBackend.columnSums(par, dy, g.n() * PQ, K, dbias);
+  }
+
+  /**
+   * Small dw (e.g. the stem, 64 x 27): a grid of dw blocks would be too thin to parallelize, so the
+   * reduction over M is split instead — one partial dw per fixed sample chunk, summed in chunk order.
+   */
+  private void backwardWeightSmall(Conv2dShape g, float[] x, float[] dy, float[] dw) {
+    int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q(), size = K * RSC;
+    int spc = samplesPerChunk(g, RSC);
+    int chunks = Parallel.chunks(g.n(), spc);
+    float[][] part = new float[chunks][size];
+    float[] zeros = new float[g.s() * g.c()];
+    par.forEach(chunks, ci -> {
+      int n0 = ci * spc, ns = Math.min(spc, g.n() - n0), rows = ns * PQ;
+      Scratch sc = Scratch.get();
+      FloatBuffer a = sc.a((long) rows * RSC), c = sc.c((long) rows * K + size);
+      im2col(g, x, n0, ns, a, 0, zeros);
+      c.put(0, dy, n0 * PQ * K, rows * K);
+      Blas.sgemm(true, false, K, RSC, rows, 1f, c, 0, K, a, 0, RSC, 0f, c, rows * K, RSC);
+      c.get(rows * K, part[ci], 0, size);
+    });
+    for (int i = 0; i < size; i++) {
+      double acc = 0;
+      for (float[] p : part) acc += p[i];
+      dw[i] = (float) acc;
+    }
+  }
+
+  private void backwardWeightBlocked(Conv2dShape g, float[] x, float[] dy, float[] dw) {
+    int RSC = rsc(g), K = g.k(), PQ = g.p() * g.q();
     int segSamples = (int) Math.max(1, Math.min(g.n(), segmentFloats / ((long) PQ * Math.max(RSC, K))));
     int spc = samplesPerChunk(g, RSC);
     long segRowsMax = (long) segSamples * PQ;
@@ -159,7 +201,13 @@ final class FastConv2d {
     if (dwBuf.capacity() < (long) K * RSC) dwBuf = Blas.direct((long) K * RSC);
     FloatBuffer col = colBuf, dyn = dyBuf, dwn = dwBuf;
     float[] zeros = new float[g.s() * g.c()];
-    int kBlocks = Parallel.chunks(K, DW_ROWS), cBlocks = Parallel.chunks(RSC, DW_COLS);
+    // Split dw [K, RSC] into kb x cb blocks, kb * cb ~ DW_BLOCKS. Block (i, j) reads rows i of dy^T and
+    // columns j of col, so the traffic is ~ cb * K + kb * RSC per row of M: minimal near
+    // kb = sqrt(DW_BLOCKS * K / RSC) — usually 1, since RSC = 9K for 3x3 convs.
+    int kb = (int) Math.max(1, Math.min(K, Math.round(Math.sqrt((double) DW_BLOCKS * K / RSC))));
+    int cb = Math.max(1, Math.min(Math.max(1, RSC / 16), DW_BLOCKS / kb));
+    int rowsPer = (K + kb - 1) / kb, colsPer = (RSC + cb - 1) / cb;
+    int kBlocks = Parallel.chunks(K, rowsPer), cBlocks = Parallel.chunks(RSC, colsPer);
     for (int s0 = 0; s0 < g.n(); s0 += segSamples) {
       int segN = Math.min(segSamples, g.n() - s0), segRows = segN * PQ, first = s0;
       par.forEach(Parallel.chunks(segN, spc), ci -> {
@@ -170,12 +218,11 @@ final class FastConv2d {
       });
       float beta = s0 == 0 ? 0f : 1f;
       par.forEach(kBlocks * cBlocks, bi -> {
-        int k0 = (bi / cBlocks) * DW_ROWS, c0 = (bi % cBlocks) * DW_COLS;
-        int kl = Math.min(DW_ROWS, K - k0), cl = Math.min(DW_COLS, RSC - c0);
+        int k0 = (bi / cBlocks) * rowsPer, c0 = (bi % cBlocks) * colsPer;
+        int kl = Math.min(rowsPer, K - k0), cl = Math.min(colsPer, RSC - c0);
         Blas.sgemm(true, false, kl, cl, segRows, 1f, dyn, k0, K, col, c0, RSC, beta, dwn, k0 * RSC + c0, RSC);
       });
     }
     dwn.get(0, dw, 0, K * RSC);
-    if (dbias != null) FastBackend.columnSums(par, dy, g.n() * PQ, K, dbias);
   }
 }

@@ -667,6 +667,16 @@ public final class ReferenceBackend implements Backend {
     }
   }
 
+  /** y = a + b in double, rounded once in FLOAT32 mode (the nn layers' residual gradient sum). */
+  @Override
+  public void add(Tensor a, Tensor b, Tensor y) {
+    String op = "add";
+    Shapes.requireSize(op, "b", b, a.size());
+    Shapes.requireSize(op, "y", y, a.size());
+    double[] as = d(op, "a", a), bs = d(op, "b", b), ys = d(op, "y", y);
+    for (int i = 0; i < a.size(); i++) ys[i] = r(as[i] + bs[i]);
+  }
+
   @Override
   public void close() {
     // Nothing held: tensors are heap arrays.

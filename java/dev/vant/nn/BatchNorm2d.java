@@ -1,0 +1,145 @@
+package dev.vant.nn;
+
+import dev.vant.backend.Noise;
+import dev.vant.tensor.Tensor;
+
+/**
+ * BatchNorm over the channels of x [N,H,W,C], optionally fused with the ReLU and the noise that follow
+ * it (the paper's BN -> ReLU -> noise): {@code y = noise(relu?(gamma * (x - mean) / sqrt(var + eps) + beta))}.
+ *
+ * <p>Training mode normalizes with the batch statistics (biased variance) and updates the running
+ * statistics with momentum 0.1 (unbiased variance), like PyTorch; evaluation mode uses the running
+ * statistics. Parameters {@code weight} (gamma) and {@code bias} (beta), buffers {@code running_mean},
+ * {@code running_var} and the counter {@code num_batches_tracked} — PyTorch's state-dict names.
+ */
+public final class BatchNorm2d extends Layer {
+  /** PyTorch's defaults. */
+  public static final float MOMENTUM = 0.1f, EPS = 1e-5f;
+
+  private final int channels;
+  private final boolean relu;
+  private final NoiseSlot slot;
+  private Parameter gamma, beta, runningMean, runningVar;
+  private Counter tracked;
+  private Tensor saveMean, saveInvStd;
+  private Tensor x, y, dx;
+  private boolean savedTraining;
+
+  private BatchNorm2d(Builder b) {
+    this.channels = b.channels;
+    this.relu = b.relu;
+    this.slot = b.noisy ? new NoiseSlot(b.op) : null;
+  }
+
+  /** A builder for {@code channels} channels; defaults: no ReLU, no noise. */
+  public static Builder builder(int channels) {
+    return new Builder(channels);
+  }
+
+  @Override
+  protected void onBind(Binder b) {
+    gamma = newParameter(b, "weight", TorchLayout.IDENTITY, Init.Kind.ONES, 1, channels);
+    beta = newParameter(b, "bias", TorchLayout.IDENTITY, Init.Kind.ZEROS, 1, channels);
+    runningMean = newBuffer("running_mean", 0f, channels);
+    runningVar = newBuffer("running_var", 1f, channels);
+    tracked = newCounter("num_batches_tracked");
+    saveMean = own(backend.zeros(channels));
+    saveInvStd = own(backend.zeros(channels));
+    if (slot != null) slot.register(b, path);
+  }
+
+  @Override
+  public int[] outputShape(int[] s) {
+    return s.clone();
+  }
+
+  @Override
+  public Tensor forward(Tensor x, NoiseContext ctx) {
+    checkNhwc(x, channels);
+    y = ensure(y, x.shape());
+    Noise nz = slot != null ? slot.draw(ctx, x.dim(0), path) : Noise.NONE;
+    if (training) {
+      backend.batchNormTrainForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
+          MOMENTUM, EPS, saveMean, saveInvStd, relu, nz, y);
+      tracked.increment();
+    } else {
+      backend.batchNormInferenceForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
+          EPS, relu, nz, y);
+    }
+    savedTraining = training;
+    this.x = x;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy, boolean inputGrad) {
+    checkBackward(x);
+    if (!savedTraining) throw new IllegalStateException(describe() + ": backward after an evaluation-mode forward is not supported");
+    Tensor d = slot != null ? slot.backward(backend, dy) : dy;
+    dx = ensure(dx, x.shape());
+    backend.batchNormBackward(d, x, gamma.value(), beta.value(), saveMean, saveInvStd, relu, dx, gamma.grad(), beta.grad());
+    return inputGrad ? dx : null;
+  }
+
+  /** The scale {@code weight} [C] (after binding). */
+  public Parameter gamma() {
+    return gamma;
+  }
+
+  /** The shift {@code bias} [C] (after binding). */
+  public Parameter beta() {
+    return beta;
+  }
+
+  /** The buffer {@code running_mean} [C]. */
+  public Parameter runningMean() {
+    return runningMean;
+  }
+
+  /** The buffer {@code running_var} [C] (unbiased batch variances, averaged). */
+  public Parameter runningVar() {
+    return runningVar;
+  }
+
+  @Override
+  public void close() {
+    if (slot != null) slot.close();
+    super.close();
+  }
+
+  /** Builder of {@link BatchNorm2d}. */
+  public static final class Builder {
+    private final int channels;
+    private boolean relu, noisy;
+    private NoiseOp op;
+
+    private Builder(int channels) {
+      if (channels <= 0) throw new IllegalArgumentException("BatchNorm2d channels must be positive: " + channels);
+      this.channels = channels;
+    }
+
+    /** Fuses a ReLU after the normalization. */
+    public Builder relu(boolean on) {
+      this.relu = on;
+      return this;
+    }
+
+    /** A noise point of its own on the output. */
+    public Builder noisy(boolean on) {
+      this.noisy = on;
+      return this;
+    }
+
+    /** A noise point on the output that is an application of {@code op} (implies noisy). */
+    public Builder noiseOp(NoiseOp op) {
+      this.op = op;
+      this.noisy = true;
+      return this;
+    }
+
+    /** The layer (unbound). */
+    public BatchNorm2d build() {
+      return new BatchNorm2d(this);
+    }
+  }
+}

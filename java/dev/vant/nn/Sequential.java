@@ -1,0 +1,89 @@
+package dev.vant.nn;
+
+import dev.vant.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Layers applied one after the other; children are named like PyTorch's {@code nn.Sequential} (their
+ * index) unless given a name, so parameters read {@code "0.weight"} or {@code "conv1.weight"}.
+ */
+public final class Sequential extends Layer {
+  private final List<String> names;
+  private final List<Layer> layers;
+
+  private Sequential(List<String> names, List<Layer> layers) {
+    this.names = List.copyOf(names);
+    this.layers = List.copyOf(layers);
+  }
+
+  /** An empty builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  protected void onBind(Binder b) {
+    for (int i = 0; i < layers.size(); i++) child(layers.get(i), names.get(i), b);
+  }
+
+  @Override
+  public List<Layer> children() {
+    return layers;
+  }
+
+  /** Child names in order. */
+  public List<String> names() {
+    return names;
+  }
+
+  @Override
+  public int[] outputShape(int[] s) {
+    int[] cur = s;
+    for (Layer l : layers) cur = l.outputShape(cur);
+    return cur;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, NoiseContext ctx) {
+    Tensor cur = x;
+    for (Layer l : layers) cur = l.forward(cur, ctx);
+    return cur;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy, boolean inputGrad) {
+    Tensor cur = dy;
+    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, i > 0 || inputGrad);
+    return cur;
+  }
+
+  /** Builder of {@link Sequential}. */
+  public static final class Builder {
+    private final List<String> names = new ArrayList<>();
+    private final List<Layer> layers = new ArrayList<>();
+
+    /** Appends {@code layer} named by its index. */
+    public Builder add(Layer layer) {
+      return add(Integer.toString(layers.size()), layer);
+    }
+
+    /** Appends {@code layer} under {@code name} (a PyTorch attribute name, no dots). */
+    public Builder add(String name, Layer layer) {
+      if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("layer name must be non-empty without dots: '" + name + "'");
+      if (names.contains(name)) throw new IllegalArgumentException("duplicate layer name '" + name + "'");
+      names.add(name);
+      layers.add(layer);
+      return this;
+    }
+
+    /** The container (unbound). */
+    public Sequential build() {
+      Set<Layer> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (Layer l : layers) if (!seen.add(l)) throw new IllegalArgumentException("the same layer instance is added twice");
+      return new Sequential(names, layers);
+    }
+  }
+}
