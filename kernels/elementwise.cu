@@ -10,6 +10,7 @@
 //   add_relu_forward   y = noise(relu(a + b))                add_relu_backward  dx = a + b > 0 ? dy : 0
 //   noise_forward      y = noise(x)                          noise_backward     dx = dy * dnoise/dx
 //   fill_value         y = value                             copy_values        dst = src
+//   add_values         y = a + b
 // Outputs may alias inputs (each thread reads its elements before writing them).
 #include "noise_epilogue.cuh"
 
@@ -72,4 +73,10 @@ fill_value(float* dY, long long total, float value) {
 extern "C" __global__ void __launch_bounds__(256)
 copy_values(const float* __restrict__ dSrc, float* __restrict__ dDst, long long total) {
   VANT_GRID_STRIDE(e, total) { dDst[e] = dSrc[e]; }
+}
+
+// y = a + b (y may alias a or b): sums the two gradients that meet at a residual block's input.
+extern "C" __global__ void __launch_bounds__(256)
+add_values(const float* dA, const float* dB, float* dY, long long total) {
+  VANT_GRID_STRIDE(e, total) { dY[e] = dA[e] + dB[e]; }
 }

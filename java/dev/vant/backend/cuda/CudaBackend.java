@@ -34,6 +34,7 @@ public final class CudaBackend implements Backend {
   private final boolean ownsDevice;
   private final String deviceName;
   final Optim optim = new Optim(this);
+  private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
 
   /** A backend on {@code dev}; the caller keeps ownership of the device and closes it after this backend. */
   public CudaBackend(CudaDevice dev) {
@@ -143,6 +144,8 @@ public final class CudaBackend implements Backend {
       throw bad("fromHost", data.length + " floats for shape " + Arrays.toString(shape) + " of " + t.size() + " elements");
     }
     if (data.length > 0) buf(t, "fromHost").copyFrom(data, data.length);
+    fromHostCalls++;
+    fromHostBytes += 4L * data.length;
     return t;
   }
 
@@ -160,7 +163,17 @@ public final class CudaBackend implements Backend {
   public void toHost(Tensor t, float[] dst) {
     if (dst.length < t.size()) throw bad("toHost", "destination of " + dst.length + " floats for " + t);
     if (t.size() > 0) buf(t, "toHost").copyTo(dst, Math.toIntExact(t.size()));
+    toHostCalls++;
+    toHostBytes += 4 * t.size();
   }
+
+  /** Copies between host and device made through this backend so far (the only ones it makes). */
+  public HostTraffic hostTraffic() {
+    return new HostTraffic(toHostCalls, toHostBytes, fromHostCalls, fromHostBytes);
+  }
+
+  /** Counts of {@link #toHost} and {@link #fromHost} calls and their bytes. */
+  public record HostTraffic(long toHostCalls, long toHostBytes, long fromHostCalls, long fromHostBytes) {}
 
   @Override
   public void copy(Tensor src, Tensor dst) {
@@ -171,6 +184,12 @@ public final class CudaBackend implements Backend {
   @Override
   public void fill(Tensor t, float value) {
     Elementwise.fill(this, t, value);
+  }
+
+  /** y = a + b on the device (the interface's default would go through the host). */
+  @Override
+  public void add(Tensor a, Tensor b, Tensor y) {
+    Elementwise.add(this, a, b, y);
   }
 
   // ---- noise --------------------------------------------------------------------------------------

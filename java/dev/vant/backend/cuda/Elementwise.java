@@ -7,7 +7,7 @@ import dev.vant.tensor.Tensor;
 
 /**
  * Binding of {@code kernels/elementwise.cu}: ReLU + noise, residual add + ReLU + noise, their backward
- * passes, the standalone noise point and its backward, fill and copy. Noisy kernels run one thread per
+ * passes, the standalone noise point and its backward, fill, copy and add. Noisy kernels run one thread per
  * Philox group of four elements.
  */
 final class Elementwise {
@@ -24,6 +24,15 @@ final class Elementwise {
     String op = "copy " + src + " -> " + dst;
     b.launch(op, "copy_values", b.gridFor(src.size()), 256,
         new KernelArgs().ptr(b.buf(src, op + " src")).ptr(b.buf(dst, op + " dst")).l(src.size()));
+  }
+
+  static void add(CudaBackend b, Tensor a, Tensor c, Tensor y) {
+    String op = "add a " + a + " + b " + c + " -> y " + y;
+    requireSame(op, "b", c, a, "a");
+    requireSame(op, "y", y, a, "a");
+    if (a.size() == 0) return;
+    b.launch(op, "add_values", b.gridFor(a.size()), 256,
+        new KernelArgs().ptr(b.buf(a, op)).ptr(b.buf(c, op)).ptr(b.buf(y, op)).l(a.size()));
   }
 
   static void noiseForward(CudaBackend b, Tensor x, Noise noise, Tensor y) {

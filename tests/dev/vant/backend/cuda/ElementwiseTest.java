@@ -86,7 +86,7 @@ class ElementwiseTest {
   }
 
   @Test
-  void fillCopyAndMemory() {
+  void fillCopyAddAndZeros() {
     try (GpuTwin t = GpuTwin.open(403)) {
       for (int i = 0; i < 20; i++) {
         int[] shape = randomShape(t);
@@ -99,6 +99,12 @@ class ElementwiseTest {
         float[] want = new float[GpuTwin.size(shape)];
         Arrays.fill(want, v);
         assertArrayEquals(want, t.gpu.toHost(y[1]), "fill");
+        Tensor[] b = t.rand(shape), s = t.out(shape);
+        t.ref.add(x[0], b[0], s[0]);
+        t.gpu.add(x[1], b[1], s[1]);
+        t.compare("add " + Arrays.toString(shape), s);
+        t.gpu.add(x[1], b[1], x[1]); // in place
+        assertArrayEquals(t.gpu.toHost(s[1]), t.gpu.toHost(x[1]), "add in place");
         try (Tensor z = t.gpu.zeros(shape)) {
           assertArrayEquals(new float[want.length], t.gpu.toHost(z), "zeros");
         }
