@@ -88,7 +88,7 @@ if (( ${#fixtures[@]} > 0 )); then
   build_runner() {  # NAME EXTRA_FLAGS...
     local bin=$out/$1; shift
     if stale "$bin" "${sources[@]}" "$root"/kernels/*.cuh "${runtime_src[@]}" "$emu/fixture_runner.cpp"; then
-      "$CXX" "${CXXFLAGS[@]}" "$@" -o "$bin.tmp" "$emu/fixture_runner.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" -lpthread
+      "$CXX" "${CXXFLAGS[@]}" -I "$gen" "$@" -o "$bin.tmp" "$emu/fixture_runner.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" -lpthread
       mv "$bin.tmp" "$bin"
     fi
   }
