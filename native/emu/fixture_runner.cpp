@@ -11,6 +11,7 @@
 //     noise                    kernels/noise.cu (the real kernel) vs philox.cuh's host functions
 //     oob                      emu_fill_oob_write: writes one float past the end of its buffer
 //     all-ok                   every correct case above (the sanitizer runs)
+//     bench [SIZE]             emulation speed (matmuls of SIZE^3, noise on 4 SIZE^2 elements)
 // Exit status: 0 when every result equals its reference, 1 when a result is wrong (the line "MISMATCH"
 // says where), 2 when the emulator reports a failure (trap, deadlock).
 //
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -286,6 +288,30 @@ void oob() {
   else printf("ok oob: no out-of-bounds write seen\n");
 }
 
+// Emulation speed, for sizing emulated tests: the FP32 tile and TF32 mma kernels at size^3, the noise kernel
+// on size^2 * 4 elements. Prints wall time and the emulated rate (not a GPU benchmark).
+void bench(int size) {
+  const int M = size, N = size, K = size;
+  Buf<float> A(random_floats((size_t)M * K, 9)), B(random_floats((size_t)K * N, 10)), C((size_t)M * N);
+  auto time = [](auto&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const double flops = 2.0 * M * N * K;
+  double t = time([&] { run<&emu_matmul_tiled>("emu_matmul_tiled", dim3((N + 15) / 16, (M + 15) / 16), dim3(16, 16), 0, A.p, B.p, C.p, M, N, K); });
+  printf("bench emu_matmul_tiled %dx%dx%d: %.3f s, %.1f MFLOP/s, %.0f ns per thread-barrier\n", M, N, K, t, flops / t * 1e-6,
+         t * 1e9 / ((double)M * N * (2.0 * ((K + 15) / 16))));
+  t = time([&] { run<&emu_matmul_tf32>("emu_matmul_tf32", dim3((N + 31) / 32, (M + 31) / 32), dim3(128), 0, A.p, B.p, C.p, M, N, K); });
+  printf("bench emu_matmul_tf32 %dx%dx%d: %.3f s, %.1f MFLOP/s\n", M, N, K, t, flops / t * 1e-6);
+  const long long total = 4LL * size * size;
+  Buf<float> x(random_floats((size_t)total, 11)), y((size_t)total);
+  t = time([&] {
+    run<&noise_add>("noise_add", dim3(64), dim3(256), 0, (const float*)x.p, y.p, (const float*)nullptr, 0.5f, total, total, 1ull, 2u, 3u);
+  });
+  printf("bench noise_add %lld elements: %.3f s, %.1f M elements/s\n", total, t, total / t * 1e-6);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -298,6 +324,7 @@ int main(int argc, char** argv) {
   else if (c == "warp") warp();
   else if (c == "noise") noise();
   else if (c == "oob") oob();
+  else if (c == "bench") bench(v.empty() ? 256 : atoi(v.c_str()));
   else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); noise(); }
   else {
     fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|all-ok [variant]\n", argv[0]);
