@@ -9,7 +9,9 @@
 //   - every operation runs synchronously at the call, in call order; streams and events therefore keep
 //     their ordering guarantees trivially, and events time what really ran between them;
 //   - cuModuleLoadData accepts a fatbin (magic 0xBA55ED50) and binds it to the kernels compiled into
-//     this library (the same kernels/*.cu sources the fatbin came from);
+//     this library (the same kernels/*.cu sources the fatbin came from, plus the test fixtures of
+//     tests/fixtures/kernels/emu/); cuModuleGetFunction finds a kernel only if the loaded fatbin names
+//     it too, so the emulator offers exactly the kernels of the module the caller loaded;
 //   - device memory is host memory with 256-byte guard zones before and after every allocation, filled
 //     with 0xFF (a float NaN), and fresh allocations are filled with 0xFF too: a kernel that reads
 //     outside its buffers or reads memory nobody wrote sees NaN, and one that writes into a guard zone
@@ -71,6 +73,7 @@ struct Function {
   int max_dynamic_shared = (int)vant_emu::DEFAULT_DYNAMIC_SHARED;
 };
 struct Module {
+  std::string image;  // the fatbin: a kernel is found only if the image names it
   std::map<std::string, Function*> functions;
 };
 struct Stream { unsigned flags; };
@@ -417,7 +420,13 @@ CUAPI CUresult cuModuleLoadData(void** pmod, const void* image) {
                     "kernels compiled into it, bound through the build's fatbin\n", magic);
     return CUDA_ERROR_INVALID_IMAGE;
   }
+  // Fatbin header: magic (4), version (2), header size (2), payload size (8).
+  uint16_t header;
+  uint64_t payload;
+  memcpy(&header, (const char*)image + 6, 2);
+  memcpy(&payload, (const char*)image + 8, 8);
   Module* m = new Module();
+  m->image.assign((const char*)image, header + payload);
   for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) m->functions[k->name] = new Function{k};
   *pmod = m;
   return CUDA_SUCCESS;
@@ -440,7 +449,14 @@ CUAPI CUresult cuModuleGetFunction(void** pf, void* mod, const char* name) {
   if (!pf || !mod || !name) return CUDA_ERROR_INVALID_VALUE;
   Module* m = (Module*)mod;
   auto it = m->functions.find(name);
-  if (it == m->functions.end()) return CUDA_ERROR_NOT_FOUND;
+  // The fatbin's ELF string tables hold every entry point as a NUL-terminated name.
+  const bool in_image = m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
+  if (it == m->functions.end() || !in_image) {
+    if (it == m->functions.end() && in_image)
+      fprintf(stderr, "[vant emu] cuModuleGetFunction(%s): in the fatbin but not compiled into the emulator "
+                      "(rebuild target/emu: native/emu/build-emu.sh)\n", name);
+    return CUDA_ERROR_NOT_FOUND;
+  }
   *pf = it->second;
   return CUDA_SUCCESS;
 }
@@ -510,7 +526,7 @@ CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, un
   cfg.name = k->name;
   std::string why;
   if (!k->launch(cfg, params, &why)) {
-    fault(why.find("deadlock") != std::string::npos ? CUDA_ERROR_LAUNCH_FAILED : CUDA_ERROR_LAUNCH_FAILED, why);
+    fault(CUDA_ERROR_LAUNCH_FAILED, why);
     return CUDA_SUCCESS;  // like a device fault: reported by the next call that synchronizes
   }
   std::string where;

@@ -181,6 +181,7 @@ struct Worker {
   const void* sched_stack_lo = nullptr;
   size_t sched_stack_size = 0;
   void* tsan_sched = nullptr;
+  char block_done = 0;  // TSan sync object: a block's threads release it when they finish
 
   void push(Thread* t) { queue[tail++ & 2047] = t; }
   Thread* pop() { return head == tail ? nullptr : queue[head++ & 2047]; }
@@ -303,6 +304,9 @@ void on_exit(Thread* t) {
   __sanitizer_start_switch_fiber(nullptr, w->sched_stack_lo, w->sched_stack_size);
 #endif
 #if VANT_TSAN
+  // A finished block hands everything it wrote to the scheduler (and so to the launch's caller and the
+  // next block on this worker, which reuses the same shared memory): on the GPU the block's end orders it.
+  __tsan_release(&w->block_done);
   __tsan_switch_to_fiber(w->tsan_sched, __tsan_switch_to_fiber_no_sync);
 #endif
   vant_emu_switch(&t->sp, w->sched_sp);
@@ -372,6 +376,9 @@ void run_block(Worker* w, uint64_t linear) {
     switch_in(w, t);
     if (w->trapped) break;
   }
+#if VANT_TSAN
+  __tsan_acquire(&w->block_done);
+#endif
   if (w->trapped) {
     L.fail(std::string(L.cfg.name) + ": " + w->trap_msg);
   } else if (b.live > 0) {
