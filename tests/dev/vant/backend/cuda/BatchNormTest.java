@@ -35,7 +35,7 @@ class BatchNormTest {
   @Test
   void trainForwardAndBackwardMatchReference() {
     try (GpuTwin t = GpuTwin.open(301)) {
-      int cases = t.count(200, 60);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         trainCase(t, randomShape(t, i), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
         t.release();
@@ -91,7 +91,7 @@ class BatchNormTest {
   @Test
   void inferenceForwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(302)) {
-      int cases = t.count(200, 60);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         int[] shape = randomShape(t, i);
         int c = shape[shape.length - 1];

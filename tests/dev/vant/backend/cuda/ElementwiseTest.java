@@ -26,7 +26,7 @@ class ElementwiseTest {
   @Test
   void reluAndAddReluForwardAndBackward() {
     try (GpuTwin t = GpuTwin.open(401)) {
-      int cases = t.count(200, 60);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         int[] shape = randomShape(t);
         int size = GpuTwin.size(shape);
@@ -59,7 +59,7 @@ class ElementwiseTest {
   @Test
   void noiseForwardAndBackward() {
     try (GpuTwin t = GpuTwin.open(402)) {
-      int cases = t.count(200, 60);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         int[] shape = randomShape(t);
         int size = GpuTwin.size(shape);
@@ -116,7 +116,7 @@ class ElementwiseTest {
   @Test
   void vantLevelsMatchReference() {
     try (GpuTwin t = GpuTwin.open(404)) {
-      int cases = t.count(200, 60);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         int n = t.between(1, 600);
         long seed = t.rnd.nextLong();

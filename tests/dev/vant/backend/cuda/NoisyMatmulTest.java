@@ -24,7 +24,7 @@ class NoisyMatmulTest {
   @Test
   void forwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(201)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         Dims d = random(t);
         Noise.Type type = t.anyType(i);
@@ -61,7 +61,7 @@ class NoisyMatmulTest {
   @Test
   void backwardDataMatchesReference() {
     try (GpuTwin t = GpuTwin.open(202)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         Dims d = random(t);
         Tensor[] dy = t.rand(d.batch, d.out), w = t.rand(d.out, d.in);
@@ -79,7 +79,7 @@ class NoisyMatmulTest {
   @Test
   void backwardWeightMatchesReference() {
     try (GpuTwin t = GpuTwin.open(203)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         weightCase(t, random(t), i % 2 == 0, "case " + i);
         t.release();
