@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ElementwiseTest {
   private static int[] randomShape(GpuTwin t) {
     boolean small = t.emulated();
-    return new int[] {t.between(1, small ? 6 : 32), t.between(1, small ? 9 : 33), t.between(1, small ? 9 : 33), t.between(1, small ? 19 : 70)};
+    return new int[] {t.between(1, small ? 6 : 16), t.between(1, small ? 9 : 24), t.between(1, small ? 9 : 24), t.between(1, small ? 19 : 48)};
   }
 
   @Test
