@@ -120,6 +120,30 @@ class EmulatorFixtureTest {
     assertFalse(r.output().contains("AddressSanitizer"), r.output());
   }
 
+  /**
+   * The gpu-emulated-asan run of pom.xml: a JVM with libasan preloaded on the ASan build of the emulated
+   * driver. A kernel launched through JCuda that writes past its buffer must abort with ASan's report.
+   */
+  @Test
+  void addressSanitizerInTheJvmReportsAKernelOutOfBoundsAccess() throws Exception {
+    Path asan = emuDir().resolve("asan");
+    if (Files.exists(emuDir().resolve("real-driver-present"))) org.junit.jupiter.api.Assumptions.abort("real NVIDIA driver present");
+    if (!Files.exists(asan.resolve("libcuda.so.1"))) fail(asan + "/libcuda.so.1 is missing: run the tests through Maven");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), AsanOutOfBoundsProbe.class.getName())
+        .redirectErrorStream(true);
+    pb.environment().putAll(Map.of("LD_LIBRARY_PATH", asan.toAbsolutePath().toString(),
+        "LD_PRELOAD", asan.resolve("libasan.so").toAbsolutePath().toString(),
+        "ASAN_OPTIONS", "detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:use_sigaltstack=0", "VANT_EMU_WORKERS", "2"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+    assertTrue(out.contains("device: vant CPU emulator"), out);
+    assertNotEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("ERROR: AddressSanitizer: use-after-poison"), out);
+    assertTrue(out.contains("WRITE of size 16") && out.contains("in noise_add") && out.contains("noise.cu:"), out);
+  }
+
   @Test
   void threadSanitizerReportsTheMissingBarrier() throws Exception {
     Run r = run("fixtures-tsan", "race", "nosync");
