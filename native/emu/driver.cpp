@@ -96,6 +96,7 @@ struct Allocation {
   unsigned char* raw;  // GUARD bytes, then size bytes (rounded up), then GUARD bytes
   size_t size;
   size_t padded;
+  Context* ctx;        // destroying the context frees it, as on a GPU
 };
 
 // The tables are never destroyed: a JVM thread may still call in while the process exits.
@@ -346,6 +347,16 @@ CUAPI CUresult cuCtxDestroy_v2(void* ctx) {
   if (!contexts.count(c)) return CUDA_ERROR_INVALID_CONTEXT;
   contexts.erase(c);
   if (current == c) current = nullptr;
+  for (auto it = allocations.begin(); it != allocations.end();) {
+    if (it->second.ctx != c) { ++it; continue; }
+    allocated -= it->second.padded;
+#if VANT_DRIVER_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(it->second.raw, it->second.padded + 2 * GUARD);
+#endif
+    free(it->second.raw);
+    it = allocations.erase(it);
+  }
+  if (c == primary) primary = nullptr;
   delete c;
   return CUDA_SUCCESS;
 }
@@ -434,7 +445,7 @@ CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
   ASAN_POISON_MEMORY_REGION(raw, GUARD);
   ASAN_POISON_MEMORY_REGION(raw + GUARD + bytes, padded - bytes + GUARD);
 #endif
-  allocations[user] = Allocation{raw, bytes, padded};
+  allocations[user] = Allocation{raw, bytes, padded, current};
   allocated += padded;
   *p = user;
   return CUDA_SUCCESS;
