@@ -92,6 +92,20 @@ class EmulatorFixtureTest {
   }
 
   @Test
+  void cpAsyncReadBeforeItsWaitIsCaught() throws Exception {
+    passes(run("fixtures", "cpasync", "ok"));
+    caught(run("fixtures", "cpasync", "nowait"), "cpasync/nowait");
+  }
+
+  @Test
+  void aDeadlockFailsTheLaunchWithAMessage() throws Exception {
+    Run r = run("fixtures", "deadlock");
+    assertEquals(2, r.code(), r.output());
+    assertTrue(r.output().contains("EMULATOR FAILURE emu_deadlock: deadlock in block (0,0,0): 16 threads wait at __syncthreads, "
+        + "16 at __shfl_xor_sync"), r.output());
+  }
+
+  @Test
   void warpIntrinsicsDynamicSharedMemoryAndAtomics() throws Exception {
     Run r = run("fixtures", "warp");
     passes(r);
