@@ -9,6 +9,7 @@
 # OUT_DIR/fixtures       the fixture harness (native/emu/fixture_runner.cpp): deliberately broken kernels
 #                        of tests/fixtures/kernels/emu/ and their correct twins, plus the real kernels
 # OUT_DIR/fixtures-asan  the same under AddressSanitizer; OUT_DIR/fixtures-tsan under ThreadSanitizer
+# OUT_DIR/asan/          the emulated driver under AddressSanitizer (pom.xml, gpu-emulated-asan)
 #
 # On a machine with an NVIDIA driver (/dev/nvidiactl, or libcuda.so.1 in the ldconfig cache) the emulated
 # driver is not built: OUT_DIR/real-driver-present says why, and the emulated test run skips (the normal
@@ -50,7 +51,7 @@ elif [[ -n ${VANT_EMU_PRETEND_REAL_DRIVER:-} ]]; then real="VANT_EMU_PRETEND_REA
 fi
 if [[ -n $real ]]; then
   echo "[vant] real NVIDIA driver present ($real): no emulated libcuda.so.1, the emulated GPU run is skipped"
-  rm -f "$lib"
+  rm -rf "$lib" "$out/asan"
   echo "$real" > "$out/real-driver-present"
 else
 rm -f "$out/real-driver-present"
@@ -82,6 +83,17 @@ if stale "$lib" "${kernels[@]}" "${fixtures[@]}" "$root"/kernels/*.cuh "${runtim
   mv "$lib.tmp" "$lib"
 fi
 echo "[vant] emulated driver: $lib"
+# The same driver under AddressSanitizer (guard zones poisoned), for the gpu-emulated-asan test run; the JVM
+# then needs libasan preloaded, which asan/libasan.so points at.
+alib=$out/asan/libcuda.so.1
+if stale "$alib" "$lib"; then
+  mkdir -p "$out/asan"
+  echo "[vant] g++ -fsanitize=address -> $alib (emulated driver, test-only)"
+  "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=address -fno-omit-frame-pointer -shared -Wl,-soname,libcuda.so.1 -o "$alib.tmp" \
+    "$out/gen/registry.cpp" "$out/gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$out/gen/driver_stubs.cpp" -lpthread
+  mv "$alib.tmp" "$alib"
+  ln -sf "$("$CXX" -print-file-name=libasan.so)" "$out/asan/libasan.so"
+fi
 fi
 
 # ---- fixture harness: plain, ASan, TSan ---------------------------------------------------------------

@@ -29,8 +29,18 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "emu_runtime.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// The ASan build (target/emu/asan, run by the gpu-emulated-asan execution) poisons the guard zones, so
+// AddressSanitizer itself reports any kernel access outside an allocation, reads included.
+#include <sanitizer/asan_interface.h>
+#define VANT_DRIVER_ASAN 1
+#else
+#define VANT_DRIVER_ASAN 0
+#endif
 
 extern "C" const vant_emu::KernelInfo* vant_emu_kernel_table();
 
@@ -86,14 +96,19 @@ struct Allocation {
   unsigned char* raw;  // GUARD bytes, then size bytes (rounded up), then GUARD bytes
   size_t size;
   size_t padded;
+  Context* ctx;        // destroying the context frees it, as on a GPU
 };
 
-std::mutex mu;  // one lock for the driver's tables; launches run under it too (one at a time anyway)
+// The tables are never destroyed: a JVM thread may still call in while the process exits.
+std::mutex& mu = *new std::mutex();  // one lock for the tables; launches run under it too (one at a time anyway)
 bool initialized = false;
 thread_local Context* current = nullptr;
-std::map<Context*, bool> contexts;
-std::map<CUdeviceptr, Allocation> allocations;  // by user address
+thread_local std::vector<Context*>* pushed = nullptr;  // cuCtxPushCurrent / cuCtxPopCurrent
+std::map<Context*, bool>& contexts = *new std::map<Context*, bool>();
+std::map<CUdeviceptr, Allocation>& allocations = *new std::map<CUdeviceptr, Allocation>();  // by user address
 size_t allocated = 0;
+Context* primary = nullptr;  // the device's primary context (cuDevicePrimaryCtxRetain), created once
+int primary_refs = 0;
 
 size_t total_memory() {
   struct sysinfo si {};
@@ -173,6 +188,7 @@ Allocation* find(CUdeviceptr p, size_t n) {
 
 // After every launch: the guard zones around every allocation must still be 0xFF.
 bool guards_intact(std::string* where) {
+  if (VANT_DRIVER_ASAN) return true;  // poisoned: ASan has already reported any access
   for (auto& [user, a] : allocations) {
     const unsigned char* lo = a.raw;
     const unsigned char* hi = a.raw + GUARD + a.size;
@@ -299,6 +315,13 @@ CUAPI CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
     case 82: *v = 65536; break;               // MAX_REGISTERS_PER_MULTIPROCESSOR
     case 97: *v = (int)vant_emu::MAX_DYNAMIC_SHARED; break;  // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
     case 106: *v = 32; break;                 // MAX_BLOCKS_PER_MULTIPROCESSOR
+    case 36: *v = 1000000; break;             // MEMORY_CLOCK_RATE (kHz)
+    case 37: *v = 64; break;                  // GLOBAL_MEMORY_BUS_WIDTH (bits)
+    case 40: *v = 1; break;                   // ASYNC_ENGINE_COUNT
+    case 17: case 18: case 19: case 20: case 32: case 33: case 34: case 35: case 50:
+    case 83: case 89: case 95: case 108: case 115:
+      *v = 0; break;                          // timeouts, integrated, host mapping, compute mode, ECC, PCI ids,
+                                              // TCC, managed memory, cooperative launch, persisting L2, pools
     default: return CUDA_ERROR_NOT_SUPPORTED;
   }
   return CUDA_SUCCESS;
@@ -324,6 +347,16 @@ CUAPI CUresult cuCtxDestroy_v2(void* ctx) {
   if (!contexts.count(c)) return CUDA_ERROR_INVALID_CONTEXT;
   contexts.erase(c);
   if (current == c) current = nullptr;
+  for (auto it = allocations.begin(); it != allocations.end();) {
+    if (it->second.ctx != c) { ++it; continue; }
+    allocated -= it->second.padded;
+#if VANT_DRIVER_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(it->second.raw, it->second.padded + 2 * GUARD);
+#endif
+    free(it->second.raw);
+    it = allocations.erase(it);
+  }
+  if (c == primary) primary = nullptr;
   delete c;
   return CUDA_SUCCESS;
 }
@@ -352,6 +385,46 @@ CUAPI CUresult cuCtxGetDevice(CUdevice* d) {
   return CUDA_SUCCESS;
 }
 
+CUAPI CUresult cuDevicePrimaryCtxRetain(void** pctx, CUdevice d) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!pctx) return CUDA_ERROR_INVALID_VALUE;
+  if (!primary) {
+    primary = new Context();
+    contexts[primary] = true;
+  }
+  primary_refs++;
+  *pctx = primary;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDevicePrimaryCtxRelease_v2(CUdevice d) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = device_ok(d)) return e;
+  if (primary_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
+  if (--primary_refs == 0 && primary) primary->sticky = CUDA_SUCCESS;  // a fresh start for the next retain
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxPushCurrent_v2(void* ctx) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!ctx || !contexts.count((Context*)ctx)) return CUDA_ERROR_INVALID_CONTEXT;
+  if (!pushed) pushed = new std::vector<Context*>();
+  pushed->push_back(current);
+  current = (Context*)ctx;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxPopCurrent_v2(void** pctx) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+  if (pctx) *pctx = current;
+  current = (pushed && !pushed->empty()) ? pushed->back() : nullptr;
+  if (pushed && !pushed->empty()) pushed->pop_back();
+  return CUDA_SUCCESS;
+}
+
 CUAPI CUresult cuCtxSynchronize() {
   std::lock_guard<std::mutex> g(mu);
   return ready();
@@ -368,7 +441,11 @@ CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
   if (!raw) return CUDA_ERROR_OUT_OF_MEMORY;
   memset(raw, 0xFF, padded + 2 * GUARD);  // guards and the fresh memory itself read as NaN
   const CUdeviceptr user = (CUdeviceptr)(uintptr_t)(raw + GUARD);
-  allocations[user] = Allocation{raw, bytes, padded};
+#if VANT_DRIVER_ASAN
+  ASAN_POISON_MEMORY_REGION(raw, GUARD);
+  ASAN_POISON_MEMORY_REGION(raw + GUARD + bytes, padded - bytes + GUARD);
+#endif
+  allocations[user] = Allocation{raw, bytes, padded, current};
   allocated += padded;
   *p = user;
   return CUDA_SUCCESS;
@@ -380,10 +457,27 @@ CUAPI CUresult cuMemFree_v2(CUdeviceptr p) {
   auto it = allocations.find(p);
   if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
   allocated -= it->second.padded;
+#if VANT_DRIVER_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(it->second.raw, it->second.padded + 2 * GUARD);
+#endif
   free(it->second.raw);
   allocations.erase(it);
   return current ? current->sticky : CUDA_SUCCESS;
 }
+
+// Page-locked host memory is ordinary host memory here.
+CUAPI CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+  if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+  *p = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+  return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+CUAPI CUresult cuMemHostAlloc(void** p, size_t bytes, unsigned) { return cuMemAllocHost_v2(p, bytes); }
+CUAPI CUresult cuMemFreeHost(void* p) {
+  free(p);
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuMemHostRegister_v2(void* p, size_t bytes, unsigned) { return p && bytes ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
+CUAPI CUresult cuMemHostUnregister(void* p) { return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
 
 CUAPI CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
   std::lock_guard<std::mutex> g(mu);
@@ -492,6 +586,20 @@ CUAPI CUresult cuFuncSetAttribute(void* f, int attr, int v) {
 }
 
 CUAPI CUresult cuFuncSetCacheConfig(void* f, int) { return f ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
+
+// Resident blocks per "multiprocessor" as on sm_90 (2048 threads, 32 blocks, 228 KiB shared per SM), so
+// grid sizing code sees realistic numbers; the emulator itself runs one block per worker at a time.
+CUAPI CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* n, void* f, int block, size_t dynamic_shared) {
+  if (!n || !f || block <= 0) return CUDA_ERROR_INVALID_VALUE;
+  if (block > (int)((Function*)f)->info->max_threads) { *n = 0; return CUDA_SUCCESS; }
+  int by_threads = 2048 / ((block + 31) / 32 * 32), by_shared = (int)((228 * 1024) / (dynamic_shared + 1024));
+  int v = by_threads < by_shared ? by_threads : by_shared;
+  *n = v < 32 ? v : 32;
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* n, void* f, int block, size_t shared, unsigned) {
+  return cuOccupancyMaxActiveBlocksPerMultiprocessor(n, f, block, shared);
+}
 
 CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                               unsigned shared, void* stream, void** params, void** extra) {
