@@ -114,16 +114,21 @@ public final class Checkpoint {
       throw new IOException("checkpoint " + file + ": unexpected tensor '" + name + "' " + Arrays.toString(tensors.get(name).shape())
           + " — the model (" + model.architecture() + ") has no such tensor");
     }
-    writes.forEach(Runnable::run);
     Map<String, String> meta = c.metadata();
     if (optimizer != null) {
-      optimizer.setSteps(Integer.parseInt(meta.getOrDefault("vant.optimizer.steps", "0")));
+      // Hyper-parameters first: an unknown one throws before any tensor has been overwritten.
       Map<String, String> cfg = new LinkedHashMap<>();
       meta.forEach((k, v) -> {
         if (k.startsWith("vant.optimizer.") && !k.equals("vant.optimizer.steps")) cfg.put(k.substring("vant.optimizer.".length()), v);
       });
-      optimizer.restoreConfig(cfg);
+      try {
+        optimizer.restoreConfig(cfg);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("checkpoint " + file + ": " + e.getMessage(), e);
+      }
+      optimizer.setSteps(Integer.parseInt(meta.getOrDefault("vant.optimizer.steps", "0")));
     }
+    writes.forEach(Runnable::run);
     Map<String, Long> seeds = new LinkedHashMap<>();
     meta.forEach((k, v) -> {
       if (k.startsWith("vant.seed.")) seeds.put(k.substring("vant.seed.".length()), Long.parseLong(v));
