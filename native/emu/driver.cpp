@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -83,7 +84,8 @@ struct Function {
   int max_dynamic_shared = (int)vant_emu::DEFAULT_DYNAMIC_SHARED;
 };
 struct Module {
-  std::string image;  // the fatbin: a kernel is found only if the image names it
+  std::string image;          // the fatbin: a kernel is found only if the image names it ...
+  bool names_visible = true;  // ... unless no name is readable in it at all (a compressed fatbin)
   std::map<std::string, Function*> functions;
 };
 struct Stream { unsigned flags; };
@@ -488,6 +490,23 @@ CUAPI CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
   return CUDA_SUCCESS;
 }
 
+// Unified addressing: either side may be host or device memory; device ranges must lie in one allocation.
+CUAPI CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (n == 0) return CUDA_SUCCESS;
+  if (!dst || !src) return CUDA_ERROR_INVALID_VALUE;
+  for (CUdeviceptr p : {dst, src}) {
+    auto it = allocations.upper_bound(p);
+    const bool maybe_device = it != allocations.begin() && p < std::prev(it)->first + std::prev(it)->second.padded + GUARD &&
+                              p >= std::prev(it)->first - GUARD;
+    if (maybe_device && !find(p, n)) return CUDA_ERROR_INVALID_VALUE;
+  }
+  memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) { return cuMemcpy(dst, src, n); }
+
 CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { return copy((void*)(uintptr_t)dst, src, n, HTOD); }
 CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH); }
 CUAPI CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) { return copy((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n, DTOD); }
@@ -521,12 +540,20 @@ CUAPI CUresult cuModuleLoadData(void** pmod, const void* image) {
   memcpy(&payload, (const char*)image + 8, 8);
   Module* m = new Module();
   m->image.assign((const char*)image, header + payload);
-  for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) m->functions[k->name] = new Function{k};
+  m->names_visible = false;
+  for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) {
+    m->functions[k->name] = new Function{k};
+    if (m->image.find(std::string(1, '\0') + k->name + std::string(1, '\0')) != std::string::npos) m->names_visible = true;
+  }
+  if (!m->names_visible)
+    fprintf(stderr, "[vant emu] cuModuleLoadData: no kernel name readable in the fatbin (compressed?): every "
+                    "emulated kernel is offered\n");
   *pmod = m;
   return CUDA_SUCCESS;
 }
 
 CUAPI CUresult cuModuleLoadDataEx(void** pmod, const void* image, unsigned, void*, void**) { return cuModuleLoadData(pmod, image); }
+CUAPI CUresult cuModuleLoadFatBinary(void** pmod, const void* image) { return cuModuleLoadData(pmod, image); }
 
 CUAPI CUresult cuModuleUnload(void* mod) {
   std::lock_guard<std::mutex> g(mu);
@@ -544,7 +571,7 @@ CUAPI CUresult cuModuleGetFunction(void** pf, void* mod, const char* name) {
   Module* m = (Module*)mod;
   auto it = m->functions.find(name);
   // The fatbin's ELF string tables hold every entry point as a NUL-terminated name.
-  const bool in_image = m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
+  const bool in_image = !m->names_visible || m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
   if (it == m->functions.end() || !in_image) {
     if (it == m->functions.end() && in_image)
       fprintf(stderr, "[vant emu] cuModuleGetFunction(%s): in the fatbin but not compiled into the emulator "

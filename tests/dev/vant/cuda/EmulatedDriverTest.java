@@ -66,6 +66,11 @@ class EmulatedDriverTest {
       for (int i = 0; i < 1024; i++) assertEquals(i * 7, back.getInt(4 * i), "DtoD word " + i);
       for (int i = 0; i < 512; i++) assertEquals(0x01020304, back2.getInt(4 * i), "memset32 word " + i);
       for (int i = 2048; i < 4096; i++) assertEquals(0x5A, back2.get(i), "memset8 byte " + i);
+      // cuMemcpy (unified addressing) device to device, then back.
+      CudaDevice.check(cuMemcpy(ptr(b), ptr(a), 4096), "cuMemcpy");
+      ByteBuffer back3 = ByteBuffer.allocateDirect(4096).order(ByteOrder.LITTLE_ENDIAN);
+      CudaDevice.check(cuMemcpyDtoH(Pointer.to(back3), ptr(b), 4096), "cuMemcpyDtoH");
+      assertEquals(back2, back3);
       cuEventDestroy(start);
       cuEventDestroy(stop);
       cuEventDestroy(never);
