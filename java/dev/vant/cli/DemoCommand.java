@@ -2,7 +2,6 @@ package dev.vant.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vant.backend.Backend;
-import dev.vant.backend.Backends;
 import dev.vant.data.Datasets;
 import dev.vant.eval.AtomicFiles;
 import dev.vant.eval.RobustnessCurve;
@@ -105,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, Object> summary = new LinkedHashMap<>();
     List<RobustnessCurve> curves = new ArrayList<>();
     long t0 = System.nanoTime();
-    try (Backend backend = Backends.select(device, nThreads)) {
+    try (Backend backend = DeviceOption.open(device, nThreads)) {
       boolean gpu = backend.name().startsWith("cuda");
       summary.put("backend", backend.name());
       summary.put("dataset", dataset);

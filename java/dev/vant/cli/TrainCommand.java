@@ -1,7 +1,6 @@
 package dev.vant.cli;
 
 import dev.vant.backend.Backend;
-import dev.vant.backend.Backends;
 import dev.vant.data.Datasets;
 import dev.vant.train.TrainConfig;
 import dev.vant.train.Trainer;
@@ -115,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = resolve();
     Path dir = resume != null ? resume : Path.of(cfg.out);
     Datasets.Splits data = loadData(cfg);
-    try (Backend backend = Backends.select(cfg.device, cfg.threads);
+    try (Backend backend = DeviceOption.open(cfg.device, cfg.threads);
          Trainer t = new Trainer(cfg, data, backend, System.out)) {
       t.fit(dir, resume != null);
     }

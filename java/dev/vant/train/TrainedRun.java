@@ -1,7 +1,6 @@
 package dev.vant.train;
 
 import dev.vant.backend.Backend;
-import dev.vant.backend.Backends;
 import dev.vant.cli.UsageException;
 import dev.vant.data.Datasets;
 import dev.vant.eval.Evaluator;
@@ -44,7 +43,7 @@ public final class TrainedRun implements AutoCloseable {
     Path ckpt = checkpoint != null ? checkpoint : Trainer.checkpoint(dir);
     if (!Files.isRegularFile(ckpt)) throw new UsageException(ckpt + ": no checkpoint (has the run finished an epoch?)");
     Datasets.Splits data = dev.vant.cli.TrainCommand.loadData(cfg);
-    Backend backend = Backends.select(device, threads);
+    Backend backend = dev.vant.cli.DeviceOption.open(device, threads);
     Model model = null;
     try {
       var t = data.train();

@@ -34,6 +34,9 @@ class TrainCliTest {
     assertUsageError(CliTestSupport.run("demo", "--sigma-train", "-0.5"), "--sigma-train");
     assertUsageError(CliTestSupport.run("compare", tmp.toString()), "robustness.json");
     assertUsageError(CliTestSupport.run("train", "--model", "mlp", "--resnet-blocks", "1,1"), "--resnet-blocks");
+    if (!dev.vant.cuda.Cuda.status().available()) {
+      assertUsageError(CliTestSupport.run("train", "--device", "cuda", "--limit", "64", "--out", tmp.resolve("c").toString()), "--device cuda");
+    }
     assertUsageError(CliTestSupport.run("train", "--model", "resnet20", "--resnet-blocks", "1,1", "--resnet-widths", "8,16,32"), "--resnet-blocks");
   }
 
