@@ -3,6 +3,7 @@ package dev.vant.backend;
 import dev.vant.backend.cpu.FastBackend;
 import dev.vant.backend.cpu.Precision;
 import dev.vant.backend.cpu.ReferenceBackend;
+import dev.vant.backend.cuda.CudaBackend;
 import dev.vant.cuda.Cuda;
 
 /** Factory of backends: what the CLI's {@code --device} flag and the library's entry points call. */
@@ -25,8 +26,9 @@ public final class Backends {
   }
 
   /**
-   * The backend for a {@code --device} value: "cpu" gives the fast CPU backend; "cuda" the GPU backend;
-   * "auto" the GPU where CUDA is usable, else the CPU.
+   * The backend for a {@code --device} value: "cpu" gives the fast CPU backend; "cuda" the GPU backend
+   * ({@link CudaBackend} on device 0; closing it closes the device); "auto" the GPU where CUDA is
+   * usable, else the CPU, saying why on stderr.
    *
    * @param threads CPU threads (0 = all cores)
    * @throws IllegalArgumentException for an unknown device, or "cuda" where CUDA cannot be used (the
@@ -39,16 +41,18 @@ public final class Backends {
     switch (d) {
       case "cpu":
         return cpuFast(t);
-      case "auto":
-        // The CUDA backend is wired in by its own change; until then "auto" is the CPU.
+      case "auto": {
+        Cuda.Status s = Cuda.status();
+        if (s.available()) return CudaBackend.open();
+        System.err.println("[vant] --device auto: using the CPU (" + t + " threads) because CUDA is unavailable: " + s.reason());
         return cpuFast(t);
+      }
       case "cuda": {
         Cuda.Status s = Cuda.status();
         if (!s.available()) {
           throw new IllegalArgumentException("--device cuda: CUDA is unavailable here: " + s.reason());
         }
-        throw new IllegalArgumentException("--device cuda: CUDA is available (" + s.reason()
-            + ") but this build has no CUDA backend wired into Backends.select yet");
+        return CudaBackend.open();
       }
       default:
         throw new IllegalArgumentException("--device " + device + ": unknown device (expected cpu, cuda or auto)");

@@ -2,6 +2,9 @@ package dev.vant.cuda;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -15,14 +18,35 @@ public final class GpuTests {
     return "1".equals(System.getenv("REQUIRE_GPU"));
   }
 
+  /** True in the second `gpu` run of `mvn test`, the one on the emulated driver (pom.xml, gpu-emulated). */
+  public static boolean emulatedRun() {
+    return "1".equals(System.getenv("VANT_EMULATED_RUN"));
+  }
+
   /** Device 0, or the test is skipped (or failed under REQUIRE_GPU=1) with the reason CUDA is unavailable. */
   public static CudaDevice open() {
+    if (emulatedRun()) {
+      // native/emu/build-emu.sh builds no emulator where a real driver is present and leaves this marker.
+      Path marker = Path.of(System.getProperty("vant.emuDir", "target/emu"), "real-driver-present");
+      if (Files.exists(marker)) Assumptions.abort("emulated GPU run skipped: a real NVIDIA driver is present (" + read(marker) + ")");
+    }
     Cuda.Status s = Cuda.status();
     if (!s.available()) {
       if (required()) fail("REQUIRE_GPU=1 but CUDA is unavailable: " + s.reason());
       Assumptions.abort("CUDA unavailable: " + s.reason());
     }
+    if (emulatedRun() && !s.device().emulated()) {
+      fail("the emulated GPU run opened a real device (" + s.device().name() + "): LD_LIBRARY_PATH must point at target/emu");
+    }
     return Cuda.open();
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p).strip();
+    } catch (IOException e) {
+      return p.toString();
+    }
   }
 
   /** {@code full} on a real GPU; {@code emulated} under the CPU emulation of the driver, which is far slower. */

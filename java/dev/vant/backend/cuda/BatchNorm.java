@@ -1,0 +1,89 @@
+package dev.vant.backend.cuda;
+
+import static dev.vant.backend.cuda.CudaBackend.bad;
+import static dev.vant.backend.cuda.CudaBackend.requireSame;
+import static dev.vant.backend.cuda.CudaBackend.requireSize;
+
+import dev.vant.backend.Noise;
+import dev.vant.backend.Shapes;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+
+/**
+ * Binding of {@code kernels/batchnorm.cu}: BatchNorm over the last dimension C of x [N,H,W,C] (or [N,C]),
+ * statistics over rows = N*H*W, fused with ReLU and noise.
+ * <ul>
+ *   <li>training forward: 5 launches (sum, mean, squared deviations, variance + running stats, apply);</li>
+ *   <li>inference forward: 1 launch;</li>
+ *   <li>backward: 3 launches (sums of g and g*xhat, dgamma/dbeta, dx), the ReLU mask recomputed.</li>
+ * </ul>
+ */
+final class BatchNorm {
+  private BatchNorm() {}
+
+  private record Dims(long rows, int c) {}
+
+  private static Dims dims(String op, Tensor x, Tensor... perChannel) {
+    int c = Shapes.nhwc(op, "x", x)[3];
+    String[] names = {"gamma", "beta", "mean", "var/invStd", "mean", "invStd"};
+    for (int i = 0; i < perChannel.length; i++) requireSize(op, names[Math.min(i, names.length - 1)], perChannel[i], c);
+    return new Dims(x.size() / c, c);
+  }
+
+  static void trainForward(CudaBackend b, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y) {
+    String op = "batchNormTrainForward x " + x + (relu ? " +relu" : "");
+    Dims d = dims(op, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
+    requireSame(op, "y", y, x, "x");
+    if (d.rows < 2) throw bad(op, "batch statistics need at least 2 values per channel (N*H*W = " + d.rows + ")");
+    long chunks = BiasGrad.chunks(d.rows);
+    long blocks = BiasGrad.partialBlocks(d.rows, d.c);
+    long cBlocks = (d.c + 255) / 256;
+    DeviceBuffer dx = b.buf(x, op), dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
+    try (DeviceBuffer part = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]")) {
+      b.launch(op, "batchnorm_sum_partial", blocks, 256, new KernelArgs().ptr(dx).l(d.rows).i(d.c).ptr(part));
+      b.launch(op, "batchnorm_mean_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows).ptr(dMean));
+      b.launch(op, "batchnorm_sqdev_partial", blocks, 256, new KernelArgs().ptr(dx).ptr(dMean).l(d.rows).i(d.c).ptr(part));
+      b.launch(op, "batchnorm_var_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows)
+          .f(momentum).f(eps).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
+    }
+    KernelArgs a = new KernelArgs().ptr(dx).ptr(b.buf(gamma, op)).ptr(b.buf(beta, op)).ptr(dMean).ptr(dInv)
+        .ptr(b.buf(y, op)).l(x.size()).i(d.c).i(relu ? 1 : 0).noise(b.noise(noise, y, op));
+    b.launch(op, "batchnorm_apply", b.gridFor((x.size() + 3) / 4), 256, a);
+  }
+
+  static void inferenceForward(CudaBackend b, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, float eps, boolean relu, Noise noise, Tensor y) {
+    String op = "batchNormInferenceForward x " + x + (relu ? " +relu" : "");
+    Dims d = dims(op, x, gamma, beta, runningMean, runningVar);
+    requireSame(op, "y", y, x, "x");
+    KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(gamma, op)).ptr(b.buf(beta, op))
+        .ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).f(eps).ptr(b.buf(y, op)).l(x.size()).i(d.c)
+        .i(relu ? 1 : 0).noise(b.noise(noise, y, op));
+    b.launch(op, "batchnorm_inference", b.gridFor((x.size() + 3) / 4), 256, a);
+  }
+
+  static void backward(CudaBackend b, Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean,
+      Tensor saveInvStd, boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
+    String op = "batchNormBackward x " + x + (relu ? " +relu" : "");
+    Dims d = dims(op, x, gamma, beta, saveMean, saveInvStd);
+    requireSame(op, "dy", dy, x, "x");
+    requireSame(op, "dx", dx, x, "x");
+    requireSize(op, "dgamma", dgamma, d.c);
+    requireSize(op, "dbeta", dbeta, d.c);
+    long chunks = BiasGrad.chunks(d.rows);
+    DeviceBuffer dDy = b.buf(dy, op), dX = b.buf(x, op), dG = b.buf(gamma, op), dB = b.buf(beta, op);
+    DeviceBuffer dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
+    DeviceBuffer dDg = b.buf(dgamma, op), dDb = b.buf(dbeta, op);
+    try (DeviceBuffer partG = b.workspace(8L * chunks * d.c, op + " partial sums of dy");
+         DeviceBuffer partGX = b.workspace(8L * chunks * d.c, op + " partial sums of dy*xhat")) {
+      b.launch(op, "batchnorm_backward_partial", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
+          .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).ptr(partG).ptr(partGX));
+      b.launch(op, "batchnorm_backward_final", (d.c + 255) / 256, 256,
+          new KernelArgs().ptr(partG).ptr(partGX).l(chunks).i(d.c).ptr(dDg).ptr(dDb));
+    }
+    b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, new KernelArgs()
+        .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).ptr(dDg).ptr(dDb).i(relu ? 1 : 0).l(d.rows).i(d.c)
+        .ptr(b.buf(dx, op)));
+  }
+}

@@ -1,0 +1,344 @@
+package dev.vant.backend.cuda;
+
+import dev.vant.backend.AdamConfig;
+import dev.vant.backend.Backend;
+import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.Noise;
+import dev.vant.backend.PoolShape;
+import dev.vant.backend.SgdConfig;
+import dev.vant.backend.Shapes;
+import dev.vant.cuda.Cuda;
+import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The {@link Backend} on an NVIDIA GPU: every op is a kernel of {@code kernels/} (exact FP32), launched
+ * through {@link CudaDevice} on its default stream, so a training step stays on the device — nothing
+ * is copied to the host unless the caller asks ({@link #toHost}). Tensors live in the device's
+ * {@link dev.vant.cuda.MemoryPool}: a step that asks for the same shapes every time allocates only
+ * once. Workspaces (split-K partials, reduction partials, the optimizer's parameter table) come from
+ * the same pool.
+ *
+ * <p>One binding class per kernel family, named like its kernel file: {@link NoisyConv2d}
+ * (noisy_conv2d.cu), {@link NoisyMatmul} (noisy_matmul.cu), {@link BiasGrad}, {@link BatchNorm},
+ * {@link Elementwise}, {@link Pool}, {@link SoftmaxXent}, {@link Optim}, {@link Sigma}.
+ *
+ * <p>Not thread-safe: one backend is driven by one thread at a time.
+ */
+public final class CudaBackend implements Backend {
+  private static final int BLOCK = 256;
+  private final CudaDevice dev;
+  private final boolean ownsDevice;
+  private final String deviceName;
+  final Optim optim = new Optim(this);
+  private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
+
+  /** A backend on {@code dev}; the caller keeps ownership of the device and closes it after this backend. */
+  public CudaBackend(CudaDevice dev) {
+    this(dev, false);
+  }
+
+  private CudaBackend(CudaDevice dev, boolean ownsDevice) {
+    this.dev = dev;
+    this.ownsDevice = ownsDevice;
+    this.deviceName = "cuda:" + dev.info().ordinal();
+  }
+
+  /** Opens device 0 (throws {@link dev.vant.cuda.CudaUnavailableException} saying why when it cannot); closing the backend closes the device. */
+  public static CudaBackend open() {
+    return new CudaBackend(Cuda.open(), true);
+  }
+
+  public CudaDevice device() {
+    return dev;
+  }
+
+  @Override
+  public String name() {
+    return "cuda";
+  }
+
+  // ---- plumbing shared by the bindings ------------------------------------------------------------
+
+  /** The device buffer of {@code t}; {@code what} names the op and tensor for the error. */
+  DeviceBuffer buf(Tensor t, String what) {
+    if (t == null) throw new IllegalArgumentException(what + " is null");
+    if (!(t.storage() instanceof CudaStorage s)) {
+      throw new IllegalArgumentException(what + ": tensor " + t + " is not on the CUDA backend");
+    }
+    return s.buffer();
+  }
+
+  /** Null for a null tensor, else its buffer. */
+  DeviceBuffer bufOrNull(Tensor t, String what) {
+    return t == null ? null : buf(t, what);
+  }
+
+  /** The device form of {@code noise} for output {@code y} (sample n owns y's n-th slice along dim 0). */
+  KernelArgs.NoiseArgs noise(Noise noise, Tensor y, String op) {
+    Shapes.noise(op, noise, y.rank() == 0 ? 1 : y.dim(0));
+    if (!noise.enabled()) return new KernelArgs.NoiseArgs(0, 0f, null, 1, 0, 0, 0);
+    long perSample = Math.max(1, y.perSample());
+    DeviceBuffer sigma = noise.sigma() == null ? null : buf(noise.sigma(), op + " per-sample sigma");
+    return new KernelArgs.NoiseArgs(noise.type().ordinal(), noise.sigmaScalar(), sigma, perSample, noise.seed(),
+        noise.site(), noise.step());
+  }
+
+  /** Blocks for a grid-stride kernel over {@code work} items of 256 threads each. */
+  long gridFor(long work) {
+    long blocks = (work + BLOCK - 1) / BLOCK;
+    return Math.max(1, Math.min(blocks, (long) dev.info().multiprocessors() * 32));
+  }
+
+  void launch(String op, String kernel, long grid, int block, KernelArgs args) {
+    dev.launch(op, kernel, grid, block, 0, args.build());
+  }
+
+  /** A scratch buffer from the pool (close it after the launches that use it; the pool keeps it for reuse). */
+  DeviceBuffer workspace(long bytes, String what) {
+    return dev.pool().acquire(Math.max(bytes, 4), what);
+  }
+
+  static IllegalArgumentException bad(String op, String msg) {
+    return new IllegalArgumentException(op + ": " + msg);
+  }
+
+  static void requireShape(String op, String name, Tensor t, int... shape) {
+    if (t == null) throw bad(op, name + " is null");
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw bad(op, name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+    }
+  }
+
+  static void requireSize(String op, String name, Tensor t, long size) {
+    if (t == null) throw bad(op, name + " is null");
+    if (t.size() != size) {
+      throw bad(op, name + " " + Arrays.toString(t.shape()) + " has " + t.size() + " elements, expected " + size);
+    }
+  }
+
+  static void requireSame(String op, String name, Tensor t, Tensor ref, String refName) {
+    if (t == null) throw bad(op, name + " is null");
+    if (t.size() != ref.size()) {
+      throw bad(op, name + " " + Arrays.toString(t.shape()) + " does not match " + refName + " " + Arrays.toString(ref.shape()));
+    }
+  }
+
+  // ---- memory -------------------------------------------------------------------------------------
+
+  @Override
+  public Tensor zeros(int... shape) {
+    Tensor t = allocate(shape);
+    Elementwise.fill(this, t, 0f);
+    return t;
+  }
+
+  @Override
+  public Tensor fromHost(float[] data, int... shape) {
+    Tensor t = allocate(shape);
+    if (data.length != t.size()) {
+      t.close();
+      throw bad("fromHost", data.length + " floats for shape " + Arrays.toString(shape) + " of " + t.size() + " elements");
+    }
+    if (data.length > 0) buf(t, "fromHost").copyFrom(data, data.length);
+    fromHostCalls++;
+    fromHostBytes += 4L * data.length;
+    return t;
+  }
+
+  private Tensor allocate(int... shape) {
+    long n = 1;
+    for (int d : shape) {
+      if (d < 0) throw bad("allocate", "negative dimension in shape " + Arrays.toString(shape));
+      n *= d;
+    }
+    DeviceBuffer b = dev.pool().acquire(Math.max(4, 4 * n), "tensor " + Arrays.toString(shape));
+    return new Tensor(new CudaStorage(b, n, deviceName), shape);
+  }
+
+  @Override
+  public void toHost(Tensor t, float[] dst) {
+    if (dst.length < t.size()) throw bad("toHost", "destination of " + dst.length + " floats for " + t);
+    if (t.size() > 0) buf(t, "toHost").copyTo(dst, Math.toIntExact(t.size()));
+    toHostCalls++;
+    toHostBytes += 4 * t.size();
+  }
+
+  /** Copies between host and device made through this backend so far (the only ones it makes). */
+  public HostTraffic hostTraffic() {
+    return new HostTraffic(toHostCalls, toHostBytes, fromHostCalls, fromHostBytes);
+  }
+
+  /** Counts of {@link #toHost} and {@link #fromHost} calls and their bytes. */
+  public record HostTraffic(long toHostCalls, long toHostBytes, long fromHostCalls, long fromHostBytes) {}
+
+  @Override
+  public void copy(Tensor src, Tensor dst) {
+    requireSame("copy", "dst", dst, src, "src");
+    Elementwise.copy(this, src, dst);
+  }
+
+  @Override
+  public void fill(Tensor t, float value) {
+    Elementwise.fill(this, t, value);
+  }
+
+  /** y = a + b on the device (the interface's default would go through the host). */
+  @Override
+  public void add(Tensor a, Tensor b, Tensor y) {
+    Elementwise.add(this, a, b, y);
+  }
+
+  // ---- noise --------------------------------------------------------------------------------------
+
+  @Override
+  public void noiseForward(Tensor x, Noise noise, Tensor y) {
+    Elementwise.noiseForward(this, x, noise, y);
+  }
+
+  @Override
+  public void noiseBackward(Noise noise, Tensor dy, Tensor dx) {
+    Elementwise.noiseBackward(this, noise, dy, dx);
+  }
+
+  @Override
+  public void sampleSigmas(long seed, int site, int step, float base, float theta, Tensor sigma) {
+    Sigma.sample(this, seed, site, step, base, theta, sigma);
+  }
+
+  // ---- convolution --------------------------------------------------------------------------------
+
+  @Override
+  public void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+    NoisyConv2d.forward(this, g, x, w, bias, noise, y);
+  }
+
+  @Override
+  public void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
+    NoisyConv2d.backwardData(this, g, dy, w, dx);
+  }
+
+  @Override
+  public void conv2dBackwardWeight(Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
+    NoisyConv2d.backwardWeight(this, g, x, dy, dw, dbias);
+  }
+
+  // ---- linear -------------------------------------------------------------------------------------
+
+  @Override
+  public void linearForward(Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+    NoisyMatmul.forward(this, x, w, bias, noise, y);
+  }
+
+  @Override
+  public void linearBackwardData(Tensor dy, Tensor w, Tensor dx) {
+    NoisyMatmul.backwardData(this, dy, w, dx);
+  }
+
+  @Override
+  public void linearBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
+    NoisyMatmul.backwardWeight(this, x, dy, dw, dbias);
+  }
+
+  // ---- batch normalization ------------------------------------------------------------------------
+
+  @Override
+  public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y) {
+    BatchNorm.trainForward(this, x, gamma, beta, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, relu, noise, y);
+  }
+
+  @Override
+  public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float eps, boolean relu, Noise noise, Tensor y) {
+    BatchNorm.inferenceForward(this, x, gamma, beta, runningMean, runningVar, eps, relu, noise, y);
+  }
+
+  @Override
+  public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
+    BatchNorm.backward(this, dy, x, gamma, beta, saveMean, saveInvStd, relu, dx, dgamma, dbeta);
+  }
+
+  // ---- elementwise --------------------------------------------------------------------------------
+
+  @Override
+  public void reluForward(Tensor x, Noise noise, Tensor y) {
+    Elementwise.reluForward(this, x, noise, y);
+  }
+
+  @Override
+  public void reluBackward(Tensor dy, Tensor x, Tensor dx) {
+    Elementwise.reluBackward(this, dy, x, dx);
+  }
+
+  @Override
+  public void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y) {
+    Elementwise.addReluForward(this, a, b, noise, y);
+  }
+
+  @Override
+  public void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx) {
+    Elementwise.addReluBackward(this, dy, a, b, dx);
+  }
+
+  // ---- pooling ------------------------------------------------------------------------------------
+
+  @Override
+  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y) {
+    Pool.maxForward(this, g, x, noise, y);
+  }
+
+  @Override
+  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor x, Tensor dx) {
+    Pool.maxBackward(this, g, dy, x, dx);
+  }
+
+  @Override
+  public void globalAvgPoolForward(Tensor x, Noise noise, Tensor y) {
+    Pool.avgForward(this, x, noise, y);
+  }
+
+  @Override
+  public void globalAvgPoolBackward(Tensor dy, Tensor dx) {
+    Pool.avgBackward(this, dy, dx);
+  }
+
+  // ---- loss ---------------------------------------------------------------------------------------
+
+  @Override
+  public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits, Tensor stats) {
+    SoftmaxXent.forwardBackward(this, logits, labels, dlogits, stats);
+  }
+
+  // ---- optimizers ---------------------------------------------------------------------------------
+
+  @Override
+  public void adamUpdate(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamConfig cfg, int t) {
+    optim.adam(params, grads, m, v, cfg, t);
+  }
+
+  @Override
+  public void sgdUpdate(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep) {
+    optim.sgd(params, grads, momentum, cfg, firstStep);
+  }
+
+  /** Waits for the device to finish the queued work; {@code op} names the point for an asynchronous fault. */
+  public void synchronize(String op) {
+    dev.synchronize(op);
+  }
+
+  @Override
+  public void close() {
+    optim.close();
+    if (ownsDevice) dev.close();
+  }
+
+  @Override
+  public String toString() {
+    return "CudaBackend[" + dev.info().name() + "]";
+  }
+}

@@ -1,0 +1,77 @@
+package dev.vant.backend.cuda;
+
+import static dev.vant.backend.cuda.CudaBackend.requireShape;
+import static dev.vant.backend.cuda.CudaBackend.requireSize;
+
+import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.Noise;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+
+/**
+ * Binding of {@code kernels/noisy_conv2d.cu}: implicit-GEMM convolution, x [N,H,W,C] (NHWC),
+ * w [K,R,S,C] (KRSC), y [N,P,Q,K].
+ * <ul>
+ *   <li>forward: y = noise(conv(x, w) + bias), GEMM M = N*P*Q, N = K, K = R*S*C, one write of y;</li>
+ *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K;</li>
+ *   <li>backward weight: dw, GEMM M = K, N = R*S*C, K = N*P*Q (split-K, fixed-order reduction);
+ *       dbias = column sums of dy [N*P*Q, K].</li>
+ * </ul>
+ */
+final class NoisyConv2d {
+  private NoisyConv2d() {}
+
+  static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+    String op = "conv2dForward " + g;
+    requireShape(op, "x", x, g.inputShape());
+    requireShape(op, "w", w, g.weightShape());
+    requireShape(op, "y", y, g.outputShape());
+    if (bias != null) requireSize(op, "bias", bias, g.k());
+    long m = (long) g.n() * g.p() * g.q();
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
+        .noise(b.noise(noise, y, op));
+    b.launch(op, "noisy_conv2d_forward", Gemm.tiles(m, g.k()), Gemm.THREADS, a);
+  }
+
+  static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
+    String op = "conv2dBackwardData " + g;
+    requireShape(op, "dy", dy, g.outputShape());
+    requireShape(op, "w", w, g.weightShape());
+    requireShape(op, "dx", dx, g.inputShape());
+    long m = (long) g.n() * g.h() * g.w();
+    b.launch(op, "conv2d_backward_data", Gemm.tiles(m, g.c()), Gemm.THREADS,
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)), g));
+  }
+
+  static void backwardWeight(CudaBackend b, Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
+    String op = "conv2dBackwardWeight " + g;
+    requireShape(op, "x", x, g.inputShape());
+    requireShape(op, "dy", dy, g.outputShape());
+    requireShape(op, "dw", dw, g.weightShape());
+    if (dbias != null) requireSize(op, "dbias", dbias, g.k());
+    long rsc = (long) g.r() * g.s() * g.c();
+    long npq = (long) g.n() * g.p() * g.q();
+    long chunk = Gemm.kChunk(g.k(), rsc, npq);
+    int splits = Gemm.splits(npq, chunk);
+    DeviceBuffer dDw = b.buf(dw, op);
+    if (splits == 1) {
+      launchWeight(b, op, g, x, dy, dDw, 1, chunk);
+    } else {
+      try (DeviceBuffer part = b.workspace(4L * splits * g.k() * rsc, op + " split-K partials x" + splits)) {
+        launchWeight(b, op, g, x, dy, part, splits, chunk);
+        NoisyMatmul.splitReduce(b, op, part, dDw, g.k() * rsc, splits);
+      }
+    }
+    if (dbias != null) BiasGrad.columnSums(b, op + " dbias", dy, npq, g.k(), dbias);
+  }
+
+  private static void launchWeight(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor dy, DeviceBuffer dst,
+      int splits, long chunk) {
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst), g).i(splits).l(chunk);
+    b.launch(op, "conv2d_backward_weight", Gemm.tiles(g.k(), (long) g.r() * g.s() * g.c()) * splits, Gemm.THREADS, a);
+  }
+
+  private static KernelArgs geometry(KernelArgs a, Conv2dShape g) {
+    return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.k()).i(g.r()).i(g.s()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
+  }
+}

@@ -1,0 +1,85 @@
+package dev.vant.backend.cuda;
+
+import static dev.vant.backend.cuda.CudaBackend.bad;
+import static dev.vant.backend.cuda.CudaBackend.requireSize;
+
+import dev.vant.backend.Noise;
+import dev.vant.backend.Shapes;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+
+/**
+ * Binding of {@code kernels/noisy_matmul.cu}: the linear layer. Shapes: x [B, IN] (or [B, 1, 1, IN]),
+ * w [OUT, IN], bias [OUT], y [B, OUT] (or [B, 1, 1, OUT]).
+ * <ul>
+ *   <li>forward: y = noise(x w^T + bias), the noise epilogue fused into the GEMM (one write of y);</li>
+ *   <li>backward data: dx = dy w;</li>
+ *   <li>backward weight: dw = dy^T x (split-K over the batch, reduced in fixed order), dbias = column sums of dy.</li>
+ * </ul>
+ */
+final class NoisyMatmul {
+  private NoisyMatmul() {}
+
+  static void forward(CudaBackend b, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+    String op = "linearForward x " + x + ", w " + w + " -> y " + y;
+    Dims d = dims(op, x, w);
+    int[] ym = Shapes.matrix(op, "y", y);
+    if (ym[0] != d.batch || ym[1] != d.out) throw bad(op, "y " + y + " must be [" + d.batch + ", " + d.out + "]");
+    if (bias != null) requireSize(op, "bias", bias, d.out);
+    KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
+        .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
+    b.launch(op, "noisy_matmul_forward", Gemm.tiles(d.batch, d.out), Gemm.THREADS, a);
+  }
+
+  static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {
+    String op = "linearBackwardData dy " + dy + ", w " + w + " -> dx " + dx;
+    int[] gm = Shapes.matrix(op, "dy", dy), xm = Shapes.matrix(op, "dx", dx);
+    int batch = gm[0], out = gm[1], in = xm[1];
+    if (xm[0] != batch) throw bad(op, "dy and dx differ in N");
+    Shapes.require(op, "w", w, out, in);
+    b.launch(op, "matmul_backward_data", Gemm.tiles(batch, in), Gemm.THREADS,
+        new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
+  }
+
+  static void backwardWeight(CudaBackend b, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
+    String op = "linearBackwardWeight x " + x + ", dy " + dy + " -> dw " + dw;
+    int[] xm = Shapes.matrix(op, "x", x), gm = Shapes.matrix(op, "dy", dy);
+    if (xm[0] != gm[0]) throw bad(op, "x and dy differ in N");
+    int batch = xm[0], in = xm[1], out = gm[1];
+    Shapes.require(op, "dw", dw, out, in);
+    if (dbias != null) Shapes.require(op, "dbias", dbias, out);
+    long chunk = Gemm.kChunk(out, in, batch);
+    int splits = Gemm.splits(batch, chunk);
+    DeviceBuffer dDw = b.buf(dw, op);
+    if (splits == 1) {
+      launchWeight(b, op, x, dy, dDw, batch, in, out, 1, chunk);
+    } else {
+      try (DeviceBuffer part = b.workspace(4L * splits * out * in, op + " split-K partials x" + splits)) {
+        launchWeight(b, op, x, dy, part, batch, in, out, splits, chunk);
+        splitReduce(b, op, part, dDw, (long) out * in, splits);
+      }
+    }
+    if (dbias != null) BiasGrad.columnSums(b, op + " dbias", dy, batch, out, dbias);
+  }
+
+  private static void launchWeight(CudaBackend b, String op, Tensor x, Tensor dy, DeviceBuffer dst, int batch, int in,
+      int out, int splits, long chunk) {
+    b.launch(op, "matmul_backward_weight", Gemm.tiles(out, in) * splits, Gemm.THREADS,
+        new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk));
+  }
+
+  /** out [count] = sum of the splits' partials in split order (matmul_splitk_reduce; conv2d uses it too). */
+  static void splitReduce(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer out, long count, int splits) {
+    b.launch(op + " split-K reduce", "matmul_splitk_reduce", b.gridFor(count), 256,
+        new KernelArgs().ptr(part).ptr(out).l(count).i(splits));
+  }
+
+  private record Dims(int batch, int in, int out) {}
+
+  private static Dims dims(String op, Tensor x, Tensor w) {
+    int[] xm = Shapes.matrix(op, "x", x);
+    if (w == null || w.rank() != 2) throw bad(op, "w must be [OUT, IN]");
+    Shapes.require(op, "w", w, w.dim(0), xm[1]);
+    return new Dims(xm[0], xm[1], w.dim(0));
+  }
+}

@@ -1,0 +1,98 @@
+package dev.vant.backend.cuda;
+
+import static dev.vant.backend.cuda.CudaBackend.bad;
+
+import dev.vant.backend.AdamConfig;
+import dev.vant.backend.SgdConfig;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Binding of {@code kernels/optim.cu}: one launch updates every parameter. The kernel reads a device
+ * table of slots {p, g, m, v, offset, size}; the table is written once per parameter list (one tiny
+ * {@code optim_set_slot} launch per slot, no host copy) and reused while the list's buffers are the same.
+ */
+final class Optim implements AutoCloseable {
+  private static final int SLOT_BYTES = 48;
+  private final CudaBackend b;
+  private Table adamTable;
+  private Table sgdTable;
+
+  Optim(CudaBackend b) {
+    this.b = b;
+  }
+
+  private record Table(DeviceBuffer buf, List<DeviceBuffer> key, int slots, long total) {}
+
+  void adam(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamConfig cfg, int t) {
+    String op = "adamUpdate step " + t + " over " + params.size() + " parameters";
+    if (t < 1) throw bad(op, "step t must be >= 1");
+    adamTable = table(adamTable, op, params, grads, m, v);
+    if (adamTable.total == 0) return;
+    float bc1 = (float) (1 - Math.pow(cfg.beta1(), t));
+    float bc2 = (float) (1 - Math.pow(cfg.beta2(), t));
+    b.launch(op, "adam_update", b.gridFor(adamTable.total), 256, new KernelArgs().ptr(adamTable.buf).i(adamTable.slots)
+        .l(adamTable.total).f(cfg.lr()).f(cfg.beta1()).f(cfg.beta2()).f(cfg.eps()).f(cfg.weightDecay()).f(bc1).f(bc2));
+  }
+
+  void sgd(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep) {
+    String op = "sgdUpdate over " + params.size() + " parameters";
+    sgdTable = table(sgdTable, op, params, grads, momentum, null);
+    if (sgdTable.total == 0) return;
+    b.launch(op, "sgd_update", b.gridFor(sgdTable.total), 256, new KernelArgs().ptr(sgdTable.buf).i(sgdTable.slots)
+        .l(sgdTable.total).f(cfg.lr()).f(cfg.momentum()).f(cfg.dampening()).f(cfg.weightDecay())
+        .i(cfg.nesterov() ? 1 : 0).i(firstStep ? 1 : 0));
+  }
+
+  private Table table(Table cached, String op, List<Tensor> p, List<Tensor> g, List<Tensor> m, List<Tensor> v) {
+    int n = p.size();
+    if (g.size() != n || m.size() != n || (v != null && v.size() != n)) {
+      throw bad(op, "parameter, gradient and state lists differ in length: " + n + ", " + g.size() + ", " + m.size()
+          + (v == null ? "" : ", " + v.size()));
+    }
+    List<DeviceBuffer> key = new ArrayList<>(4 * n);
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      Tensor pi = p.get(i);
+      String what = op + " parameter " + i + " " + pi;
+      for (Tensor o : v == null ? List.of(g.get(i), m.get(i)) : List.of(g.get(i), m.get(i), v.get(i))) {
+        if (o == null || o.size() != pi.size()) {
+          throw bad(what, "gradient / state " + (o == null ? "null" : Arrays.toString(o.shape())) + " does not match");
+        }
+      }
+      key.add(b.buf(pi, what));
+      key.add(b.buf(g.get(i), what));
+      key.add(b.buf(m.get(i), what));
+      key.add(v == null ? null : b.buf(v.get(i), what));
+      total += pi.size();
+    }
+    if (cached != null && sameBuffers(cached.key, key)) return cached;
+    if (cached != null) cached.buf.close();
+    DeviceBuffer table = b.workspace((long) SLOT_BYTES * Math.max(1, n), op + " slot table [" + n + "]");
+    long offset = 0;
+    for (int i = 0; i < n; i++) {
+      long size = p.get(i).size();
+      b.launch(op + " table slot " + i, "optim_set_slot", 1, 1, new KernelArgs().ptr(table).i(i)
+          .ptr(key.get(4 * i)).ptr(key.get(4 * i + 1)).ptr(key.get(4 * i + 2)).ptr(key.get(4 * i + 3)).l(offset).l(size));
+      offset += size;
+    }
+    return new Table(table, key, n, total);
+  }
+
+  private static boolean sameBuffers(List<DeviceBuffer> a, List<DeviceBuffer> b) {
+    if (a.size() != b.size()) return false;
+    for (int i = 0; i < a.size(); i++) if (a.get(i) != b.get(i)) return false;
+    return true;
+  }
+
+  @Override
+  public void close() {
+    if (adamTable != null) adamTable.buf.close();
+    if (sgdTable != null) sgdTable.buf.close();
+    adamTable = null;
+    sgdTable = null;
+  }
+}

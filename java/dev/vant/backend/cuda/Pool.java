@@ -1,0 +1,57 @@
+package dev.vant.backend.cuda;
+
+import static dev.vant.backend.cuda.CudaBackend.bad;
+import static dev.vant.backend.cuda.CudaBackend.requireShape;
+import static dev.vant.backend.cuda.CudaBackend.requireSize;
+
+import dev.vant.backend.Noise;
+import dev.vant.backend.PoolShape;
+import dev.vant.backend.Shapes;
+import dev.vant.tensor.Tensor;
+
+/**
+ * Binding of {@code kernels/pool.cu}: max-pool (x [N,H,W,C] -> y [N,P,Q,C]) and global average pool
+ * (x [N,H,W,C] -> y [N,C] or [N,1,1,C]), forward with noise; backward as gathers (no atomics).
+ */
+final class Pool {
+  private Pool() {}
+
+  static void maxForward(CudaBackend b, PoolShape g, Tensor x, Noise noise, Tensor y) {
+    String op = "maxPoolForward " + g;
+    requireShape(op, "x", x, g.n(), g.h(), g.w(), g.c());
+    requireShape(op, "y", y, g.outputShape());
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)), g).noise(b.noise(noise, y, op));
+    b.launch(op, "maxpool_forward", b.gridFor((y.size() + 3) / 4), 256, a);
+  }
+
+  static void maxBackward(CudaBackend b, PoolShape g, Tensor dy, Tensor x, Tensor dx) {
+    String op = "maxPoolBackward " + g;
+    requireShape(op, "dy", dy, g.outputShape());
+    requireShape(op, "x", x, g.n(), g.h(), g.w(), g.c());
+    requireShape(op, "dx", dx, g.n(), g.h(), g.w(), g.c());
+    b.launch(op, "maxpool_backward", b.gridFor(x.size()), 256,
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(x, op)).ptr(b.buf(dx, op)), g));
+  }
+
+  static void avgForward(CudaBackend b, Tensor x, Noise noise, Tensor y) {
+    String op = "globalAvgPoolForward x " + x + " -> y " + y;
+    int[] s = Shapes.nhwc(op, "x", x), ym = Shapes.matrix(op, "y", y);
+    int n = s[0], hw = s[1] * s[2], c = s[3];
+    if (ym[0] != n || ym[1] != c) throw bad(op, "y must be [" + n + ", " + c + "]");
+    KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)).i(n).i(hw).i(c).noise(b.noise(noise, y, op));
+    b.launch(op, "avgpool_forward", b.gridFor(((long) n * c + 3) / 4), 256, a);
+  }
+
+  static void avgBackward(CudaBackend b, Tensor dy, Tensor dx) {
+    String op = "globalAvgPoolBackward dy " + dy + " -> dx " + dx;
+    int[] s = Shapes.nhwc(op, "dx", dx), gm = Shapes.matrix(op, "dy", dy);
+    int n = s[0], hw = s[1] * s[2], c = s[3];
+    if (gm[0] != n || gm[1] != c) throw bad(op, "dy must be [" + n + ", " + c + "]");
+    b.launch(op, "avgpool_backward", b.gridFor(dx.size()), 256,
+        new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(dx, op)).i(n).i(hw).i(c));
+  }
+
+  private static KernelArgs geometry(KernelArgs a, PoolShape g) {
+    return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.size()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
+  }
+}

@@ -1,0 +1,152 @@
+// kernels/batchnorm.cu — BatchNorm over the channels C of x [rows = N*H*W, C] (NHWC), fused with
+// ReLU and the noise epilogue; statistics by deterministic two-pass column sums in double (colreduce.cuh).
+// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
+// Versions tried: v1 two-pass statistics (mean, then sum of squared deviations), separate tiny
+//   finalize kernels, elementwise apply with the noise of a Philox group per thread (this one).
+// Binding: dev.vant.backend.cuda.BatchNorm. Reference: dev.vant.backend.cpu.ReferenceBackend.
+//
+// Shapes: x, y, dy, dx [rows, C]; gamma, beta, mean, invStd, running*, dGamma, dBeta [C];
+//         partials dPart* [chunks = ceil(rows / 1024), C] (double).
+// Training forward (5 launches):
+//   sum_partial -> mean_final:  mean = sum x / rows
+//   sqdev_partial -> var_final: var = sum (x - mean)^2 / rows, invStd = 1 / sqrt(var + eps),
+//                               running = (1 - momentum) running + momentum * {mean, var * rows / (rows - 1)}
+//   apply:  y = noise(relu?(gamma * ((x - mean) * invStd) + beta))
+// Inference: y = noise(relu?(gamma * ((x - runningMean) * (1 / sqrt(runningVar + eps))) + beta)).
+// Backward (3 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
+//   dBeta = sum g, dGamma = sum g * xhat,  dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
+#include "colreduce.cuh"
+#include "noise_epilogue.cuh"
+
+namespace vant {
+namespace bn {
+
+// The pre-activation; forward and backward use this one function so the recomputed ReLU mask matches.
+__host__ __device__ __forceinline__ float pre(float x, float mean, float invStd, float gamma, float beta) {
+  return gamma * ((x - mean) * invStd) + beta;
+}
+
+}  // namespace bn
+}  // namespace vant
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_sum_partial(const float* __restrict__ dX, long long rows, int C, double* __restrict__ dPart) {
+  __shared__ vant::colred::Smem sm;
+  vant::colred::partial(
+      [&](long long r, int c, double& v0, double& v1) { v0 = dX[r * C + c]; v1 = 0.0; },
+      rows, C, dPart, nullptr, sm);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_mean_final(const double* __restrict__ dPart, long long nChunks, int C, long long rows,
+                     float* __restrict__ dMean) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c < C) dMean[c] = (float)(vant::colred::total(dPart, nChunks, C, c) / (double)rows);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_sqdev_partial(const float* __restrict__ dX, const float* __restrict__ dMean, long long rows, int C,
+                        double* __restrict__ dPart) {
+  __shared__ vant::colred::Smem sm;
+  vant::colred::partial(
+      [&](long long r, int c, double& v0, double& v1) {
+        const double d = (double)dX[r * C + c] - (double)dMean[c];
+        v0 = d * d;
+        v1 = 0.0;
+      },
+      rows, C, dPart, nullptr, sm);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_var_final(const double* __restrict__ dPart, long long nChunks, int C, long long rows, float momentum,
+                    float eps, const float* __restrict__ dMean, float* __restrict__ dRunningMean,
+                    float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  const double sq = vant::colred::total(dPart, nChunks, C, c);
+  const float var = (float)(sq / (double)rows);
+  const float unbiased = (float)(sq / (double)(rows - 1));
+  dInvStd[c] = 1.0f / sqrtf(var + eps);
+  dRunningMean[c] = (1.0f - momentum) * dRunningMean[c] + momentum * dMean[c];
+  dRunningVar[c] = (1.0f - momentum) * dRunningVar[c] + momentum * unbiased;
+}
+
+// One thread per Philox group of 4 elements (grid-stride). y may be x.
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_apply(const float* dX, const float* __restrict__ dGamma, const float* __restrict__ dBeta,
+                const float* __restrict__ dMean, const float* __restrict__ dInvStd, float* dY, long long total, int C,
+                int relu, int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
+                unsigned long long seed, unsigned int site, unsigned int step) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const long long groups = (total + 3) >> 2;
+  for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
+       g += (long long)gridDim.x * blockDim.x) {
+    vant::noise_store_group(na, g, total, dY, [&](long long e) {
+      const int c = (int)(e % C);
+      return vant::relu_if(relu != 0, vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]));
+    });
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const float* __restrict__ dBeta,
+                    const float* __restrict__ dRunningMean, const float* __restrict__ dRunningVar, float eps,
+                    float* dY, long long total, int C, int relu, int noiseType, float sigmaScalar,
+                    const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                    unsigned int site, unsigned int step) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const long long groups = (total + 3) >> 2;
+  for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
+       g += (long long)gridDim.x * blockDim.x) {
+    vant::noise_store_group(na, g, total, dY, [&](long long e) {
+      const int c = (int)(e % C);
+      const float invStd = 1.0f / sqrtf(dRunningVar[c] + eps);
+      return vant::relu_if(relu != 0, vant::bn::pre(dX[e], dRunningMean[c], invStd, dGamma[c], dBeta[c]));
+    });
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restrict__ dX,
+                           const float* __restrict__ dGamma, const float* __restrict__ dBeta,
+                           const float* __restrict__ dMean, const float* __restrict__ dInvStd, int relu,
+                           long long rows, int C, double* __restrict__ dPartG, double* __restrict__ dPartGX) {
+  __shared__ vant::colred::Smem sm;
+  vant::colred::partial(
+      [&](long long r, int c, double& v0, double& v1) {
+        const long long e = r * C + c;
+        const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
+        float g = dDy[e];
+        if (relu && !(vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]) > 0.0f)) g = 0.0f;
+        v0 = g;
+        v1 = (double)g * (double)xhat;
+      },
+      rows, C, dPartG, dPartGX, sm);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_backward_final(const double* __restrict__ dPartG, const double* __restrict__ dPartGX, long long nChunks,
+                         int C, float* __restrict__ dDGamma, float* __restrict__ dDBeta) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= C) return;
+  dDBeta[c] = (float)vant::colred::total(dPartG, nChunks, C, c);
+  dDGamma[c] = (float)vant::colred::total(dPartGX, nChunks, C, c);
+}
+
+// dx may be dy.
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_backward_apply(const float* dDy, const float* __restrict__ dX, const float* __restrict__ dGamma,
+                         const float* __restrict__ dBeta, const float* __restrict__ dMean,
+                         const float* __restrict__ dInvStd, const float* __restrict__ dDGamma,
+                         const float* __restrict__ dDBeta, int relu, long long rows, int C, float* dDx) {
+  const long long total = rows * C;
+  const float invRows = (float)(1.0 / (double)rows);
+  for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (long long)gridDim.x * blockDim.x) {
+    const int c = (int)(e % C);
+    const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
+    float g = dDy[e];
+    if (relu && !(vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]) > 0.0f)) g = 0.0f;
+    dDx[e] = dGamma[c] * dInvStd[c] * (g - dDBeta[c] * invRows - xhat * (dDGamma[c] * invRows));
+  }
+}

@@ -1,0 +1,68 @@
+// kernels/colreduce.cuh — deterministic per-column sums of a row-major [rows, cols] operand (per-channel
+// sums over N*H*W of an NHWC tensor; bias gradients), used by bias_grad.cu and batchnorm.cu.
+//
+// Pass 1 (partial): block b covers 32 columns x ROWS rows (chunk = b / colTiles, column tile = b % colTiles);
+// 256 threads = 32 columns (tx, coalesced) x 8 row lanes (ty); lane ty sums rows r0 + ty, r0 + ty + 8, ...
+// in order, then the 8 lanes are combined by a fixed tree. Pass 2 (the caller's final kernel) adds the
+// chunk partials of a column in chunk order. Sums are kept in double: the values are float, the sums
+// then carry ~1e-16 relative error, and the fixed order makes them identical run to run.
+// Each element yields two values (v0, v1) so one pass can produce e.g. sum(dy) and sum(dy * xhat).
+#pragma once
+#include "philox.cuh"
+
+namespace vant {
+namespace colred {
+
+constexpr int COLS = 32, LANES = 8, THREADS = COLS * LANES, ROWS = 1024;
+
+struct Smem {
+  double s0[LANES][COLS];
+  double s1[LANES][COLS];
+};
+
+__host__ __device__ __forceinline__ long long chunks(long long rows) { return (rows + ROWS - 1) / ROWS; }
+
+// f(r, c, v0, v1) sets the two (double) values of element (r, c). dPart0, dPart1: [chunks][cols] (dPart1 may be null).
+template <class F>
+__device__ __forceinline__ void partial(F f, long long rows, int cols, double* __restrict__ dPart0,
+                                       double* __restrict__ dPart1, Smem& sm) {
+  const int colTiles = (cols + COLS - 1) / COLS;
+  const long long chunk = blockIdx.x / colTiles;
+  const int tx = threadIdx.x % COLS, ty = threadIdx.x / COLS;
+  const int c = (int)(blockIdx.x % colTiles) * COLS + tx;
+  double a0 = 0.0, a1 = 0.0;
+  if (c < cols) {
+    const long long r0 = chunk * ROWS;
+    const long long r1 = r0 + ROWS < rows ? r0 + ROWS : rows;
+    for (long long r = r0 + ty; r < r1; r += LANES) {
+      double v0, v1;
+      f(r, c, v0, v1);
+      a0 += v0;
+      a1 += v1;
+    }
+  }
+  sm.s0[ty][tx] = a0;
+  sm.s1[ty][tx] = a1;
+  __syncthreads();
+  for (int h = LANES / 2; h > 0; h >>= 1) {
+    if (ty < h) {
+      sm.s0[ty][tx] += sm.s0[ty + h][tx];
+      sm.s1[ty][tx] += sm.s1[ty + h][tx];
+    }
+    __syncthreads();
+  }
+  if (ty == 0 && c < cols) {
+    dPart0[chunk * cols + c] = sm.s0[0][tx];
+    if (dPart1) dPart1[chunk * cols + c] = sm.s1[0][tx];
+  }
+}
+
+// Sum of column c's chunk partials, in chunk order.
+__device__ __forceinline__ double total(const double* __restrict__ dPart, long long nChunks, int cols, int c) {
+  double s = 0.0;
+  for (long long k = 0; k < nChunks; ++k) s += dPart[k * cols + c];
+  return s;
+}
+
+}  // namespace colred
+}  // namespace vant

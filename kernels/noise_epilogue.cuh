@@ -1,0 +1,107 @@
+// kernels/noise_epilogue.cuh — the one epilogue of every kernel that writes a noisy output
+// (conv, matmul, batchnorm, relu, add+relu, pooling, standalone noise).
+//
+//   v = acc (+ bias[col]) ; v = relu ? (v > 0 or NaN ? v : 0) : v ; y[e] = noise(v, e)
+//
+// with s = dSigma ? dSigma[e / perSample] : sigmaScalar and z = eps(seed, site, step, e) (philox.cuh):
+//   NONE            y = v
+//   ADDITIVE        y = fma(s, z, v)                                   (one rounding)
+//   MULTIPLICATIVE  y = v * fma(s, z, 1)
+//   COMBINED        y = fma(s, z2, v * fma(s, z, 1)),  z2 = eps(seed, site | 0x80000000, step, e)
+// Backward (noise_grad_factor): dx = dy for ADDITIVE, dy * fma(s, z, 1) for MULTIPLICATIVE / COMBINED.
+// Java twin: dev.vant.backend.Noise (the contract) as implemented by dev.vant.backend.cpu.ReferenceBackend.
+#pragma once
+#include "philox.cuh"
+
+namespace vant {
+
+enum NoiseType : int { NOISE_NONE = 0, NOISE_ADDITIVE = 1, NOISE_MULTIPLICATIVE = 2, NOISE_COMBINED = 3 };
+
+constexpr uint32_t SECOND_STREAM = 0x80000000u;
+
+// The noise of one application, as the kernels receive it (flattened into scalar kernel parameters
+// at every entry point so the Java side passes plain ints, floats and pointers).
+struct NoiseArgs {
+  int type;
+  float sigmaScalar;
+  const float* dSigma;   // [samples] or nullptr
+  long long perSample;   // elements per sample of the output
+  unsigned long long seed;
+  unsigned int site;
+  unsigned int step;
+};
+
+__host__ __device__ __forceinline__ NoiseArgs make_noise(int type, float sigmaScalar, const float* dSigma,
+                                                         long long perSample, unsigned long long seed,
+                                                         unsigned int site, unsigned int step) {
+  NoiseArgs a;
+  a.type = type; a.sigmaScalar = sigmaScalar; a.dSigma = dSigma; a.perSample = perSample;
+  a.seed = seed; a.site = site; a.step = step;
+  return a;
+}
+
+__host__ __device__ __forceinline__ float noise_level(const NoiseArgs& a, long long e) {
+  return a.dSigma ? a.dSigma[e / a.perSample] : a.sigmaScalar;
+}
+
+// y = noise(v) for element e, given its Gaussian z (first stream); the second stream is drawn here.
+__host__ __device__ __forceinline__ float noise_apply_z(const NoiseArgs& a, float v, long long e, float z) {
+  const float s = noise_level(a, e);
+  switch (a.type) {
+    case NOISE_ADDITIVE: return fmaf(s, z, v);
+    case NOISE_MULTIPLICATIVE: return v * fmaf(s, z, 1.0f);
+    case NOISE_COMBINED: {
+      const float z2 = noise_element(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)e);
+      return fmaf(s, z2, v * fmaf(s, z, 1.0f));
+    }
+    default: return v;
+  }
+}
+
+// y = noise(v) for element e (draws its own Gaussian; kernels owning a whole group use noise_store_group).
+__host__ __device__ __forceinline__ float noise_apply(const NoiseArgs& a, float v, long long e) {
+  if (a.type == NOISE_NONE) return v;
+  return noise_apply_z(a, v, e, noise_element(a.seed, a.site, a.step, (uint64_t)e));
+}
+
+// d noise(v) / dv at element e: 1 for ADDITIVE and NONE, fma(s, z, 1) otherwise.
+__host__ __device__ __forceinline__ float noise_grad_factor(const NoiseArgs& a, long long e) {
+  if (a.type != NOISE_MULTIPLICATIVE && a.type != NOISE_COMBINED) return 1.0f;
+  return fmaf(noise_level(a, e), noise_element(a.seed, a.site, a.step, (uint64_t)e), 1.0f);
+}
+
+// ReLU that propagates NaN (as PyTorch and the reference do) instead of hiding it as 0.
+__host__ __device__ __forceinline__ float relu_if(bool relu, float v) {
+  return relu ? ((v > 0.0f || v != v) ? v : 0.0f) : v;
+}
+
+// The GEMM epilogue: y[e] = noise(relu?(acc + bias)). Bias absent: acc unchanged (no +0 rounding of -0).
+__host__ __device__ __forceinline__ void epilogue_store(float* dY, long long e, float acc, const float* dBias,
+                                                        int col, bool relu, const NoiseArgs& a) {
+  const float v = dBias ? acc + dBias[col] : acc;
+  dY[e] = noise_apply(a, relu_if(relu, v), e);
+}
+
+// Elementwise kernels own whole Philox groups: elements 4g .. 4g+3 (clipped to total) get
+// y[e] = noise(value(e)), with one Philox call for the four of them. value is any callable long long -> float.
+template <class F>
+__host__ __device__ __forceinline__ void noise_store_group(const NoiseArgs& a, long long g, long long total,
+                                                           float* dY, F value) {
+  const long long e0 = g << 2;
+  float v[4];
+#pragma unroll
+  for (int lane = 0; lane < 4; ++lane) v[lane] = (e0 + lane < total) ? value(e0 + lane) : 0.0f;
+  if (a.type == NOISE_NONE) {
+#pragma unroll
+    for (int lane = 0; lane < 4; ++lane) if (e0 + lane < total) dY[e0 + lane] = v[lane];
+    return;
+  }
+  const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
+  const float zl[4] = {z.z0, z.z1, z.z2, z.z3};
+#pragma unroll
+  for (int lane = 0; lane < 4; ++lane) {
+    if (e0 + lane < total) dY[e0 + lane] = noise_apply_z(a, v[lane], e0 + lane, zl[lane]);
+  }
+}
+
+}  // namespace vant

@@ -1,0 +1,152 @@
+// kernels/noisy_conv2d.cu — 2-D convolution as implicit GEMM on the exact-FP32 mainloop (gemm_fp32.cuh):
+// noisy forward with the shared epilogue (one write of y), backward data, backward weight (split-K,
+// reduced in fixed order by matmul_splitk_reduce; the bias gradient is bias_grad.cu's column sum of dy).
+// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
+// Versions tried: v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, gathers with guards (this one).
+// Binding: dev.vant.backend.cuda.NoisyConv2d. Reference: dev.vant.backend.cpu.ReferenceBackend.
+//
+// Shapes: x [N, H, W, C] (NHWC), w [K, R, S, C] (KRSC), bias [K], y / dy [N, P, Q, K],
+//         P = (H + 2 pad - R) / stride + 1, Q = (W + 2 pad - S) / stride + 1, zero padding.
+//   forward      y[(n,p,q), k] = sum_{(r,s,c)} x[n, p*st-pad+r, q*st-pad+s, c] w[k, r, s, c]
+//                GEMM M = N*P*Q, N = K, K = R*S*C; A gathers x (0 outside the image), B = w rows.
+//   back. data   dx[(n,h,w), c] = sum_{(r,s,k)} dy[n, p, q, k] w[k, r, s, c] where h = p*st - pad + r,
+//                w = q*st - pad + s: GEMM M = N*H*W, N = C, K = R*S*K; A gathers dy (0 where (h+pad-r)
+//                is not a multiple of the stride or p, q fall outside the output), B(k', c) = w[k, r, s, c].
+//   back. weight dw[k, (r,s,c)] = sum_{(n,p,q)} dy[(n,p,q), k] x[n, p*st-pad+r, q*st-pad+s, c]
+//                GEMM M = K, N = R*S*C, K = N*P*Q (split-K over the batch-spatial axis).
+// Grid: 1-D, tilesM * tilesN (* splits) blocks. __launch_bounds__(256, 2): without the 2, ptxas capped the
+// GEMM kernels at 64 registers on sm_86/89/90 and spilled; 2 blocks per SM allow 128.
+#include "gemm_fp32.cuh"
+#include "noise_epilogue.cuh"
+
+namespace vant {
+namespace conv {
+
+using namespace vant::gemm;
+
+struct Geometry {
+  int n, h, w, c, k, r, s, stride, pad, p, q;
+};
+
+struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
+  const float* x; const float* wt; Geometry g;
+  __device__ __forceinline__ float a(int m, long long j) const {
+    const int q = m % g.q, t = m / g.q, p = t % g.p, n = t / g.p;
+    const int c = (int)(j % g.c), rs = (int)(j / g.c), s = rs % g.s, r = rs / g.s;
+    const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return 0.0f;
+    return x[(((long long)n * g.h + ih) * g.w + iw) * g.c + c];
+  }
+  __device__ __forceinline__ float b(long long j, int k) const {
+    return wt[(long long)k * g.r * g.s * g.c + j];
+  }
+};
+
+struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = w[k, r, s, c]
+  const float* dy; const float* wt; Geometry g;
+  __device__ __forceinline__ float a(int m, long long j) const {
+    const int iw = m % g.w, t = m / g.w, ih = t % g.h, n = t / g.h;
+    const int k = (int)(j % g.k), rs = (int)(j / g.k), s = rs % g.s, r = rs / g.s;
+    const int ph = ih + g.pad - r, qw = iw + g.pad - s;
+    if (ph < 0 || qw < 0 || ph % g.stride != 0 || qw % g.stride != 0) return 0.0f;
+    const int p = ph / g.stride, q = qw / g.stride;
+    if (p >= g.p || q >= g.q) return 0.0f;
+    return dy[(((long long)n * g.p + p) * g.q + q) * g.k + k];
+  }
+  __device__ __forceinline__ float b(long long j, int c) const {
+    const int k = (int)(j % g.k), rs = (int)(j / g.k);
+    return wt[((long long)k * g.r * g.s + rs) * g.c + c];
+  }
+};
+
+struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-pad+r, q*st-pad+s, c] or 0
+  const float* dy; const float* x; Geometry g;
+  __device__ __forceinline__ float a(int k, long long j) const { return dy[j * g.k + k]; }
+  __device__ __forceinline__ float b(long long j, int rsc) const {
+    const int q = (int)(j % g.q); const long long t = j / g.q; const int p = (int)(t % g.p), n = (int)(t / g.p);
+    const int c = rsc % g.c, rs = rsc / g.c, s = rs % g.s, r = rs / g.s;
+    const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return 0.0f;
+    return x[(((long long)n * g.h + ih) * g.w + iw) * g.c + c];
+  }
+};
+
+__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
+  const int t = blockIdx.x % (tilesM * tilesN);
+  split = blockIdx.x / (tilesM * tilesN);
+  m0 = (t / tilesN) * BM;
+  n0 = (t % tilesN) * BN;
+}
+
+}  // namespace conv
+}  // namespace vant
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                     float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                     int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
+                     long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+  using namespace vant::gemm;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int M = n * p * q;
+  int m0, n0, split;
+  vant::conv::tile_of(M, k, m0, n0, split);
+  float acc[TM][TN];
+  mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+#pragma unroll
+  for (int i = 0; i < TM; ++i)
+#pragma unroll
+    for (int j = 0; j < TN; ++j) {
+      const int m = row_of(m0, i), kk = col_of(n0, j);
+      if (m < M && kk < k) vant::epilogue_store(dY, (long long)m * k + kk, acc[i][j], dBias, kk, false, na);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q) {
+  using namespace vant::gemm;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int M = n * h * w;
+  int m0, n0, split;
+  vant::conv::tile_of(M, c, m0, n0, split);
+  float acc[TM][TN];
+  mainloop<true, false>(vant::conv::BackData{dDy, dW, g}, sm, M, c, 0, (long long)r * s * k, m0, n0, acc);
+#pragma unroll
+  for (int i = 0; i < TM; ++i)
+#pragma unroll
+    for (int j = 0; j < TN; ++j) {
+      const int m = row_of(m0, i), cc = col_of(n0, j);
+      if (m < M && cc < c) dDx[(long long)m * c + cc] = acc[i][j];
+    }
+}
+
+// dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
+                       int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                       int splits, long long kChunk) {
+  using namespace vant::gemm;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int RSC = r * s * c;
+  const long long NPQ = (long long)n * p * q;
+  int m0, n0, split;
+  vant::conv::tile_of(k, RSC, m0, n0, split);
+  const long long k0 = split * kChunk;
+  const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
+  float acc[TM][TN];
+  mainloop<false, false>(vant::conv::BackWeight{dDy, dX, g}, sm, k, RSC, k0, k1, m0, n0, acc);
+  float* dst = dOut + (long long)split * k * RSC;
+#pragma unroll
+  for (int i = 0; i < TM; ++i)
+#pragma unroll
+    for (int j = 0; j < TN; ++j) {
+      const int m = row_of(m0, i), cc = col_of(n0, j);
+      if (m < k && cc < RSC) dst[(long long)m * RSC + cc] = acc[i][j];
+    }
+}

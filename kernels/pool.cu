@@ -1,0 +1,114 @@
+// kernels/pool.cu — max-pool and global average pool, forward with the noise epilogue, and backward.
+// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
+// Versions tried: v1 one thread per Philox group of outputs (forward); backward as a gather, one
+//   thread per input element, so overlapping windows need no atomics and the sums have a fixed order
+//   (this one).
+// Binding: dev.vant.backend.cuda.Pool. Reference: dev.vant.backend.cpu.ReferenceBackend.
+//
+// Shapes: x, dx [N, H, W, C]; max-pool y, dy [N, P, Q, C] with window size x size, stride, pad
+//         (padded positions never win; ties go to the first maximum in (r, s) row-major order; NaN wins);
+//         global average pool y, dy [N, C].
+//   maxpool_forward   y[n,p,q,c] = noise(max_{r,s} x[n, p*st-pad+r, q*st-pad+s, c])
+//   maxpool_backward  dx[n,h,w,c] = sum of dy[n,p,q,c] over the windows (p,q) whose first maximum is (h,w)
+//   avgpool_forward   y[n,c] = noise(sum_{h,w} x[n,h,w,c] / (H*W))   (sum in double, in (h,w) order)
+//   avgpool_backward  dx[n,h,w,c] = dy[n,c] / (H*W)
+#include "noise_epilogue.cuh"
+
+namespace vant {
+namespace pool {
+
+struct Geometry {
+  int n, h, w, c, size, stride, pad, p, q;
+};
+
+// Index into x of the first maximum of window (n, p, q, c); -1 if the window has no valid position.
+__device__ __forceinline__ long long argmax(const float* __restrict__ x, const Geometry& g, int n, int p, int q, int c) {
+  long long best = -1;
+  float bv = 0.0f;
+  for (int r = 0; r < g.size; ++r) {
+    const int ih = p * g.stride - g.pad + r;
+    if (ih < 0 || ih >= g.h) continue;
+    for (int s = 0; s < g.size; ++s) {
+      const int iw = q * g.stride - g.pad + s;
+      if (iw < 0 || iw >= g.w) continue;
+      const long long idx = (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
+      const float v = x[idx];
+      if (best < 0 || v > bv || (v != v && bv == bv)) { best = idx; bv = v; }  // NaN wins (propagates)
+    }
+  }
+  return best;
+}
+
+}  // namespace pool
+}  // namespace vant
+
+// (256, 2): with (256) alone ptxas held maxpool_forward to 48 registers on sm_90 and spilled.
+extern "C" __global__ void __launch_bounds__(256, 2)
+maxpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int h, int w, int c, int size,
+                int stride, int pad, int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
+                long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+  const vant::pool::Geometry g{n, h, w, c, size, stride, pad, p, q};
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const long long total = (long long)n * p * q * c;
+  for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
+       grp += (long long)gridDim.x * blockDim.x) {
+    vant::noise_store_group(na, grp, total, dY, [&](long long e) {
+      const int cc = (int)(e % c); long long t = e / c;
+      const int qq = (int)(t % q); t /= q;
+      const int pp = (int)(t % p), nn = (int)(t / p);
+      const long long i = vant::pool::argmax(dX, g, nn, pp, qq, cc);
+      // A window entirely in the padding cannot occur (2 pad <= size); keep the value defined anyway.
+      return i < 0 ? 0.0f : dX[i];
+    });
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+maxpool_backward(const float* __restrict__ dDy, const float* __restrict__ dX, float* __restrict__ dDx, int n, int h,
+                 int w, int c, int size, int stride, int pad, int p, int q) {
+  const vant::pool::Geometry g{n, h, w, c, size, stride, pad, p, q};
+  const long long total = (long long)n * h * w * c;
+  for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (long long)gridDim.x * blockDim.x) {
+    const int cc = (int)(e % c); long long t = e / c;
+    const int iw = (int)(t % w); t /= w;
+    const int ih = (int)(t % h), nn = (int)(t / h);
+    // Windows containing (ih, iw): p*stride - pad <= ih <= p*stride - pad + size - 1.
+    const int pLo = max(0, (ih + pad - size + stride) / stride), pHi = min(p - 1, (ih + pad) / stride);
+    const int qLo = max(0, (iw + pad - size + stride) / stride), qHi = min(q - 1, (iw + pad) / stride);
+    float sum = 0.0f;
+    for (int pp = pLo; pp <= pHi; ++pp)
+      for (int qq = qLo; qq <= qHi; ++qq)
+        if (vant::pool::argmax(dX, g, nn, pp, qq, cc) == e) sum += dDy[(((long long)nn * p + pp) * q + qq) * c + cc];
+    dDx[e] = sum;
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+avgpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int hw, int c, int noiseType,
+                float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                unsigned int site, unsigned int step) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const long long total = (long long)n * c;
+  for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
+       grp += (long long)gridDim.x * blockDim.x) {
+    vant::noise_store_group(na, grp, total, dY, [&](long long e) {
+      const long long nn = e / c; const int cc = (int)(e % c);
+      const float* base = dX + nn * hw * c + cc;
+      double s = 0.0;
+      for (int i = 0; i < hw; ++i) s += base[(long long)i * c];
+      return (float)(s / hw);
+    });
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+avgpool_backward(const float* __restrict__ dDy, float* __restrict__ dDx, int n, int hw, int c) {
+  const long long total = (long long)n * hw * c;
+  for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (long long)gridDim.x * blockDim.x) {
+    const int cc = (int)(e % c);
+    const long long nn = e / ((long long)hw * c);
+    dDx[e] = dDy[nn * c + cc] / (float)hw;
+  }
+}

@@ -1,0 +1,620 @@
+// native/emu/driver.cpp — an emulated libcuda.so.1: the subset of the CUDA driver API that dev.vant.cuda
+// uses, running the kernels of kernels/*.cu compiled by g++ (see cuda_emu.h, emu_runtime.cpp).
+//
+// A TEST ARTIFACT: it is built into target/emu/ for the emulated `gpu` test run only, never packed into
+// the jar, and never built where a real NVIDIA driver is present (native/emu/build-emu.sh).
+//
+// Semantics worth knowing:
+//   - one device, "vant CPU emulator", compute capability 9.0 (so the fatbin's sm_90 check passes);
+//   - every operation runs synchronously at the call, in call order; streams and events therefore keep
+//     their ordering guarantees trivially, and events time what really ran between them;
+//   - cuModuleLoadData accepts a fatbin (magic 0xBA55ED50) and binds it to the kernels compiled into
+//     this library (the same kernels/*.cu sources the fatbin came from, plus the test fixtures of
+//     tests/fixtures/kernels/emu/); cuModuleGetFunction finds a kernel only if the loaded fatbin names
+//     it too, so the emulator offers exactly the kernels of the module the caller loaded;
+//   - device memory is host memory with 256-byte guard zones before and after every allocation, filled
+//     with 0xFF (a float NaN), and fresh allocations are filled with 0xFF too: a kernel that reads
+//     outside its buffers or reads memory nobody wrote sees NaN, and one that writes into a guard zone
+//     is caught after the launch (CUDA_ERROR_ILLEGAL_ADDRESS, sticky like a real device fault);
+//   - a kernel failure (__trap, deadlock at a barrier, misused warp intrinsic, guard zone overwritten)
+//     makes the context's error sticky, as on a GPU: every later call returns it until cuCtxDestroy;
+//   - everything else in the driver API returns CUDA_ERROR_NOT_SUPPORTED (driver_stubs.cpp).
+#include <sys/sysinfo.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "emu_runtime.h"
+
+extern "C" const vant_emu::KernelInfo* vant_emu_kernel_table();
+
+namespace {
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+
+enum : int {
+  CUDA_SUCCESS = 0,
+  CUDA_ERROR_INVALID_VALUE = 1,
+  CUDA_ERROR_OUT_OF_MEMORY = 2,
+  CUDA_ERROR_NOT_INITIALIZED = 3,
+  CUDA_ERROR_DEINITIALIZED = 4,
+  CUDA_ERROR_NO_DEVICE = 100,
+  CUDA_ERROR_INVALID_DEVICE = 101,
+  CUDA_ERROR_INVALID_IMAGE = 200,
+  CUDA_ERROR_INVALID_CONTEXT = 201,
+  CUDA_ERROR_INVALID_HANDLE = 400,
+  CUDA_ERROR_NOT_FOUND = 500,
+  CUDA_ERROR_NOT_READY = 600,
+  CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+  CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
+  CUDA_ERROR_LAUNCH_FAILED = 719,
+  CUDA_ERROR_NOT_SUPPORTED = 801,
+  CUDA_ERROR_UNKNOWN = 999,
+};
+
+constexpr size_t GUARD = 256;
+constexpr int DRIVER_VERSION = 13000;
+constexpr int CC_MAJOR = 9, CC_MINOR = 0;
+
+struct Context {
+  int sticky = CUDA_SUCCESS;
+  std::string sticky_why;
+};
+struct Function {
+  const vant_emu::KernelInfo* info;
+  int max_dynamic_shared = (int)vant_emu::DEFAULT_DYNAMIC_SHARED;
+};
+struct Module {
+  std::string image;  // the fatbin: a kernel is found only if the image names it
+  std::map<std::string, Function*> functions;
+};
+struct Stream { unsigned flags; };
+struct Event {
+  unsigned flags;
+  bool recorded = false;
+  std::chrono::steady_clock::time_point when;
+};
+struct Allocation {
+  unsigned char* raw;  // GUARD bytes, then size bytes (rounded up), then GUARD bytes
+  size_t size;
+  size_t padded;
+};
+
+std::mutex mu;  // one lock for the driver's tables; launches run under it too (one at a time anyway)
+bool initialized = false;
+thread_local Context* current = nullptr;
+std::map<Context*, bool> contexts;
+std::map<CUdeviceptr, Allocation> allocations;  // by user address
+size_t allocated = 0;
+
+size_t total_memory() {
+  struct sysinfo si {};
+  sysinfo(&si);
+  const size_t half = (size_t)si.totalram * si.mem_unit / 2;
+  const size_t cap = size_t(16) << 30;
+  return half < cap ? half : cap;
+}
+
+const char* error_name(int e) {
+  switch (e) {
+    case CUDA_SUCCESS: return "CUDA_SUCCESS";
+    case CUDA_ERROR_INVALID_VALUE: return "CUDA_ERROR_INVALID_VALUE";
+    case CUDA_ERROR_OUT_OF_MEMORY: return "CUDA_ERROR_OUT_OF_MEMORY";
+    case CUDA_ERROR_NOT_INITIALIZED: return "CUDA_ERROR_NOT_INITIALIZED";
+    case CUDA_ERROR_DEINITIALIZED: return "CUDA_ERROR_DEINITIALIZED";
+    case CUDA_ERROR_NO_DEVICE: return "CUDA_ERROR_NO_DEVICE";
+    case CUDA_ERROR_INVALID_DEVICE: return "CUDA_ERROR_INVALID_DEVICE";
+    case CUDA_ERROR_INVALID_IMAGE: return "CUDA_ERROR_INVALID_IMAGE";
+    case CUDA_ERROR_INVALID_CONTEXT: return "CUDA_ERROR_INVALID_CONTEXT";
+    case CUDA_ERROR_INVALID_HANDLE: return "CUDA_ERROR_INVALID_HANDLE";
+    case CUDA_ERROR_NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
+    case CUDA_ERROR_NOT_READY: return "CUDA_ERROR_NOT_READY";
+    case CUDA_ERROR_ILLEGAL_ADDRESS: return "CUDA_ERROR_ILLEGAL_ADDRESS";
+    case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: return "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES";
+    case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
+    case CUDA_ERROR_NOT_SUPPORTED: return "CUDA_ERROR_NOT_SUPPORTED";
+    case CUDA_ERROR_UNKNOWN: return "CUDA_ERROR_UNKNOWN";
+    default: return nullptr;
+  }
+}
+
+const char* error_string(int e) {
+  switch (e) {
+    case CUDA_SUCCESS: return "no error";
+    case CUDA_ERROR_INVALID_VALUE: return "invalid argument";
+    case CUDA_ERROR_OUT_OF_MEMORY: return "out of memory";
+    case CUDA_ERROR_NOT_INITIALIZED: return "initialization error";
+    case CUDA_ERROR_INVALID_DEVICE: return "invalid device ordinal";
+    case CUDA_ERROR_INVALID_IMAGE: return "device kernel image is invalid";
+    case CUDA_ERROR_INVALID_CONTEXT: return "invalid device context";
+    case CUDA_ERROR_INVALID_HANDLE: return "invalid resource handle";
+    case CUDA_ERROR_NOT_FOUND: return "named symbol not found";
+    case CUDA_ERROR_NOT_READY: return "device not ready";
+    case CUDA_ERROR_ILLEGAL_ADDRESS: return "an illegal memory access was encountered";
+    case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: return "too many resources requested for launch";
+    case CUDA_ERROR_LAUNCH_FAILED: return "unspecified launch failure";
+    case CUDA_ERROR_NOT_SUPPORTED: return "operation not supported (by the vant CPU emulator)";
+    default: return nullptr;
+  }
+}
+
+// The common preamble of calls that need a live, current context.
+int ready() {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+  return current->sticky;
+}
+
+void fault(int code, const std::string& why) {
+  fprintf(stderr, "[vant emu] %s: %s\n", error_name(code), why.c_str());
+  fflush(stderr);
+  if (current && current->sticky == CUDA_SUCCESS) {
+    current->sticky = code;
+    current->sticky_why = why;
+  }
+}
+
+// The allocation that holds [p, p + n), or null.
+Allocation* find(CUdeviceptr p, size_t n) {
+  auto it = allocations.upper_bound(p);
+  if (it == allocations.begin()) return nullptr;
+  --it;
+  if (p + n > it->first + it->second.size || p + n < p) return nullptr;
+  return &it->second;
+}
+
+// After every launch: the guard zones around every allocation must still be 0xFF.
+bool guards_intact(std::string* where) {
+  for (auto& [user, a] : allocations) {
+    const unsigned char* lo = a.raw;
+    const unsigned char* hi = a.raw + GUARD + a.size;
+    const size_t hi_len = a.padded - a.size + GUARD;
+    for (size_t i = 0; i < GUARD; ++i)
+      if (lo[i] != 0xFF) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "write %zu bytes before the allocation at 0x%llx (%zu bytes)", GUARD - i, user, a.size);
+        *where = buf;
+        return false;
+      }
+    for (size_t i = 0; i < hi_len; ++i)
+      if (hi[i] != 0xFF) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "write at byte %zu past the end of the allocation at 0x%llx (%zu bytes)", i, user, a.size);
+        *where = buf;
+        return false;
+      }
+  }
+  return true;
+}
+
+int device_ok(CUdevice d) { return d == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE; }
+
+int memset_words(CUdeviceptr p, const void* word, size_t width, size_t n) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!find(p, n * width)) return CUDA_ERROR_INVALID_VALUE;
+  unsigned char* d = (unsigned char*)(uintptr_t)p;
+  if (width == 1) memset(d, *(const unsigned char*)word, n);
+  else for (size_t i = 0; i < n; ++i) memcpy(d + i * width, word, width);
+  return CUDA_SUCCESS;
+}
+
+enum Dir { HTOD, DTOH, DTOD };
+int copy(void* dst, const void* src, size_t n, Dir dir) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (n == 0) return CUDA_SUCCESS;
+  if (!dst || !src) return CUDA_ERROR_INVALID_VALUE;
+  if ((dir != HTOD && !find((CUdeviceptr)(uintptr_t)src, n)) || (dir != DTOH && !find((CUdeviceptr)(uintptr_t)dst, n))) {
+    fprintf(stderr, "[vant emu] memcpy of %zu bytes %p -> %p: a device range lies outside every allocation\n", n, src, dst);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  memmove(dst, src, n);
+  return CUDA_SUCCESS;
+}
+
+}  // namespace
+
+#define CUAPI extern "C" __attribute__((visibility("default")))
+
+// ---- init, device --------------------------------------------------------------------------------------
+CUAPI CUresult cuInit(unsigned flags) {
+  if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  std::lock_guard<std::mutex> g(mu);
+  initialized = true;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDriverGetVersion(int* v) {
+  if (!v) return CUDA_ERROR_INVALID_VALUE;
+  *v = DRIVER_VERSION;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDeviceGetCount(int* n) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (!n) return CUDA_ERROR_INVALID_VALUE;
+  *n = 1;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDeviceGet(CUdevice* d, int ordinal) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (!d) return CUDA_ERROR_INVALID_VALUE;
+  if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
+  *d = 0;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDeviceGetName(char* name, int len, CUdevice d) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!name || len <= 0) return CUDA_ERROR_INVALID_VALUE;
+  // "emulator" in the name is what dev.vant.cuda.CudaDevice.DeviceInfo.emulated() looks for.
+  snprintf(name, (size_t)len, "vant CPU emulator (%u worker threads)", vant_emu::worker_count());
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice d) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!bytes) return CUDA_ERROR_INVALID_VALUE;
+  *bytes = total_memory();
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!v) return CUDA_ERROR_INVALID_VALUE;
+  const int sms = (int)(vant_emu::worker_count() < 2 ? 2 : vant_emu::worker_count());
+  switch (attr) {
+    case 1: *v = 1024; break;                 // MAX_THREADS_PER_BLOCK
+    case 2: case 3: *v = 1024; break;         // MAX_BLOCK_DIM_X/Y
+    case 4: *v = 64; break;                   // MAX_BLOCK_DIM_Z
+    case 5: *v = 2147483647; break;           // MAX_GRID_DIM_X
+    case 6: case 7: *v = 65535; break;        // MAX_GRID_DIM_Y/Z
+    case 8: *v = 48 * 1024; break;            // MAX_SHARED_MEMORY_PER_BLOCK
+    case 9: *v = 64 * 1024; break;            // TOTAL_CONSTANT_MEMORY
+    case 10: *v = 32; break;                  // WARP_SIZE
+    case 12: *v = 65536; break;               // MAX_REGISTERS_PER_BLOCK
+    case 13: *v = 1000000; break;             // CLOCK_RATE (kHz)
+    case 14: *v = 512; break;                 // TEXTURE_ALIGNMENT
+    case 16: *v = sms; break;                 // MULTIPROCESSOR_COUNT: one per worker (min 2)
+    case 31: *v = 0; break;                   // CONCURRENT_KERNELS: launches run one at a time
+    case 38: *v = 4 << 20; break;             // L2_CACHE_SIZE
+    case 39: *v = 2048; break;                // MAX_THREADS_PER_MULTIPROCESSOR
+    case 41: *v = 1; break;                   // UNIFIED_ADDRESSING
+    case 75: *v = CC_MAJOR; break;            // COMPUTE_CAPABILITY_MAJOR
+    case 76: *v = CC_MINOR; break;            // COMPUTE_CAPABILITY_MINOR
+    case 81: *v = 228 * 1024; break;          // MAX_SHARED_MEMORY_PER_MULTIPROCESSOR
+    case 82: *v = 65536; break;               // MAX_REGISTERS_PER_MULTIPROCESSOR
+    case 97: *v = (int)vant_emu::MAX_DYNAMIC_SHARED; break;  // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+    case 106: *v = 32; break;                 // MAX_BLOCKS_PER_MULTIPROCESSOR
+    default: return CUDA_ERROR_NOT_SUPPORTED;
+  }
+  return CUDA_SUCCESS;
+}
+
+// ---- contexts ----------------------------------------------------------------------------------------------
+CUAPI CUresult cuCtxCreate_v2(void** pctx, unsigned flags, CUdevice d) {
+  (void)flags;
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!pctx) return CUDA_ERROR_INVALID_VALUE;
+  Context* c = new Context();
+  contexts[c] = true;
+  current = c;
+  *pctx = c;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxDestroy_v2(void* ctx) {
+  std::lock_guard<std::mutex> g(mu);
+  Context* c = (Context*)ctx;
+  if (!contexts.count(c)) return CUDA_ERROR_INVALID_CONTEXT;
+  contexts.erase(c);
+  if (current == c) current = nullptr;
+  delete c;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxSetCurrent(void* ctx) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (ctx && !contexts.count((Context*)ctx)) return CUDA_ERROR_INVALID_CONTEXT;
+  current = (Context*)ctx;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxGetCurrent(void** ctx) {
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (!ctx) return CUDA_ERROR_INVALID_VALUE;
+  *ctx = current;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxGetDevice(CUdevice* d) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+  if (!d) return CUDA_ERROR_INVALID_VALUE;
+  *d = 0;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxSynchronize() {
+  std::lock_guard<std::mutex> g(mu);
+  return ready();
+}
+
+// ---- memory ------------------------------------------------------------------------------------------------
+CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+  const size_t padded = (bytes + GUARD - 1) / GUARD * GUARD;
+  if (allocated + padded > total_memory()) return CUDA_ERROR_OUT_OF_MEMORY;
+  unsigned char* raw = (unsigned char*)aligned_alloc(GUARD, padded + 2 * GUARD);
+  if (!raw) return CUDA_ERROR_OUT_OF_MEMORY;
+  memset(raw, 0xFF, padded + 2 * GUARD);  // guards and the fresh memory itself read as NaN
+  const CUdeviceptr user = (CUdeviceptr)(uintptr_t)(raw + GUARD);
+  allocations[user] = Allocation{raw, bytes, padded};
+  allocated += padded;
+  *p = user;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuMemFree_v2(CUdeviceptr p) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  auto it = allocations.find(p);
+  if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
+  allocated -= it->second.padded;
+  free(it->second.raw);
+  allocations.erase(it);
+  return current ? current->sticky : CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!free_bytes || !total) return CUDA_ERROR_INVALID_VALUE;
+  *total = total_memory();
+  *free_bytes = *total - allocated;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { return copy((void*)(uintptr_t)dst, src, n, HTOD); }
+CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH); }
+CUAPI CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) { return copy((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n, DTOD); }
+CUAPI CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*) { return cuMemcpyHtoD_v2(dst, src, n); }
+CUAPI CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) { return cuMemcpyDtoH_v2(dst, src, n); }
+CUAPI CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) { return cuMemcpyDtoD_v2(dst, src, n); }
+
+CUAPI CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) { return memset_words(p, &v, 1, n); }
+CUAPI CUresult cuMemsetD16_v2(CUdeviceptr p, unsigned short v, size_t n) { return memset_words(p, &v, 2, n); }
+CUAPI CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n) { return memset_words(p, &v, 4, n); }
+CUAPI CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, void*) { return memset_words(p, &v, 1, n); }
+CUAPI CUresult cuMemsetD16Async(CUdeviceptr p, unsigned short v, size_t n, void*) { return memset_words(p, &v, 2, n); }
+CUAPI CUresult cuMemsetD32Async(CUdeviceptr p, unsigned int v, size_t n, void*) { return memset_words(p, &v, 4, n); }
+
+// ---- modules and functions ---------------------------------------------------------------------------------
+CUAPI CUresult cuModuleLoadData(void** pmod, const void* image) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!pmod || !image) return CUDA_ERROR_INVALID_VALUE;
+  uint32_t magic;
+  memcpy(&magic, image, 4);
+  if (magic != 0xBA55ED50u) {
+    fprintf(stderr, "[vant emu] cuModuleLoadData: not a fatbin (magic 0x%08x); the emulator runs only the "
+                    "kernels compiled into it, bound through the build's fatbin\n", magic);
+    return CUDA_ERROR_INVALID_IMAGE;
+  }
+  // Fatbin header: magic (4), version (2), header size (2), payload size (8).
+  uint16_t header;
+  uint64_t payload;
+  memcpy(&header, (const char*)image + 6, 2);
+  memcpy(&payload, (const char*)image + 8, 8);
+  Module* m = new Module();
+  m->image.assign((const char*)image, header + payload);
+  for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) m->functions[k->name] = new Function{k};
+  *pmod = m;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuModuleLoadDataEx(void** pmod, const void* image, unsigned, void*, void**) { return cuModuleLoadData(pmod, image); }
+
+CUAPI CUresult cuModuleUnload(void* mod) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!mod) return CUDA_ERROR_INVALID_HANDLE;
+  Module* m = (Module*)mod;
+  // Function handles stay valid memory (a stale handle must not crash the JVM); a module is loaded once.
+  m->functions.clear();
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuModuleGetFunction(void** pf, void* mod, const char* name) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!pf || !mod || !name) return CUDA_ERROR_INVALID_VALUE;
+  Module* m = (Module*)mod;
+  auto it = m->functions.find(name);
+  // The fatbin's ELF string tables hold every entry point as a NUL-terminated name.
+  const bool in_image = m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
+  if (it == m->functions.end() || !in_image) {
+    if (it == m->functions.end() && in_image)
+      fprintf(stderr, "[vant emu] cuModuleGetFunction(%s): in the fatbin but not compiled into the emulator "
+                      "(rebuild target/emu: native/emu/build-emu.sh)\n", name);
+    return CUDA_ERROR_NOT_FOUND;
+  }
+  *pf = it->second;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuFuncGetAttribute(int* v, int attr, void* f) {
+  if (!v || !f) return CUDA_ERROR_INVALID_VALUE;
+  Function* fn = (Function*)f;
+  switch (attr) {
+    case 0: *v = (int)fn->info->max_threads; break;        // MAX_THREADS_PER_BLOCK
+    case 1: case 2: case 3: *v = 0; break;                 // SHARED/CONST/LOCAL_SIZE_BYTES: not known here
+    case 4: *v = 0; break;                                 // NUM_REGS: no registers on the CPU
+    case 5: case 6: *v = CC_MAJOR * 10 + CC_MINOR; break;  // PTX_VERSION, BINARY_VERSION
+    case 8: *v = fn->max_dynamic_shared; break;            // MAX_DYNAMIC_SHARED_SIZE_BYTES
+    case 9: *v = -1; break;                                // PREFERRED_SHARED_MEMORY_CARVEOUT
+    default: return CUDA_ERROR_NOT_SUPPORTED;
+  }
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuFuncSetAttribute(void* f, int attr, int v) {
+  if (!f) return CUDA_ERROR_INVALID_HANDLE;
+  Function* fn = (Function*)f;
+  switch (attr) {
+    case 8:
+      if (v < 0 || (size_t)v > vant_emu::MAX_DYNAMIC_SHARED) return CUDA_ERROR_INVALID_VALUE;
+      fn->max_dynamic_shared = v;
+      return CUDA_SUCCESS;
+    case 9:
+      return (v < -1 || v > 100) ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+    default:
+      return CUDA_ERROR_NOT_SUPPORTED;
+  }
+}
+
+CUAPI CUresult cuFuncSetCacheConfig(void* f, int) { return f ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
+
+CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                              unsigned shared, void* stream, void** params, void** extra) {
+  (void)stream;
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!f) return CUDA_ERROR_INVALID_HANDLE;
+  Function* fn = (Function*)f;
+  const vant_emu::KernelInfo* k = fn->info;
+  if (extra && !params) return CUDA_ERROR_NOT_SUPPORTED;  // CU_LAUNCH_PARAM_BUFFER_POINTER: not emulated
+  if (!params && k->params > 0) return CUDA_ERROR_INVALID_VALUE;
+  const unsigned long long threads = (unsigned long long)bx * by * bz;
+  if (gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535 || bx == 0 || by == 0 || bz == 0 || bx > 1024 ||
+      by > 1024 || bz > 64 || threads > 1024) {
+    fprintf(stderr, "[vant emu] %s: invalid launch configuration grid (%u,%u,%u) block (%u,%u,%u)\n", k->name, gx, gy, gz, bx, by, bz);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if (threads > k->max_threads) {
+    fprintf(stderr, "[vant emu] %s: %llu threads per block exceed its __launch_bounds__(%u)\n", k->name, threads, k->max_threads);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if ((int)shared > fn->max_dynamic_shared) {
+    fprintf(stderr, "[vant emu] %s: %u bytes of dynamic shared memory exceed the function's limit of %d "
+                    "(cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES) raises it)\n",
+            k->name, shared, fn->max_dynamic_shared);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  vant_emu::LaunchConfig cfg;
+  cfg.grid = dim3(gx, gy, gz);
+  cfg.block = dim3(bx, by, bz);
+  cfg.shared_bytes = shared;
+  cfg.name = k->name;
+  std::string why;
+  if (!k->launch(cfg, params, &why)) {
+    fault(CUDA_ERROR_LAUNCH_FAILED, why);
+    return CUDA_SUCCESS;  // like a device fault: reported by the next call that synchronizes
+  }
+  std::string where;
+  if (!guards_intact(&where)) fault(CUDA_ERROR_ILLEGAL_ADDRESS, std::string(k->name) + ": " + where);
+  return CUDA_SUCCESS;
+}
+
+// ---- streams and events --------------------------------------------------------------------------------------
+CUAPI CUresult cuStreamCreate(void** ps, unsigned flags) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!ps) return CUDA_ERROR_INVALID_VALUE;
+  *ps = new Stream{flags};
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuStreamCreateWithPriority(void** ps, unsigned flags, int) { return cuStreamCreate(ps, flags); }
+CUAPI CUresult cuStreamDestroy_v2(void* s) {
+  if (!s) return CUDA_ERROR_INVALID_HANDLE;
+  delete (Stream*)s;
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuStreamSynchronize(void*) {
+  std::lock_guard<std::mutex> g(mu);
+  return ready();
+}
+CUAPI CUresult cuStreamQuery(void*) {
+  std::lock_guard<std::mutex> g(mu);
+  return ready();
+}
+CUAPI CUresult cuStreamWaitEvent(void*, void* ev, unsigned) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!ev) return CUDA_ERROR_INVALID_HANDLE;
+  return ready();
+}
+
+CUAPI CUresult cuEventCreate(void** pe, unsigned flags) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!pe) return CUDA_ERROR_INVALID_VALUE;
+  *pe = new Event{flags, false, {}};
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuEventDestroy_v2(void* e) {
+  if (!e) return CUDA_ERROR_INVALID_HANDLE;
+  delete (Event*)e;
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuEventRecord(void* e, void*) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int r = ready()) return r;
+  if (!e) return CUDA_ERROR_INVALID_HANDLE;
+  Event* ev = (Event*)e;
+  ev->recorded = true;
+  ev->when = std::chrono::steady_clock::now();
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuEventRecordWithFlags(void* e, void* s, unsigned) { return cuEventRecord(e, s); }
+CUAPI CUresult cuEventSynchronize(void* e) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!e) return CUDA_ERROR_INVALID_HANDLE;
+  return ready();
+}
+CUAPI CUresult cuEventQuery(void* e) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!e) return CUDA_ERROR_INVALID_HANDLE;
+  return ready();
+}
+CUAPI CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int r = ready()) return r;
+  if (!ms) return CUDA_ERROR_INVALID_VALUE;
+  if (!start || !end) return CUDA_ERROR_INVALID_HANDLE;
+  Event* a = (Event*)start;
+  Event* b = (Event*)end;
+  if ((a->flags | b->flags) & 2) return CUDA_ERROR_INVALID_HANDLE;  // CU_EVENT_DISABLE_TIMING
+  if (!a->recorded || !b->recorded) return CUDA_ERROR_INVALID_HANDLE;
+  *ms = std::chrono::duration<float, std::milli>(b->when - a->when).count();
+  return CUDA_SUCCESS;
+}
+
+// ---- errors --------------------------------------------------------------------------------------------------
+CUAPI CUresult cuGetErrorName(CUresult e, const char** s) {
+  if (!s) return CUDA_ERROR_INVALID_VALUE;
+  *s = error_name(e);
+  return *s ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+CUAPI CUresult cuGetErrorString(CUresult e, const char** s) {
+  if (!s) return CUDA_ERROR_INVALID_VALUE;
+  *s = error_string(e);
+  return *s ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}

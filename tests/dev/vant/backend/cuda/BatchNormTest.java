@@ -1,0 +1,111 @@
+package dev.vant.backend.cuda;
+
+import dev.vant.backend.Noise;
+import dev.vant.tensor.Tensor;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kernels/batchnorm.cu against the FLOAT32 reference: training forward (y, saved mean and 1/std, running
+ * statistics), inference forward, backward (dx, dgamma, dbeta), with and without ReLU, every noise type,
+ * on random NHWC and [N, C] shapes, channel counts across the 32-column tile and row counts across the
+ * 1024-row chunk of the reductions. Inputs carry a large common offset (|mean| ~ 3 std) so a one-pass
+ * variance would show. Tolerance: {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of
+ * the tensor, plus the noise term).
+ *
+ * <p>Backward with ReLU: where the pre-activation is within 1e-4 of 0 the mask is ill-conditioned (float
+ * on the GPU vs. double rounded once in the reference can fall on either side), so those elements get
+ * dy = 0, which makes their contribution identical under either mask.
+ */
+@Tag("gpu")
+class BatchNormTest {
+  private static final float EPS = 1e-5f;
+  private static final float MOMENTUM = 0.1f;
+
+  private static int[] randomShape(GpuTwin t, int i) {
+    boolean small = t.emulated();
+    int c = t.between(1, small ? 70 : 300);
+    if (i % 5 == 4) return new int[] {t.between(2, small ? 40 : 256), c};
+    int n = t.between(1, small ? 4 : 16);
+    int h = t.between(1, small ? 8 : 20), w = t.between(1, small ? 8 : 20);
+    if (n * h * w < 2) n = 2;
+    return new int[] {n, h, w, c};
+  }
+
+  @Test
+  void trainForwardAndBackwardMatchReference() {
+    try (GpuTwin t = GpuTwin.open(301)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        trainCase(t, randomShape(t, i), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
+        t.release();
+      }
+      trainCase(t, new int[] {2, 24, 24, 5}, Noise.Type.ADDITIVE, true, true, "rows over one chunk");
+      t.release();
+    }
+  }
+
+  private static void trainCase(GpuTwin t, int[] shape, Noise.Type type, boolean perSample, boolean relu, String what) {
+    int c = shape[shape.length - 1];
+    int size = GpuTwin.size(shape);
+    int rows = size / c;
+    float[] xs = t.uniform(size, -1, 1);
+    float[] offset = t.uniform(c, -3, 3);
+    for (int e = 0; e < size; e++) xs[e] += offset[e % c];
+    Tensor[] x = t.of(xs, shape);
+    float[] gs = t.uniform(c, 0.5, 1.5), bs = t.uniform(c, -0.5, 0.5);
+    for (int j = 0; j < c; j += 3) gs[j] = -gs[j];
+    Tensor[] gamma = t.of(gs, c), beta = t.of(bs, c);
+    Tensor[] rm = t.rand(c), rv = t.rand(0.5, 2, c);
+    Tensor[] mean = t.out(c), inv = t.out(c), y = t.out(shape);
+    Noise[] nz = t.noise(type, perSample, shape[0]);
+    t.ref.batchNormTrainForward(x[0], gamma[0], beta[0], rm[0], rv[0], MOMENTUM, EPS, mean[0], inv[0], relu, nz[0], y[0]);
+    t.gpu.batchNormTrainForward(x[1], gamma[1], beta[1], rm[1], rv[1], MOMENTUM, EPS, mean[1], inv[1], relu, nz[1], y[1]);
+    String op = "batchNormTrainForward " + what + " " + java.util.Arrays.toString(shape) + " " + type + (relu ? " relu" : "");
+    t.compare(op + " y", y, t.noiseScale(nz[0], size, shape[0]));
+    t.compare(op + " saveMean", mean);
+    t.compare(op + " saveInvStd", inv);
+    t.compare(op + " runningMean", rm);
+    t.compare(op + " runningVar", rv);
+
+    // Backward from the same saved statistics (the reference's, copied, so both start from the same numbers).
+    float[] m = t.ref.toHost(mean[0]), is = t.ref.toHost(inv[0]);
+    float[] dys = t.uniform(size, -1, 1);
+    if (relu) {
+      for (int e = 0; e < size; e++) {
+        int ch = e % c;
+        double pre = (double) gs[ch] * ((double) xs[e] - m[ch]) * is[ch] + bs[ch];
+        if (Math.abs(pre) < 1e-4) dys[e] = 0;
+      }
+    }
+    Tensor[] dy = t.of(dys, shape), sm = t.of(m, c), si = t.of(is, c);
+    Tensor[] dx = t.out(shape), dg = t.out(c), db = t.out(c);
+    t.ref.batchNormBackward(dy[0], x[0], gamma[0], beta[0], sm[0], si[0], relu, dx[0], dg[0], db[0]);
+    t.gpu.batchNormBackward(dy[1], x[1], gamma[1], beta[1], sm[1], si[1], relu, dx[1], dg[1], db[1]);
+    String bop = "batchNormBackward " + what + " " + java.util.Arrays.toString(shape) + " rows " + rows + (relu ? " relu" : "");
+    t.compare(bop + " dx", dx);
+    t.compare(bop + " dgamma", dg);
+    t.compare(bop + " dbeta", db);
+  }
+
+  @Test
+  void inferenceForwardMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(302)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        int[] shape = randomShape(t, i);
+        int c = shape[shape.length - 1];
+        Noise.Type type = t.anyType(i);
+        boolean relu = i % 2 == 1;
+        Tensor[] x = t.rand(-3, 3, shape), gamma = t.rand(c), beta = t.rand(c), rm = t.rand(c), rv = t.rand(0.1, 3, c);
+        Noise[] nz = t.noise(type, i % 3 == 0, shape[0]);
+        Tensor[] y = t.out(shape);
+        t.ref.batchNormInferenceForward(x[0], gamma[0], beta[0], rm[0], rv[0], EPS, relu, nz[0], y[0]);
+        t.gpu.batchNormInferenceForward(x[1], gamma[1], beta[1], rm[1], rv[1], EPS, relu, nz[1], y[1]);
+        t.compare("batchNormInferenceForward case " + i + " " + java.util.Arrays.toString(shape) + " " + type, y,
+            t.noiseScale(nz[0], GpuTwin.size(shape), shape[0]));
+        t.release();
+      }
+    }
+  }
+}

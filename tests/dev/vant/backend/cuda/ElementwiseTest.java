@@ -1,0 +1,133 @@
+package dev.vant.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.vant.backend.Noise;
+import dev.vant.tensor.Tensor;
+import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kernels/elementwise.cu and kernels/sigma.cu against the FLOAT32 reference: ReLU + noise, residual add +
+ * ReLU + noise, their backward passes, the standalone noise point (in place too) and its backward, every
+ * noise type with scalar and per-sample levels, on random shapes whose sizes and per-sample counts are
+ * not multiples of 4 (Philox groups straddle samples and the tensor's end); fill, copy; VANT levels.
+ * Tolerance: {@link GpuTwin#REL}. Under emulation the Gaussians are bit-identical to Java's, so these
+ * comparisons are effectively exact there; on a GPU the noise term's last bits may differ.
+ */
+@Tag("gpu")
+class ElementwiseTest {
+  private static int[] randomShape(GpuTwin t) {
+    boolean small = t.emulated();
+    return new int[] {t.between(1, small ? 6 : 32), t.between(1, small ? 9 : 33), t.between(1, small ? 9 : 33), t.between(1, small ? 19 : 70)};
+  }
+
+  @Test
+  void reluAndAddReluForwardAndBackward() {
+    try (GpuTwin t = GpuTwin.open(401)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        int[] shape = randomShape(t);
+        int size = GpuTwin.size(shape);
+        Noise.Type type = t.anyType(i);
+        Noise[] nz = t.noise(type, i % 3 == 0, shape[0]);
+        double[] ns = t.noiseScale(nz[0], size, shape[0]);
+        String what = "case " + i + " " + Arrays.toString(shape) + " " + type;
+        Tensor[] x = t.rand(shape), b = t.rand(shape), dy = t.rand(shape);
+        Tensor[] y = t.out(shape);
+        t.ref.reluForward(x[0], nz[0], y[0]);
+        t.gpu.reluForward(x[1], nz[1], y[1]);
+        t.compare("reluForward " + what, y, ns);
+        Tensor[] dx = t.out(shape);
+        t.ref.reluBackward(dy[0], x[0], dx[0]);
+        t.gpu.reluBackward(dy[1], x[1], dx[1]);
+        t.compare("reluBackward " + what, dx);
+        Tensor[] s = t.out(shape);
+        t.ref.addReluForward(x[0], b[0], nz[0], s[0]);
+        t.gpu.addReluForward(x[1], b[1], nz[1], s[1]);
+        t.compare("addReluForward " + what, s, ns);
+        Tensor[] da = t.out(shape);
+        t.ref.addReluBackward(dy[0], x[0], b[0], da[0]);
+        t.gpu.addReluBackward(dy[1], x[1], b[1], da[1]);
+        t.compare("addReluBackward " + what, da);
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void noiseForwardAndBackward() {
+    try (GpuTwin t = GpuTwin.open(402)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        int[] shape = randomShape(t);
+        int size = GpuTwin.size(shape);
+        Noise.Type type = t.anyType(i);
+        Noise[] nz = t.noise(type, i % 2 == 0, shape[0]);
+        double[] ns = t.noiseScale(nz[0], size, shape[0]);
+        String what = "case " + i + " " + Arrays.toString(shape) + " " + type;
+        Tensor[] x = t.rand(-2, 2, shape);
+        Tensor[] y = t.out(shape);
+        t.ref.noiseForward(x[0], nz[0], y[0]);
+        t.gpu.noiseForward(x[1], nz[1], y[1]);
+        t.compare("noiseForward " + what, y, ns);
+        // In place (y = x), as the network input's noise point is used.
+        t.ref.noiseForward(x[0], nz[0], x[0]);
+        t.gpu.noiseForward(x[1], nz[1], x[1]);
+        t.compare("noiseForward in place " + what, x, ns);
+        Tensor[] dy = t.rand(shape), dx = t.out(shape);
+        t.ref.noiseBackward(nz[0], dy[0], dx[0]);
+        t.gpu.noiseBackward(nz[1], dy[1], dx[1]);
+        t.compare("noiseBackward " + what, dx, ns);
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void fillCopyAddAndZeros() {
+    try (GpuTwin t = GpuTwin.open(403)) {
+      for (int i = 0; i < 20; i++) {
+        int[] shape = randomShape(t);
+        Tensor[] x = t.rand(shape), y = t.out(shape);
+        t.gpu.copy(x[1], y[1]);
+        assertArrayEquals(t.ref.toHost(x[0]), t.gpu.toHost(y[1]), "copy " + Arrays.toString(shape));
+        float v = (float) t.rnd.nextGaussian();
+        GpuTwin.poison(y[1]);
+        t.gpu.fill(y[1], v);
+        float[] want = new float[GpuTwin.size(shape)];
+        Arrays.fill(want, v);
+        assertArrayEquals(want, t.gpu.toHost(y[1]), "fill");
+        Tensor[] b = t.rand(shape), s = t.out(shape);
+        t.ref.add(x[0], b[0], s[0]);
+        t.gpu.add(x[1], b[1], s[1]);
+        t.compare("add " + Arrays.toString(shape), s);
+        t.gpu.add(x[1], b[1], x[1]); // in place
+        assertArrayEquals(t.gpu.toHost(s[1]), t.gpu.toHost(x[1]), "add in place");
+        try (Tensor z = t.gpu.zeros(shape)) {
+          assertArrayEquals(new float[want.length], t.gpu.toHost(z), "zeros");
+        }
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void vantLevelsMatchReference() {
+    try (GpuTwin t = GpuTwin.open(404)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        int n = t.between(1, 600);
+        long seed = t.rnd.nextLong();
+        int site = t.rnd.nextInt(), step = t.rnd.nextInt(1 << 24);
+        float base = (float) t.rnd.nextDouble() * 2, theta = (float) t.rnd.nextDouble();
+        Tensor[] s = t.out(n);
+        t.ref.sampleSigmas(seed, site, step, base, theta, s[0]);
+        t.gpu.sampleSigmas(seed, site, step, base, theta, s[1]);
+        t.compare("sampleSigmas case " + i + " n=" + n, s);
+        t.release();
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.vant.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.Noise;
+import dev.vant.tensor.Tensor;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kernels/noisy_conv2d.cu (and bias_grad.cu, matmul_splitk_reduce) against the FLOAT32 reference on random
+ * shapes: any kernel size, stride, padding, batch and channel counts that are not multiples of the 64 x 64
+ * tile (edge tiles in M and in K), every noise type with scalar and per-sample levels, bias on and off.
+ * Tolerance: the GEMM bound of {@link GpuTwin} with K = R*S*C (forward), R*S*K (backward data), N*P*Q
+ * (backward weight and bias).
+ */
+@Tag("gpu")
+class NoisyConv2dTest {
+  static Conv2dShape randomShape(GpuTwin t) {
+    boolean small = t.emulated();
+    int n = t.between(1, small ? 3 : 6);
+    int c = t.between(1, small ? 20 : 80);
+    int k = t.between(1, small ? 80 : 150);
+    int r = t.between(1, small ? 5 : 7), s = t.between(1, small ? 5 : 7);
+    int stride = t.between(1, 3), pad = t.between(0, 2);
+    int h = t.between(Math.max(1, r - 2 * pad), small ? 12 : 24);
+    int w = t.between(Math.max(1, s - 2 * pad), small ? 12 : 24);
+    return new Conv2dShape(n, h, w, c, k, r, s, stride, pad);
+  }
+
+  @Test
+  void forwardMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(101)) {
+      int cases = t.count(200, 120);
+      for (int i = 0; i < cases; i++) {
+        forwardCase(t, randomShape(t), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
+        t.release();
+      }
+      // A stem-like shape: two M tiles with a ragged end, K = 64 + 3 (edge tile in N).
+      forwardCase(t, new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), Noise.Type.ADDITIVE, true, true, "stem-like");
+      t.release();
+    }
+  }
+
+  private static void forwardCase(GpuTwin t, Conv2dShape g, Noise.Type type, boolean perSample, boolean bias, String what) {
+    Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
+    Tensor[] b = bias ? t.rand(g.k()) : new Tensor[] {null, null};
+    Noise[] nz = t.noise(type, perSample, g.n());
+    Tensor[] y = t.out(g.outputShape());
+    t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
+    t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
+    Tensor abs = t.refZeros(g.outputShape());
+    t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
+    t.compareGemm("conv2dForward " + what + " " + g + " " + type + (perSample ? " per-sample" : ""), y, abs,
+        (long) g.r() * g.s() * g.c(), nz[0], g.n());
+  }
+
+  @Test
+  void backwardDataMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(102)) {
+      int cases = t.count(200, 120);
+      for (int i = 0; i < cases; i++) {
+        Conv2dShape g = randomShape(t);
+        Tensor[] dy = t.rand(g.outputShape()), w = t.rand(g.weightShape());
+        Tensor[] dx = t.out(g.inputShape());
+        t.ref.conv2dBackwardData(g, dy[0], w[0], dx[0]);
+        t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+        Tensor abs = t.refZeros(g.inputShape());
+        t.ref.conv2dBackwardData(g, t.absRef(dy[0]), t.absRef(w[0]), abs);
+        t.compareGemm("conv2dBackwardData case " + i + " " + g, dx, abs, (long) g.r() * g.s() * g.k(), Noise.NONE, g.n());
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void backwardWeightMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(103)) {
+      int cases = t.count(200, 120);
+      for (int i = 0; i < cases; i++) {
+        weightCase(t, randomShape(t), i % 2 == 0, "case " + i);
+        t.release();
+      }
+      // N*P*Q = 1024 over one output tile: the split-K path (2 splits) and its fixed-order reduction.
+      Conv2dShape split = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1);
+      long npq = (long) split.n() * split.p() * split.q();
+      assertTrue(Gemm.splits(npq, Gemm.kChunk(split.k(), 27, npq)) > 1, "the split-K case must split");
+      weightCase(t, split, true, "split-K");
+      t.release();
+    }
+  }
+
+  private static void weightCase(GpuTwin t, Conv2dShape g, boolean bias, String what) {
+    Tensor[] x = t.rand(g.inputShape()), dy = t.rand(g.outputShape());
+    Tensor[] dw = t.out(g.weightShape());
+    Tensor[] db = bias ? t.out(g.k()) : new Tensor[] {null, null};
+    t.ref.conv2dBackwardWeight(g, x[0], dy[0], dw[0], db[0]);
+    t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
+    Tensor absW = t.refZeros(g.weightShape()), absB = t.refZeros(g.k());
+    t.ref.conv2dBackwardWeight(g, t.absRef(x[0]), t.absRef(dy[0]), absW, absB);
+    long npq = (long) g.n() * g.p() * g.q();
+    t.compareGemm("conv2dBackwardWeight dw " + what + " " + g, dw, absW, npq, Noise.NONE, g.k());
+    if (bias) t.compareGemm("conv2dBackwardWeight dbias " + what + " " + g, db, absB, npq, Noise.NONE, 1);
+  }
+
+  @Test
+  void deterministicRunToRun() {
+    try (GpuTwin t = GpuTwin.open(104)) {
+      Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // split-K in backward weight
+      Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), dy = t.rand(g.outputShape());
+      Noise[] nz = t.noise(Noise.Type.COMBINED, true, g.n());
+      float[][] first = new float[3][];
+      for (int run = 0; run < 2; run++) {
+        Tensor[] y = t.out(g.outputShape()), dx = t.out(g.inputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
+        t.gpu.conv2dForward(g, x[1], w[1], null, nz[1], y[1]);
+        t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+        t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
+        float[][] now = {t.gpu.toHost(y[1]), t.gpu.toHost(dx[1]), t.gpu.toHost(dw[1])};
+        if (run == 0) first = now;
+        else for (int j = 0; j < 3; j++) assertArrayEquals(first[j], now[j], "output " + j + " differs between runs");
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.vant.backend.cuda;
+
+import dev.vant.backend.Noise;
+import dev.vant.backend.PoolShape;
+import dev.vant.tensor.Tensor;
+import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kernels/pool.cu against the FLOAT32 reference: max-pool forward (+ noise) and backward on random
+ * windows, strides and paddings (overlapping windows, the stem's 3x3/2 pad 1), with inputs quantized to
+ * a few levels in every other case so ties are frequent (the first maximum must win on both sides);
+ * global average pool forward (+ noise) and backward, output as [N, C] and [N, 1, 1, C].
+ * Tolerance: {@link GpuTwin#REL}.
+ */
+@Tag("gpu")
+class PoolTest {
+  @Test
+  void maxPoolMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(501)) {
+      int cases = t.count(200, 80);
+      for (int i = 0; i < cases; i++) {
+        boolean small = t.emulated();
+        int size = t.between(1, 4), stride = t.between(1, 3), pad = t.between(0, size / 2);
+        int h = t.between(Math.max(1, size - 2 * pad), small ? 12 : 40), w = t.between(Math.max(1, size - 2 * pad), small ? 12 : 40);
+        PoolShape g = i == 0 ? new PoolShape(2, 9, 9, 5, 3, 2, 1)
+            : new PoolShape(t.between(1, small ? 4 : 16), h, w, t.between(1, small ? 17 : 70), size, stride, pad);
+        int[] in = {g.n(), g.h(), g.w(), g.c()};
+        float[] xs = t.uniform(GpuTwin.size(in), -2, 2);
+        if (i % 2 == 1) for (int e = 0; e < xs.length; e++) xs[e] = Math.round(xs[e]); // ties
+        Tensor[] x = t.of(xs, in);
+        Noise.Type type = t.anyType(i);
+        Noise[] nz = t.noise(type, i % 3 == 0, g.n());
+        Tensor[] y = t.out(g.outputShape());
+        t.ref.maxPoolForward(g, x[0], nz[0], y[0]);
+        t.gpu.maxPoolForward(g, x[1], nz[1], y[1]);
+        String what = "case " + i + " " + g + " " + type;
+        t.compare("maxPoolForward " + what, y, t.noiseScale(nz[0], GpuTwin.size(g.outputShape()), g.n()));
+        Tensor[] dy = t.rand(g.outputShape()), dx = t.out(in);
+        t.ref.maxPoolBackward(g, dy[0], x[0], dx[0]);
+        t.gpu.maxPoolBackward(g, dy[1], x[1], dx[1]);
+        t.compare("maxPoolBackward " + what, dx);
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void globalAvgPoolMatchesReference() {
+    try (GpuTwin t = GpuTwin.open(502)) {
+      int cases = t.count(200, 60);
+      for (int i = 0; i < cases; i++) {
+        boolean small = t.emulated();
+        int[] in = {t.between(1, small ? 6 : 64), t.between(1, small ? 9 : 16), t.between(1, small ? 9 : 16), t.between(1, small ? 40 : 520)};
+        int[] out = i % 2 == 0 ? new int[] {in[0], in[3]} : new int[] {in[0], 1, 1, in[3]};
+        Noise.Type type = t.anyType(i);
+        Noise[] nz = t.noise(type, i % 3 == 0, in[0]);
+        Tensor[] x = t.rand(in), y = t.out(out);
+        t.ref.globalAvgPoolForward(x[0], nz[0], y[0]);
+        t.gpu.globalAvgPoolForward(x[1], nz[1], y[1]);
+        String what = "case " + i + " " + Arrays.toString(in) + " " + type;
+        t.compare("globalAvgPoolForward " + what, y, t.noiseScale(nz[0], in[0] * in[3], in[0]));
+        Tensor[] dy = t.rand(out), dx = t.out(in);
+        t.ref.globalAvgPoolBackward(dy[0], dx[0]);
+        t.gpu.globalAvgPoolBackward(dy[1], dx[1]);
+        t.compare("globalAvgPoolBackward " + what, dx);
+        t.release();
+      }
+    }
+  }
+}

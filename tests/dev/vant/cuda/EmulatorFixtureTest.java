@@ -1,0 +1,137 @@
+package dev.vant.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU emulation of CUDA (native/emu) catches what it is for: the deliberately broken fixture kernels of
+ * tests/fixtures/kernels/emu/ give wrong results under emulation and their correct twins give the right
+ * ones, and the sanitizer builds of the harness report an out-of-bounds write (ASan) and a missing barrier
+ * (TSan) while passing the correct kernels, the real noise kernel included.
+ *
+ * <p>The harness (native/emu/fixture_runner.cpp, built by native/emu/build-emu.sh in process-test-classes)
+ * exits 0 when every result equals its reference, 1 when one is wrong ("MISMATCH" says where), 2 when the
+ * emulator itself reports a failure. Its tolerances are stated there and in the output: FP32 tiles within
+ * 1e-5 of sum|a*b|; TF32 mma within 1e-3 of the reference in the Frobenius norm and within 1e-5 of sum|a*b|
+ * of a reference whose inputs were rounded to TF32 first.
+ */
+class EmulatorFixtureTest {
+  private record Run(int code, String output) {}
+
+  private static Path emuDir() {
+    return Path.of(System.getProperty("vant.emuDir", "target/emu"));
+  }
+
+  private static Run run(String binary, String... args) throws IOException, InterruptedException {
+    Path bin = emuDir().resolve(binary);
+    if (!Files.isExecutable(bin)) fail(bin + " is missing: run the tests through Maven (native/emu/build-emu.sh builds it)");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(bin.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // Two workers whatever the machine: blocks then really run concurrently, and the runs stay comparable.
+    pb.environment().putAll(Map.of("VANT_EMU_WORKERS", "2", "ASAN_OPTIONS", "detect_leaks=0", "TSAN_OPTIONS", "halt_on_error=0"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail(String.join(" ", cmd) + " did not finish within 120 s:\n" + out);
+    }
+    return new Run(p.exitValue(), out);
+  }
+
+  private static void passes(Run r) {
+    assertEquals(0, r.code(), r.output());
+    assertFalse(r.output().contains("MISMATCH"), r.output());
+  }
+
+  private static void caught(Run r, String what) {
+    assertEquals(1, r.code(), r.output());
+    assertTrue(r.output().contains("MISMATCH " + what), r.output());
+  }
+
+  @Test
+  void missingSyncthreadsIsCaught() throws Exception {
+    passes(run("fixtures", "race", "sync"));
+    caught(run("fixtures", "race", "nosync"), "race/nosync");
+  }
+
+  @Test
+  void offByOneAtAnEdgeTileIsCaught() throws Exception {
+    passes(run("fixtures", "edge", "ok"));
+    Run bad = run("fixtures", "edge", "offbyone");
+    caught(bad, "edge/offbyone");
+    // Only edge tiles show the bug: the shape whose K is a multiple of the tile is still right.
+    assertTrue(bad.output().contains("ok edge/offbyone (3072 values) M=64 N=48 K=32"), bad.output());
+    assertTrue(bad.output().contains("MISMATCH edge/offbyone: 1665 of 1665 wrong; M=37 N=45 K=29"), bad.output());
+  }
+
+  @Test
+  void mmaTf32MatchesTheReferenceAndAWrongFragmentIsCaught() throws Exception {
+    Run ok = run("fixtures", "mma", "ok");
+    passes(ok);
+    assertEquals(4, ok.output().lines().filter(l -> l.startsWith("ok mma/ok")).count(), ok.output());
+    caught(run("fixtures", "mma", "badfrag"), "mma/badfrag");
+  }
+
+  @Test
+  void warpIntrinsicsDynamicSharedMemoryAndAtomics() throws Exception {
+    Run r = run("fixtures", "warp");
+    passes(r);
+    assertTrue(r.output().contains("ok warp/ptx_probe"), r.output());
+  }
+
+  @Test
+  void realNoiseKernelIsBitExactWithThePhiloxHeader() throws Exception {
+    Run r = run("fixtures", "noise");
+    passes(r);
+    assertEquals(4, r.output().lines().filter(l -> l.startsWith("ok noise")).count(), r.output());
+  }
+
+  @Test
+  void guardZonesCatchAnOutOfBoundsWrite() throws Exception {
+    caught(run("fixtures", "oob"), "y: guard zone overwritten (after the buffer)");
+  }
+
+  @Test
+  void addressSanitizerReportsTheOutOfBoundsWrite() throws Exception {
+    Run r = run("fixtures-asan", "oob");
+    assertNotEquals(0, r.code(), r.output());
+    assertTrue(r.output().contains("ERROR: AddressSanitizer: heap-buffer-overflow"), r.output());
+    assertTrue(r.output().contains("WRITE of size 4") && r.output().contains("emu_fill_oob_write"), r.output());
+  }
+
+  @Test
+  void addressSanitizerIsCleanOnTheCorrectKernels() throws Exception {
+    Run r = run("fixtures-asan", "all-ok");
+    passes(r);
+    assertFalse(r.output().contains("AddressSanitizer"), r.output());
+  }
+
+  @Test
+  void threadSanitizerReportsTheMissingBarrier() throws Exception {
+    Run r = run("fixtures-tsan", "race", "nosync");
+    assertNotEquals(0, r.code(), r.output());
+    assertTrue(r.output().contains("WARNING: ThreadSanitizer: data race"), r.output());
+    assertTrue(r.output().contains("race.cu"), r.output());
+  }
+
+  @Test
+  void threadSanitizerIsCleanOnTheCorrectKernels() throws Exception {
+    Run r = run("fixtures-tsan", "all-ok");
+    passes(r);
+    assertFalse(r.output().contains("ThreadSanitizer"), r.output());
+  }
+}
