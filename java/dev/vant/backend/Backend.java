@@ -81,7 +81,8 @@ public interface Backend extends AutoCloseable {
 
   /**
    * VANT per-sample levels: {@code sigma[i] = base + theta * |z_i|} with {@code z_i = eps(seed, site, step, i)},
-   * i in [0, N). {@code site} is the reserved site of the level draw (see {@code dev.vant.noise}).
+   * i in [0, N), computed in float as {@code fma(theta, |z_i|, base)}. {@code site} is the reserved site of
+   * the level draw (see {@code dev.vant.noise}).
    */
   void sampleSigmas(long seed, int site, int step, float base, float theta, Tensor sigma);
 

@@ -15,9 +15,10 @@ public final class Backends {
     return new ReferenceBackend(precision);
   }
 
-  /** The multi-threaded CPU backend on {@code threads} threads (>= 1). */
+  /** The multi-threaded CPU backend on {@code threads} threads (0 = all cores). */
   public static Backend cpuFast(int threads) {
-    return new FastBackend(threads);
+    if (threads < 0) throw new IllegalArgumentException("cpu-fast: threads must be >= 0 (0 = all cores), got " + threads);
+    return new FastBackend(threads == 0 ? defaultThreads() : threads);
   }
 
   /** Threads used when a caller passes 0: all cores. */

@@ -38,7 +38,12 @@ public final class FastBackend implements Backend {
   private final FastConv2d conv;
   private FloatBuffer linA = Blas.direct(1), linB = Blas.direct(1), linC = Blas.direct(1);
 
-  /** A fast backend on {@code threads} threads (>= 1). */
+  /** A fast backend on all cores ({@code Runtime.availableProcessors()} threads). */
+  public FastBackend() {
+    this(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** A fast backend on {@code threads} threads (>= 1); results do not depend on the number. */
   public FastBackend(int threads) {
     this(threads, FastConv2d.CHUNK_FLOATS, FastConv2d.SEGMENT_FLOATS);
   }

@@ -82,7 +82,7 @@ class FastBackendTest {
   @EnumSource(Noise.Type.class)
   void linear(Noise.Type type) {
     Twin t = new Twin(fast, 2);
-    int[][] dims = {{3, 7, 5}, {130, 65, 70}, {1, 1, 1}, {67, 129, 10}};
+    int[][] dims = {{3, 7, 5}, {130, 65, 70}, {1, 1, 1}, {67, 129, 10}, {701, 33, 70}}; // 701 x 70: several dbias chunks
     for (int[] d : dims) {
       int n = d[0], in = d[1], out = d[2];
       boolean bias = n % 2 == 1;
@@ -107,7 +107,7 @@ class FastBackendTest {
   @EnumSource(Noise.Type.class)
   void batchNorm(Noise.Type type) {
     Twin t = new Twin(fast, 3);
-    int[][] shapes = {{3, 5, 7, 13}, {64, 9, 9, 3}, {5, 17}};
+    int[][] shapes = {{3, 5, 7, 13}, {64, 9, 9, 3}, {5, 17}, {40, 30, 30, 5}}; // the last spans several BN chunks
     for (int[] shape : shapes) {
       int C = shape[shape.length - 1];
       for (boolean relu : new boolean[] {false, true}) {

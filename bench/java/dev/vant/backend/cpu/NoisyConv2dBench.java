@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * ({@link Conv2dShape#flops()}) / time; bench/cpu-conv.sh turns the JMH times into the table.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class NoisyConv2dBench {
   @Param({"stem", "layer1", "layer2", "layer3", "layer4"})

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ul>
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class SgemmBench {
   @Param({"stem", "layer1", "layer2", "layer3", "layer4"})
