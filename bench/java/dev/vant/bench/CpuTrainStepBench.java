@@ -139,6 +139,16 @@ public class CpuTrainStepBench {
     }
   }
 
+  /** Trainable parameters of the model under test (both sides must have the paper's 11,177,866). */
+  long parameterCount() {
+    if (vant != null) return vant.model().parameterCount();
+    long n = 0;
+    for (var p : model.getBlock().getParameters().values()) {
+      if (p.requiresGradient()) n += p.getArray().size();
+    }
+    return n;
+  }
+
   /** Quick check outside JMH: a few steps of each engine and mode, with times. */
   public static void main(String[] args) {
     for (String eng : args.length > 0 ? args[0].split(",") : new String[] {"djl", "vant"}) {
@@ -148,6 +158,7 @@ public class CpuTrainStepBench {
         b.noise = nz;
         b.batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         b.setup();
+        System.out.println(eng + " parameters: " + b.parameterCount());
         float l = 0;
         for (int i = 0; i < 3; i++) {
           long t0 = System.nanoTime();
