@@ -68,10 +68,14 @@ elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
 else
   log "2/3 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
-  timeout "$T_PEER" python3 bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
+  timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
   rc=$?
   if [[ $rc == 0 && -s $RAW/pytorch.json ]]; then
     PEER_ARGS=(--peer "$RAW/pytorch.json")
+  elif [[ $rc == 124 && -s $RAW/pytorch.json ]]; then
+    # The peer writes its JSON after each math mode (FP32 first): keep what it finished.
+    PEER_ARGS=(--peer "$RAW/pytorch.json")
+    echo "gpu-suite: the PyTorch peer ran past ${T_PEER} s and was stopped; its finished math modes are used" >> "$RAW/pytorch.err"
   elif [[ $rc == 124 ]]; then
     PEER_NOTE="unavailable: bench/peers/pytorch_vant.py ran past ${T_PEER} s and was stopped"
   else

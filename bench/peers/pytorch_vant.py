@@ -19,6 +19,7 @@ Prints Markdown tables and writes every number to --out (JSON) for the suite's r
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -281,6 +282,12 @@ def set_math(mode):
     torch.backends.cudnn.benchmark = True
 
 
+def write_json(path, res):
+    with open(path + ".tmp", "w") as f:
+        json.dump(res, f, indent=2)
+    os.replace(path + ".tmp", path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="JSON file for all numbers")
@@ -306,6 +313,7 @@ def main():
             for mode in ("none", "nt", "vant"):
                 r["train"].append(bench_train(dev, batch, mode, windows))
         res["math"][math_mode] = r
+        write_json(args.out, res)   # after each math mode: a time limit that stops the TF32 half keeps FP32
         print(f"\n## PyTorch {torch.__version__} on {props.name}, math {math_mode}\n")
         print("| conv | C->K | HW | stride | ms | ms + noise (unfused) | TFLOP/s |")
         print("|---|---|---|---|---|---|---|")
@@ -321,10 +329,6 @@ def main():
         print("|---|---|---|---|---|")
         for t in r["train"]:
             print(f"| {t['mode']} | {t['batch']} | {t['ms']:.2f} | {t['images_per_s']:.0f} | {t['host_ms']:.2f} |")
-    with open(args.out + ".tmp", "w") as f:
-        json.dump(res, f, indent=2)
-    import os
-    os.replace(args.out + ".tmp", args.out)
     return 0
 
 
