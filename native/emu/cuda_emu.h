@@ -121,6 +121,7 @@ void warp_collective(const char* op, unsigned mask, const void* in, void* out, C
 void syncthreads();
 int syncthreads_reduce(int op, int value);  // op 0: count, 1: and, 2: or
 [[noreturn]] void trap(const char* why);
+void yield();  // let the block's other threads run (this one stays runnable)
 unsigned active_mask();
 long long clock_ticks();
 
@@ -147,6 +148,9 @@ static inline void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_C
 [[noreturn]] static inline void __trap() { vant_emu::trap("__trap()"); }
 static inline long long clock64() { return vant_emu::clock_ticks(); }
 static inline unsigned __activemask() { return vant_emu::active_mask(); }
+// The fibers of a block are cooperative: a thread that spins on another thread of its block must let it
+// run. __nanosleep (the usual back-off in such loops) yields; a spin loop without it never ends here.
+static inline void __nanosleep(unsigned) { vant_emu::yield(); }
 
 // ---- warp intrinsics -------------------------------------------------------------------------------------
 namespace vant_emu {
@@ -334,7 +338,33 @@ static inline float cospif(float x) { return (float)cos(3.14159265358979323846 *
 static inline void sincospif(float x, float* s, float* c) { *s = sinpif(x); *c = cospif(x); }
 static inline double sinpi(double x) { return sin(3.14159265358979323846 * x); }
 static inline double cospi(double x) { return cos(3.14159265358979323846 * x); }
+static inline void sincospi(double x, double* s, double* c) { *s = sinpi(x); *c = cospi(x); }
 static inline float normcdff(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
+static inline float fdividef(float a, float b) { return a / b; }
+// erfinv (not in libm): Giles' single-precision approximation (2010), then Newton steps on erf in double.
+static inline double vant_emu_erfinv(double y) {
+  if (!(y > -1.0)) return y == -1.0 ? -INFINITY : NAN;
+  if (!(y < 1.0)) return y == 1.0 ? INFINITY : NAN;
+  double w = -log((1.0 - y) * (1.0 + y)), p;
+  if (w < 5.0) {
+    w -= 2.5;
+    p = 2.81022636e-08; p = 3.43273939e-07 + p * w; p = -3.5233877e-06 + p * w; p = -4.39150654e-06 + p * w;
+    p = 0.00021858087 + p * w; p = -0.00125372503 + p * w; p = -0.00417768164 + p * w; p = 0.246640727 + p * w;
+    p = 1.50140941 + p * w;
+  } else {
+    w = sqrt(w) - 3.0;
+    p = -0.000200214257; p = 0.000100950558 + p * w; p = 0.00134934322 + p * w; p = -0.00367342844 + p * w;
+    p = 0.00573950773 + p * w; p = -0.0076224613 + p * w; p = 0.00943887047 + p * w; p = 1.00167406 + p * w;
+    p = 2.83297682 + p * w;
+  }
+  double x = p * y;
+  for (int i = 0; i < 3; ++i) x -= (erf(x) - y) / (1.1283791670955126 * exp(-x * x));
+  return x;
+}
+static inline float erfinvf(float y) { return (float)vant_emu_erfinv(y); }
+static inline double erfinv(double y) { return vant_emu_erfinv(y); }
+static inline float erfcinvf(float y) { return (float)vant_emu_erfinv(1.0 - (double)y); }
+static inline float normcdfinvf(float p) { return (float)(-1.4142135623730951 * vant_emu_erfinv(1.0 - 2.0 * (double)p)); }
 static inline float __frcp_rn(float x) { return 1.0f / x; }
 static inline float __fsqrt_rn(float x) { return sqrtf(x); }
 static inline float __frsqrt_rn(float x) { return 1.0f / sqrtf(x); }
@@ -381,6 +411,9 @@ static inline unsigned __brev(unsigned x) {
   x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
   x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
   return __builtin_bswap32(x);
+}
+static inline unsigned long long __brevll(unsigned long long x) {
+  return ((unsigned long long)__brev((unsigned)x) << 32) | __brev((unsigned)(x >> 32));
 }
 static inline unsigned __funnelshift_l(unsigned lo, unsigned hi, unsigned s) {
   s &= 31; return s == 0 ? hi : (hi << s) | (lo >> (32 - s));

@@ -26,11 +26,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "emu_runtime.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// The ASan build (target/emu/asan, run by the gpu-emulated-asan execution) poisons the guard zones, so
+// AddressSanitizer itself reports any kernel access outside an allocation, reads included.
+#include <sanitizer/asan_interface.h>
+#define VANT_DRIVER_ASAN 1
+#else
+#define VANT_DRIVER_ASAN 0
+#endif
 
 extern "C" const vant_emu::KernelInfo* vant_emu_kernel_table();
 
@@ -73,7 +84,8 @@ struct Function {
   int max_dynamic_shared = (int)vant_emu::DEFAULT_DYNAMIC_SHARED;
 };
 struct Module {
-  std::string image;  // the fatbin: a kernel is found only if the image names it
+  std::string image;          // the fatbin: a kernel is found only if the image names it ...
+  bool names_visible = true;  // ... unless no name is readable in it at all (a compressed fatbin)
   std::map<std::string, Function*> functions;
 };
 struct Stream { unsigned flags; };
@@ -86,14 +98,19 @@ struct Allocation {
   unsigned char* raw;  // GUARD bytes, then size bytes (rounded up), then GUARD bytes
   size_t size;
   size_t padded;
+  Context* ctx;        // destroying the context frees it, as on a GPU
 };
 
-std::mutex mu;  // one lock for the driver's tables; launches run under it too (one at a time anyway)
+// The tables are never destroyed: a JVM thread may still call in while the process exits.
+std::mutex& mu = *new std::mutex();  // one lock for the tables; launches run under it too (one at a time anyway)
 bool initialized = false;
 thread_local Context* current = nullptr;
-std::map<Context*, bool> contexts;
-std::map<CUdeviceptr, Allocation> allocations;  // by user address
+thread_local std::vector<Context*>* pushed = nullptr;  // cuCtxPushCurrent / cuCtxPopCurrent
+std::map<Context*, bool>& contexts = *new std::map<Context*, bool>();
+std::map<CUdeviceptr, Allocation>& allocations = *new std::map<CUdeviceptr, Allocation>();  // by user address
 size_t allocated = 0;
+Context* primary = nullptr;  // the device's primary context (cuDevicePrimaryCtxRetain), created once
+int primary_refs = 0;
 
 size_t total_memory() {
   struct sysinfo si {};
@@ -173,6 +190,7 @@ Allocation* find(CUdeviceptr p, size_t n) {
 
 // After every launch: the guard zones around every allocation must still be 0xFF.
 bool guards_intact(std::string* where) {
+  if (VANT_DRIVER_ASAN) return true;  // poisoned: ASan has already reported any access
   for (auto& [user, a] : allocations) {
     const unsigned char* lo = a.raw;
     const unsigned char* hi = a.raw + GUARD + a.size;
@@ -299,6 +317,13 @@ CUAPI CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
     case 82: *v = 65536; break;               // MAX_REGISTERS_PER_MULTIPROCESSOR
     case 97: *v = (int)vant_emu::MAX_DYNAMIC_SHARED; break;  // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
     case 106: *v = 32; break;                 // MAX_BLOCKS_PER_MULTIPROCESSOR
+    case 36: *v = 1000000; break;             // MEMORY_CLOCK_RATE (kHz)
+    case 37: *v = 64; break;                  // GLOBAL_MEMORY_BUS_WIDTH (bits)
+    case 40: *v = 1; break;                   // ASYNC_ENGINE_COUNT
+    case 17: case 18: case 19: case 20: case 32: case 33: case 34: case 35: case 50:
+    case 83: case 89: case 95: case 108: case 115:
+      *v = 0; break;                          // timeouts, integrated, host mapping, compute mode, ECC, PCI ids,
+                                              // TCC, managed memory, cooperative launch, persisting L2, pools
     default: return CUDA_ERROR_NOT_SUPPORTED;
   }
   return CUDA_SUCCESS;
@@ -324,6 +349,16 @@ CUAPI CUresult cuCtxDestroy_v2(void* ctx) {
   if (!contexts.count(c)) return CUDA_ERROR_INVALID_CONTEXT;
   contexts.erase(c);
   if (current == c) current = nullptr;
+  for (auto it = allocations.begin(); it != allocations.end();) {
+    if (it->second.ctx != c) { ++it; continue; }
+    allocated -= it->second.padded;
+#if VANT_DRIVER_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(it->second.raw, it->second.padded + 2 * GUARD);
+#endif
+    free(it->second.raw);
+    it = allocations.erase(it);
+  }
+  if (c == primary) primary = nullptr;
   delete c;
   return CUDA_SUCCESS;
 }
@@ -352,6 +387,46 @@ CUAPI CUresult cuCtxGetDevice(CUdevice* d) {
   return CUDA_SUCCESS;
 }
 
+CUAPI CUresult cuDevicePrimaryCtxRetain(void** pctx, CUdevice d) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = device_ok(d)) return e;
+  if (!pctx) return CUDA_ERROR_INVALID_VALUE;
+  if (!primary) {
+    primary = new Context();
+    contexts[primary] = true;
+  }
+  primary_refs++;
+  *pctx = primary;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuDevicePrimaryCtxRelease_v2(CUdevice d) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = device_ok(d)) return e;
+  if (primary_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
+  if (--primary_refs == 0 && primary) primary->sticky = CUDA_SUCCESS;  // a fresh start for the next retain
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxPushCurrent_v2(void* ctx) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!ctx || !contexts.count((Context*)ctx)) return CUDA_ERROR_INVALID_CONTEXT;
+  if (!pushed) pushed = new std::vector<Context*>();
+  pushed->push_back(current);
+  current = (Context*)ctx;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuCtxPopCurrent_v2(void** pctx) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!current) return CUDA_ERROR_INVALID_CONTEXT;
+  if (pctx) *pctx = current;
+  current = (pushed && !pushed->empty()) ? pushed->back() : nullptr;
+  if (pushed && !pushed->empty()) pushed->pop_back();
+  return CUDA_SUCCESS;
+}
+
 CUAPI CUresult cuCtxSynchronize() {
   std::lock_guard<std::mutex> g(mu);
   return ready();
@@ -368,7 +443,11 @@ CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
   if (!raw) return CUDA_ERROR_OUT_OF_MEMORY;
   memset(raw, 0xFF, padded + 2 * GUARD);  // guards and the fresh memory itself read as NaN
   const CUdeviceptr user = (CUdeviceptr)(uintptr_t)(raw + GUARD);
-  allocations[user] = Allocation{raw, bytes, padded};
+#if VANT_DRIVER_ASAN
+  ASAN_POISON_MEMORY_REGION(raw, GUARD);
+  ASAN_POISON_MEMORY_REGION(raw + GUARD + bytes, padded - bytes + GUARD);
+#endif
+  allocations[user] = Allocation{raw, bytes, padded, current};
   allocated += padded;
   *p = user;
   return CUDA_SUCCESS;
@@ -380,10 +459,27 @@ CUAPI CUresult cuMemFree_v2(CUdeviceptr p) {
   auto it = allocations.find(p);
   if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
   allocated -= it->second.padded;
+#if VANT_DRIVER_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(it->second.raw, it->second.padded + 2 * GUARD);
+#endif
   free(it->second.raw);
   allocations.erase(it);
   return current ? current->sticky : CUDA_SUCCESS;
 }
+
+// Page-locked host memory is ordinary host memory here.
+CUAPI CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+  if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+  *p = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+  return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+CUAPI CUresult cuMemHostAlloc(void** p, size_t bytes, unsigned) { return cuMemAllocHost_v2(p, bytes); }
+CUAPI CUresult cuMemFreeHost(void* p) {
+  free(p);
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuMemHostRegister_v2(void* p, size_t bytes, unsigned) { return p && bytes ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
+CUAPI CUresult cuMemHostUnregister(void* p) { return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
 
 CUAPI CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
   std::lock_guard<std::mutex> g(mu);
@@ -393,6 +489,23 @@ CUAPI CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
   *free_bytes = *total - allocated;
   return CUDA_SUCCESS;
 }
+
+// Unified addressing: either side may be host or device memory; device ranges must lie in one allocation.
+CUAPI CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (n == 0) return CUDA_SUCCESS;
+  if (!dst || !src) return CUDA_ERROR_INVALID_VALUE;
+  for (CUdeviceptr p : {dst, src}) {
+    auto it = allocations.upper_bound(p);
+    const bool maybe_device = it != allocations.begin() && p < std::prev(it)->first + std::prev(it)->second.padded + GUARD &&
+                              p >= std::prev(it)->first - GUARD;
+    if (maybe_device && !find(p, n)) return CUDA_ERROR_INVALID_VALUE;
+  }
+  memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) { return cuMemcpy(dst, src, n); }
 
 CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { return copy((void*)(uintptr_t)dst, src, n, HTOD); }
 CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH); }
@@ -427,12 +540,20 @@ CUAPI CUresult cuModuleLoadData(void** pmod, const void* image) {
   memcpy(&payload, (const char*)image + 8, 8);
   Module* m = new Module();
   m->image.assign((const char*)image, header + payload);
-  for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) m->functions[k->name] = new Function{k};
+  m->names_visible = false;
+  for (const vant_emu::KernelInfo* k = vant_emu_kernel_table(); k->name; ++k) {
+    m->functions[k->name] = new Function{k};
+    if (m->image.find(std::string(1, '\0') + k->name + std::string(1, '\0')) != std::string::npos) m->names_visible = true;
+  }
+  if (!m->names_visible)
+    fprintf(stderr, "[vant emu] cuModuleLoadData: no kernel name readable in the fatbin (compressed?): every "
+                    "emulated kernel is offered\n");
   *pmod = m;
   return CUDA_SUCCESS;
 }
 
 CUAPI CUresult cuModuleLoadDataEx(void** pmod, const void* image, unsigned, void*, void**) { return cuModuleLoadData(pmod, image); }
+CUAPI CUresult cuModuleLoadFatBinary(void** pmod, const void* image) { return cuModuleLoadData(pmod, image); }
 
 CUAPI CUresult cuModuleUnload(void* mod) {
   std::lock_guard<std::mutex> g(mu);
@@ -450,7 +571,7 @@ CUAPI CUresult cuModuleGetFunction(void** pf, void* mod, const char* name) {
   Module* m = (Module*)mod;
   auto it = m->functions.find(name);
   // The fatbin's ELF string tables hold every entry point as a NUL-terminated name.
-  const bool in_image = m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
+  const bool in_image = !m->names_visible || m->image.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
   if (it == m->functions.end() || !in_image) {
     if (it == m->functions.end() && in_image)
       fprintf(stderr, "[vant emu] cuModuleGetFunction(%s): in the fatbin but not compiled into the emulator "
@@ -492,6 +613,20 @@ CUAPI CUresult cuFuncSetAttribute(void* f, int attr, int v) {
 }
 
 CUAPI CUresult cuFuncSetCacheConfig(void* f, int) { return f ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
+
+// Resident blocks per "multiprocessor" as on sm_90 (2048 threads, 32 blocks, 228 KiB shared per SM), so
+// grid sizing code sees realistic numbers; the emulator itself runs one block per worker at a time.
+CUAPI CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* n, void* f, int block, size_t dynamic_shared) {
+  if (!n || !f || block <= 0) return CUDA_ERROR_INVALID_VALUE;
+  if (block > (int)((Function*)f)->info->max_threads) { *n = 0; return CUDA_SUCCESS; }
+  int by_threads = 2048 / ((block + 31) / 32 * 32), by_shared = (int)((228 * 1024) / (dynamic_shared + 1024));
+  int v = by_threads < by_shared ? by_threads : by_shared;
+  *n = v < 32 ? v : 32;
+  return CUDA_SUCCESS;
+}
+CUAPI CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* n, void* f, int block, size_t shared, unsigned) {
+  return cuOccupancyMaxActiveBlocksPerMultiprocessor(n, f, block, shared);
+}
 
 CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                               unsigned shared, void* stream, void** params, void** extra) {

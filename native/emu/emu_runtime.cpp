@@ -584,6 +584,13 @@ void vote_fn(const void* const* ins, void* const* outs, unsigned present, const 
     if (present >> lane & 1) *(unsigned*)outs[lane] = ballot;
 }
 
+void yield() {
+  Thread* t = me();
+  RUNTIME_SECTION;
+  t->worker->push(t);  // stays RUNNABLE, goes to the back of the queue
+  switch_out(t);
+}
+
 unsigned active_mask() {
   Thread* t = me();
   const Warp& wp = t->pub.block->warps[t->pub.warp];

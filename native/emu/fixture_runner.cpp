@@ -10,6 +10,8 @@
 //     warp                     shuffles, ballot, dynamic shared memory, atomicAdd, partial warps
 //     noise                    kernels/noise.cu (the real kernel) vs philox.cuh's host functions
 //     oob                      emu_fill_oob_write: writes one float past the end of its buffer
+//     cpasync ok|nowait        emu_cp_async_reverse(_nowait): cp.async with/without wait_group
+//     deadlock                 emu_deadlock: must fail the launch (exit status 2)
 //     all-ok                   every correct case above (the sanitizer runs)
 //     bench [SIZE]             emulation speed (matmuls of SIZE^3, noise on 4 SIZE^2 elements)
 // Exit status: 0 when every result equals its reference, 1 when a result is wrong (the line "MISMATCH"
@@ -280,6 +282,26 @@ void noise() {
   }
 }
 
+// cp.async: with and without the wait before the barrier.
+void cpasync(bool wait) {
+  const unsigned blocks = 4, n = 256 * blocks;
+  Buf<float> x(random_floats(4 * n, 12)), y(4 * n);
+  if (wait) run<&emu_cp_async_reverse>("emu_cp_async_reverse", dim3(blocks), dim3(256), 0, (const float4*)x.p, (float4*)y.p);
+  else run<&emu_cp_async_reverse_nowait>("emu_cp_async_reverse_nowait", dim3(blocks), dim3(256), 0, (const float4*)x.p, (float4*)y.p);
+  size_t bad = 0;
+  for (unsigned b = 0; b < blocks; ++b)
+    for (unsigned t = 0; t < 256; ++t)
+      for (unsigned c = 0; c < 4; ++c) bad += y.p[4 * (b * 256 + t) + c] != x.p[4 * (b * 256 + 255 - t) + c];
+  verdict(wait ? "cpasync/wait" : "cpasync/nowait", bad, 4 * n, "");
+}
+
+// A kernel that cannot finish: the launch must fail with a deadlock message (exit status 2).
+void deadlock() {
+  Buf<float> y(64);
+  run<&emu_deadlock>("emu_deadlock", dim3(1), dim3(64), 0, y.p);
+  printf("no deadlock reported\n");
+}
+
 void oob() {
   const int n = 1000;
   Buf<float> y((size_t)n);
@@ -324,10 +346,12 @@ int main(int argc, char** argv) {
   else if (c == "warp") warp();
   else if (c == "noise") noise();
   else if (c == "oob") oob();
+  else if (c == "cpasync") cpasync(v != "nowait");
+  else if (c == "deadlock") deadlock();
   else if (c == "bench") bench(v.empty() ? 256 : atoi(v.c_str()));
-  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); noise(); }
+  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); cpasync(true); noise(); }
   else {
-    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|all-ok [variant]\n", argv[0]);
+    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|cpasync|deadlock|all-ok|bench [variant]\n", argv[0]);
     return 64;
   }
   return failures ? 1 : 0;

@@ -23,6 +23,7 @@ final class BiasGrad {
   }
 
   static void columnSums(CudaBackend b, String op, Tensor dy, long rows, int cols, Tensor dbias) {
+    if (cols == 0) return;
     long chunks = chunks(rows);
     try (DeviceBuffer part = b.workspace(8L * chunks * cols, op + " partial sums [" + chunks + ", " + cols + "]")) {
       b.launch(op, "bias_grad_partial", partialBlocks(rows, cols), 256,

@@ -28,6 +28,7 @@ final class NoisyMatmul {
     if (bias != null) requireSize(op, "bias", bias, d.out);
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
+    if (y.size() == 0) return;
     b.launch(op, "noisy_matmul_forward", Gemm.tiles(d.batch, d.out), Gemm.THREADS, a);
   }
 
@@ -37,6 +38,7 @@ final class NoisyMatmul {
     int batch = gm[0], out = gm[1], in = xm[1];
     if (xm[0] != batch) throw bad(op, "dy and dx differ in N");
     Shapes.require(op, "w", w, out, in);
+    if (dx.size() == 0) return;
     b.launch(op, "matmul_backward_data", Gemm.tiles(batch, in), Gemm.THREADS,
         new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
   }
@@ -48,15 +50,22 @@ final class NoisyMatmul {
     int batch = xm[0], in = xm[1], out = gm[1];
     Shapes.require(op, "dw", dw, out, in);
     if (dbias != null) Shapes.require(op, "dbias", dbias, out);
-    long chunk = Gemm.kChunk(out, in, batch);
-    int splits = Gemm.splits(batch, chunk);
-    DeviceBuffer dDw = b.buf(dw, op);
-    if (splits == 1) {
-      launchWeight(b, op, x, dy, dDw, batch, in, out, 1, chunk);
-    } else {
-      try (DeviceBuffer part = b.workspace(4L * splits * out * in, op + " split-K partials x" + splits)) {
-        launchWeight(b, op, x, dy, part, batch, in, out, splits, chunk);
-        splitReduce(b, op, part, dDw, (long) out * in, splits);
+    if (batch == 0) { // an empty sum: the gradients are zero
+      Elementwise.fill(b, dw, 0f);
+      if (dbias != null) Elementwise.fill(b, dbias, 0f);
+      return;
+    }
+    if (dw.size() > 0) {
+      long chunk = Gemm.kChunk(out, in, batch);
+      int splits = Gemm.splits(batch, chunk);
+      DeviceBuffer dDw = b.buf(dw, op);
+      if (splits == 1) {
+        launchWeight(b, op, x, dy, dDw, batch, in, out, 1, chunk);
+      } else {
+        try (DeviceBuffer part = b.workspace(4L * splits * out * in, op + " split-K partials x" + splits)) {
+          launchWeight(b, op, x, dy, part, batch, in, out, splits, chunk);
+          splitReduce(b, op, part, dDw, (long) out * in, splits);
+        }
       }
     }
     if (dbias != null) BiasGrad.columnSums(b, op + " dbias", dy, batch, out, dbias);

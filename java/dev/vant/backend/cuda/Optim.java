@@ -20,6 +20,7 @@ final class Optim implements AutoCloseable {
   private final CudaBackend b;
   private Table adamTable;
   private Table sgdTable;
+  private int tableBuilds;
 
   Optim(CudaBackend b) {
     this.b = b;
@@ -71,6 +72,7 @@ final class Optim implements AutoCloseable {
     }
     if (cached != null && sameBuffers(cached.key, key)) return cached;
     if (cached != null) cached.buf.close();
+    tableBuilds++;
     DeviceBuffer table = b.workspace((long) SLOT_BYTES * Math.max(1, n), op + " slot table [" + n + "]");
     long offset = 0;
     for (int i = 0; i < n; i++) {
@@ -80,6 +82,11 @@ final class Optim implements AutoCloseable {
       offset += size;
     }
     return new Table(table, key, n, total);
+  }
+
+  /** How many slot tables were written so far (a training loop with persistent tensors writes one). */
+  int tableBuilds() {
+    return tableBuilds;
   }
 
   private static boolean sameBuffers(List<DeviceBuffer> a, List<DeviceBuffer> b) {

@@ -112,6 +112,7 @@ class CudaTrainStepTest {
         assertEquals(2L * STEPS, after.fromHostCalls() - before.fromHostCalls(), "uploads per step");
         assertEquals(STEPS, after.toHostCalls() - before.toHostCalls(), "downloads per step");
         assertEquals(8L * STEPS, after.toHostBytes() - before.toHostBytes(), "bytes downloaded per step");
+        assertEquals(1, ((CudaBackend) be).optim.tableBuilds(), "Adam's parameter table is written once and reused");
       }
     }
     return losses;

@@ -33,7 +33,7 @@ class NoisyConv2dTest {
   @Test
   void forwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(101)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         forwardCase(t, randomShape(t), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
         t.release();
@@ -60,7 +60,7 @@ class NoisyConv2dTest {
   @Test
   void backwardDataMatchesReference() {
     try (GpuTwin t = GpuTwin.open(102)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         Conv2dShape g = randomShape(t);
         Tensor[] dy = t.rand(g.outputShape()), w = t.rand(g.weightShape());
@@ -78,7 +78,7 @@ class NoisyConv2dTest {
   @Test
   void backwardWeightMatchesReference() {
     try (GpuTwin t = GpuTwin.open(103)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         weightCase(t, randomShape(t), i % 2 == 0, "case " + i);
         t.release();

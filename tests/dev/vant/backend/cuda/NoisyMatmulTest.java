@@ -24,7 +24,7 @@ class NoisyMatmulTest {
   @Test
   void forwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(201)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         Dims d = random(t);
         Noise.Type type = t.anyType(i);
@@ -59,9 +59,23 @@ class NoisyMatmulTest {
   }
 
   @Test
+  void emptyBatchGivesZeroGradients() {
+    try (GpuTwin t = GpuTwin.open(206)) {
+      Tensor[] x = t.of(new float[0], 0, 5), dy = t.of(new float[0], 0, 3), w = t.rand(3, 5);
+      Tensor[] y = t.out(0, 3), dx = t.out(0, 5), dw = t.out(3, 5), db = t.out(3);
+      t.gpu.linearForward(x[1], w[1], null, Noise.NONE, y[1]);
+      t.gpu.linearBackwardData(dy[1], w[1], dx[1]);
+      t.ref.linearBackwardWeight(x[0], dy[0], dw[0], db[0]);
+      t.gpu.linearBackwardWeight(x[1], dy[1], dw[1], db[1]);
+      t.compare("linearBackwardWeight N=0 dw", dw);
+      t.compare("linearBackwardWeight N=0 dbias", db);
+    }
+  }
+
+  @Test
   void backwardDataMatchesReference() {
     try (GpuTwin t = GpuTwin.open(202)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         Dims d = random(t);
         Tensor[] dy = t.rand(d.batch, d.out), w = t.rand(d.out, d.in);
@@ -79,7 +93,7 @@ class NoisyMatmulTest {
   @Test
   void backwardWeightMatchesReference() {
     try (GpuTwin t = GpuTwin.open(203)) {
-      int cases = t.count(200, 120);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         weightCase(t, random(t), i % 2 == 0, "case " + i);
         t.release();

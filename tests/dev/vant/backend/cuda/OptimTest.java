@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class OptimTest {
   private static List<Tensor[]> params(GpuTwin t, int count) {
     List<Tensor[]> l = new ArrayList<>();
-    for (int i = 0; i < count; i++) l.add(t.rand(t.between(1, t.emulated() ? 3000 : 300_000)));
+    for (int i = 0; i < count; i++) l.add(t.rand(t.between(1, t.emulated() ? 3000 : 30_000)));
     return l;
   }
 
@@ -37,7 +37,7 @@ class OptimTest {
   @Test
   void adamMatchesReference() {
     try (GpuTwin t = GpuTwin.open(701)) {
-      int cases = t.count(40, 10);
+      int cases = t.count(200, 60);
       for (int c = 0; c < cases; c++) {
         List<Tensor[]> p = params(t, t.between(1, 12)), m = like(t, p, false), v = like(t, p, false);
         AdamConfig cfg = new AdamConfig((float) (1e-3 + t.rnd.nextDouble() * 1e-2), 0.9f, 0.999f, 1e-8f, c % 2 == 0 ? 1e-4f : 0f);
@@ -60,7 +60,7 @@ class OptimTest {
   @Test
   void sgdMatchesReference() {
     try (GpuTwin t = GpuTwin.open(702)) {
-      int cases = t.count(40, 12);
+      int cases = t.count(200, 60);
       for (int c = 0; c < cases; c++) {
         List<Tensor[]> p = params(t, t.between(1, 12)), b = like(t, p, false);
         float mu = c % 4 == 3 ? 0f : 0.9f;

@@ -18,7 +18,7 @@ class SoftmaxXentTest {
   @Test
   void matchesReference() {
     try (GpuTwin t = GpuTwin.open(601)) {
-      int cases = t.count(200, 80);
+      int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
         boolean small = t.emulated();
         int n = t.between(1, small ? 70 : 512), k = i % 4 == 0 ? 128 : t.between(1, small ? 300 : 1100);
