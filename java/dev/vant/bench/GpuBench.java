@@ -99,9 +99,9 @@ public final class GpuBench {
       return tiny ? 8 : 32;
     }
 
-    /** Rotating-input memory budget per kernel row. */
-    long rotateBudget() {
-      return tiny ? 16L << 20 : 2L << 30;
+    /** Rotating-input memory budget per kernel row: 2 GiB, at most 1/16 of the device memory (16 MiB with --tiny). */
+    long rotateBudget(long deviceMemory) {
+      return tiny ? 16L << 20 : Math.min(2L << 30, Math.max(64L << 20, deviceMemory / 16));
     }
   }
 
@@ -230,7 +230,7 @@ public final class GpuBench {
     Roofline unfused = Roofline.conv2dForward(g.n(), g.h(), g.w(), g.c(), g.k(), g.r(), g.s(), g.p(), g.q(), false)
         .plus(Roofline.noisePass(outElems, g.n()));
     long setBytes = 4L * (size(g.inputShape()) + size(g.weightShape()));
-    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget());
+    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget(facts.memoryBytes()));
     log.printf("conv %s (%s): %d input sets of %.1f MiB%n", name, shape, sets, setBytes / 1048576.0);
     SplittableRandom rnd = new SplittableRandom(name.hashCode());
     List<Tensor> owned = new ArrayList<>();
@@ -266,7 +266,7 @@ public final class GpuBench {
     Roofline work = Roofline.matmul(m, n, k);
     Roofline unfused = work.plus(Roofline.noisePass((long) m * n, 0));
     long setBytes = 4L * ((long) m * k + (long) n * k);
-    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget());
+    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget(facts.memoryBytes()));
     log.printf("matmul %s (%s): %d input sets of %.1f MiB%n", name, shape, sets, setBytes / 1048576.0);
     SplittableRandom rnd = new SplittableRandom(name.hashCode());
     List<Tensor> owned = new ArrayList<>();
