@@ -26,6 +26,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", description = "resnet18 | resnet34 | resnet50 | resnet20 | lenet5 | mlp (default: resnet20, the small CPU-sized ResNet).")
   String model;
 
+  @Option(names = "--resnet-blocks", split = ",", paramLabel = "N,N,...", description = "resnet20 only: basic blocks per stage (default: 3,3,3).")
+  java.util.List<Integer> resnetBlocks;
+
+  @Option(names = "--resnet-widths", split = ",", paramLabel = "W,W,...", description = "resnet20 only: stage widths (default: 16,32,64).")
+  java.util.List<Integer> resnetWidths;
+
+  @Option(names = "--resnet-stem-pool", negatable = true, description = "resnet20 only: the paper's stem max-pool 3x3/2 (default: off, as in He et al.).")
+  Boolean resnetStemPool;
+
   @Option(names = "--dataset", description = "cifar10 | cifar100 | cinic10 | tinyimagenet | mnist | fashion-mnist | synthetic (default: synthetic).")
   String dataset;
 
@@ -128,6 +137,9 @@ public final class TrainCommand implements Callable<Integer> {
       cfg.mergeFile(config);
     }
     if (model != null) cfg.model = model;
+    if (resnetBlocks != null) cfg.resnetBlocks = resnetBlocks;
+    if (resnetWidths != null) cfg.resnetWidths = resnetWidths;
+    if (resnetStemPool != null) cfg.resnetStemPool = resnetStemPool;
     if (dataset != null) cfg.dataset = dataset;
     if (data != null) cfg.data = data;
     if (limit != null) cfg.limit = limit;

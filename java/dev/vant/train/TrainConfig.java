@@ -28,6 +28,12 @@ public final class TrainConfig {
       List.of("cifar10", "cifar100", "cinic10", "tinyimagenet", "mnist", "fashion-mnist", "synthetic");
 
   @JsonProperty("model") public String model = "resnet20";
+  /** resnet20 only: basic blocks per stage (default 3,3,3). */
+  @JsonProperty("resnet-blocks") public List<Integer> resnetBlocks;
+  /** resnet20 only: widths of the stages (default 16,32,64). */
+  @JsonProperty("resnet-widths") public List<Integer> resnetWidths;
+  /** resnet20 only: the paper's stem max-pool 3x3/2 (default off, as in He et al.). */
+  @JsonProperty("resnet-stem-pool") public Boolean resnetStemPool;
   @JsonProperty("dataset") public String dataset = "synthetic";
   @JsonProperty("data") public String data;
   @JsonProperty("limit") public Integer limit;
@@ -113,6 +119,19 @@ public final class TrainConfig {
     if (warmupEpochs < 0) throw new UsageException("--warmup-epochs must be >= 0, got " + warmupEpochs);
     if (!noise.equals("none") && !(sigmaTrain > 0)) {
       throw new UsageException("--noise " + noise + " needs --sigma-train > 0");
+    }
+    boolean custom = resnetBlocks != null || resnetWidths != null || resnetStemPool != null;
+    if (custom && !model.equals("resnet20")) {
+      throw new UsageException("--resnet-blocks, --resnet-widths and --resnet-stem-pool shape the small ResNet: they need --model resnet20");
+    }
+    if (resnetBlocks != null && (resnetBlocks.isEmpty() || resnetBlocks.stream().anyMatch(b -> b == null || b < 1))) {
+      throw new UsageException("--resnet-blocks must be a list of counts >= 1, got " + resnetBlocks);
+    }
+    if (resnetWidths != null && (resnetWidths.isEmpty() || resnetWidths.stream().anyMatch(x -> x == null || x < 1))) {
+      throw new UsageException("--resnet-widths must be a list of widths >= 1, got " + resnetWidths);
+    }
+    if (resnetBlocks != null && resnetWidths != null && resnetBlocks.size() != resnetWidths.size()) {
+      throw new UsageException("--resnet-blocks " + resnetBlocks + " and --resnet-widths " + resnetWidths + " need one entry per stage");
     }
     if (data != null && !Files.isDirectory(Path.of(data))) {
       throw new UsageException("--data " + data + ": no such folder");

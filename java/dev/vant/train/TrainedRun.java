@@ -48,7 +48,7 @@ public final class TrainedRun implements AutoCloseable {
     Model model = null;
     try {
       var t = data.train();
-      model = ModelFactory.builder(cfg.model, t.channels(), t.height(), t.width(), t.numClasses())
+      model = ModelFactory.builder(cfg, t.channels(), t.height(), t.width(), t.numClasses())
           .build(backend, Trainer.seeds(cfg.seed).get("init"));
       Checkpoint.load(ckpt, model, null);
       return new TrainedRun(dir, cfg, data, backend, model);

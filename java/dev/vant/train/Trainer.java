@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
       throw new IllegalArgumentException("--batch " + cfg.batch + " is larger than the " + train.size()
           + " training images of " + data.name());
     }
-    this.model = ModelFactory.builder(cfg.model, train.channels(), train.height(), train.width(), train.numClasses())
+    this.model = ModelFactory.builder(cfg, train.channels(), train.height(), train.width(), train.numClasses())
         .build(backend, seeds(cfg.seed).get("init"));
     this.optimizer = cfg.optimizer.equals("sgd")
         ? Sgd.builder().lr(cfg.lr).momentum(cfg.momentum).weightDecay(cfg.weightDecay).nesterov(cfg.nesterov).build(model)

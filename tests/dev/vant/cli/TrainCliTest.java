@@ -33,6 +33,8 @@ class TrainCliTest {
     assertUsageError(CliTestSupport.run("eval", tmp.toString(), "--sigmas", "0,-1"), "--sigmas");
     assertUsageError(CliTestSupport.run("demo", "--sigma-train", "-0.5"), "--sigma-train");
     assertUsageError(CliTestSupport.run("compare", tmp.toString()), "robustness.json");
+    assertUsageError(CliTestSupport.run("train", "--model", "mlp", "--resnet-blocks", "1,1"), "--resnet-blocks");
+    assertUsageError(CliTestSupport.run("train", "--model", "resnet20", "--resnet-blocks", "1,1", "--resnet-widths", "8,16,32"), "--resnet-blocks");
   }
 
   @Test
@@ -84,6 +86,21 @@ class TrainCliTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("| none |") && r.out().contains("| vant |") && r.out().contains("rAUC"), r.out());
     assertTrue(Files.size(png) > 0);
+  }
+
+  @Test
+  void smallResNetShapeComesFromTheFlagsAndSurvivesEval(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("rs");
+    CliTestSupport.Run r = CliTestSupport.run("train", "--model", "resnet20", "--resnet-blocks", "1,1", "--resnet-widths", "4,8",
+        "--resnet-stem-pool", "--dataset", "synthetic", "--limit", "64", "--test-limit", "32", "--epochs", "1", "--batch", "16",
+        "--device", "cpu", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+    assertEquals("[1,1]", c.get("resnet-blocks").toString());
+    assertTrue(r.out().contains("resnet20"), r.out());
+    // eval rebuilds the same architecture from config.json, or loading the checkpoint would fail
+    r = CliTestSupport.run("eval", out.toString(), "--sigmas", "0,0.1", "--repeats", "1", "--device", "cpu");
+    assertEquals(0, r.code(), r.err());
   }
 
   @Test
