@@ -89,7 +89,7 @@ log "3/3 vant bench (limit ${T_BENCH} s)"
 t0=$(date +%s)
 NOTE_ARGS=()
 [[ -n $PEER_NOTE ]] && NOTE_ARGS=(--peer-note "$PEER_NOTE")
-timeout "$T_BENCH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --out "$RAW" --name vant-bench \
+timeout "$T_BENCH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --out "$RAW" --name vant-bench --budget-s $(( T_BENCH * 3 / 4 )) \
   "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/vant-bench.md" 2> "$RAW/vant-bench.err"
 BENCH_RC=$?
 BENCH_S=$(( $(date +%s) - t0 ))

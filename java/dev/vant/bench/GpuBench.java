@@ -49,10 +49,13 @@ public final class GpuBench {
    * @param trainWindows timed windows per training row (each of {@code trainWindowSteps} steps)
    * @param trainWindowSteps back-to-back steps per window
    * @param kernelFilter names of the kernel rows to run (e.g. "stem", "gemm4096"); empty: all
+   * @param budgetSeconds wall-clock budget: once spent, the remaining training rows are skipped and the
+   *     report says so (0: no budget)
    */
   public record Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
-      List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter) {
+      List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds) {
     public Options {
+      if (budgetSeconds < 0) throw new IllegalArgumentException("--budget-s must be >= 0, got " + budgetSeconds);
       kernelFilter = List.copyOf(kernelFilter);
       if (warmup < 1) throw new IllegalArgumentException("--warmup must be >= 1, got " + warmup);
       if (samples < 3) throw new IllegalArgumentException("--samples must be >= 3 (a median of fewer says little), got " + samples);
@@ -67,7 +70,7 @@ public final class GpuBench {
 
     /** The suite's defaults: full sizes, 10 warm-ups, 30 samples, batches 128 and 512, none/NT/VANT. */
     public static Options defaults() {
-      return new Options(false, 10, 30, true, List.of(128, 512), List.of(TrainStep.Mode.values()), 7, 5, List.of());
+      return new Options(false, 10, 30, true, List.of(128, 512), List.of(TrainStep.Mode.values()), 7, 5, List.of(), 0);
     }
 
     /** Whether the kernel row {@code name} is to run. */
@@ -148,7 +151,11 @@ public final class GpuBench {
 
   /** Everything one run measured. */
   public record Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
-      CublasBaseline.Result cublas) {}
+      CublasBaseline.Result cublas, List<String> skipped) {
+    public Results {
+      skipped = List.copyOf(skipped);
+    }
+  }
 
   private final CudaBackend b;
   private final CudaDevice dev;
@@ -167,6 +174,7 @@ public final class GpuBench {
 
   /** Runs everything {@link #o} asks for. */
   public Results run() {
+    long started = System.nanoTime();
     DeviceFacts facts = device();
     log.printf("device: %s (cc %d.%d, %d SMs, L2 %d MiB), FP32 peak %.1f TFLOP/s, copy %.0f GB/s%n", facts.name(),
         facts.ccMajor(), facts.ccMinor(), facts.multiprocessors(), facts.l2Bytes() >> 20,
@@ -186,10 +194,20 @@ public final class GpuBench {
     CublasBaseline.Result cublas = o.kernels() && o.wants("gemm" + o.gemmSize()) ? CublasBaseline.sgemm(dev, o.gemmSize(), timer) : null;
     if (cublas != null) log.println("cuBLAS baseline: " + cublas.describe());
     List<TrainRow> train = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
     for (int batch : o.trainBatches()) {
-      for (TrainStep.Mode m : o.modes()) train.add(train(batch, m));
+      for (TrainStep.Mode m : o.modes()) {
+        double spent = (System.nanoTime() - started) / 1e9;
+        if (o.budgetSeconds() > 0 && spent > o.budgetSeconds()) {
+          skipped.add(String.format("training batch %d, noise %s (the %d s budget was spent after %.0f s)", batch, m.cliName(),
+              o.budgetSeconds(), spent));
+          log.println("skipped: " + skipped.get(skipped.size() - 1));
+          continue;
+        }
+        train.add(train(batch, m));
+      }
     }
-    return new Results(facts, o, kernels, train, cublas);
+    return new Results(facts, o, kernels, train, cublas, skipped);
   }
 
   private DeviceFacts device() {

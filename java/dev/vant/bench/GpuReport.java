@@ -85,6 +85,11 @@ public final class GpuReport {
 
     if (!r.kernels().isEmpty()) kernels(sb);
     if (!r.train().isEmpty()) training(sb);
+    if (!r.skipped().isEmpty()) {
+      sb.append("Not measured (time budget, `--budget-s ").append(r.options().budgetSeconds()).append("`):\n\n");
+      for (String s : r.skipped()) sb.append("- ").append(s).append('\n');
+      sb.append('\n');
+    }
     return sb.toString();
   }
 
@@ -248,6 +253,7 @@ public final class GpuReport {
       ts.add(m);
     }
     j.put("train", ts);
+    j.put("skipped", r.skipped());
     j.put("peer", peerNote);
     return j;
   }

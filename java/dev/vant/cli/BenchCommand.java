@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--window-steps", description = "Back-to-back training steps per window (default: ${DEFAULT-VALUE}).", defaultValue = "5")
   int windowSteps;
 
+  @Option(names = "--budget-s", description = "Wall-clock budget in seconds: training rows that would start after it are "
+      + "skipped and listed as such (default: ${DEFAULT-VALUE}, no budget).", defaultValue = "0")
+  int budgetSeconds;
+
   @Override
   public Integer call() {
     GpuBench.Options o = options();
@@ -124,11 +128,12 @@ public final class BenchCommand implements Callable<Integer> {
     if (samples < 3) throw new UsageException("--samples must be >= 3, got " + samples);
     if (windows < 1) throw new UsageException("--windows must be >= 1, got " + windows);
     if (windowSteps < 1) throw new UsageException("--window-steps must be >= 1, got " + windowSteps);
+    if (budgetSeconds < 0) throw new UsageException("--budget-s must be >= 0, got " + budgetSeconds);
     if (name != null && !name.matches("[A-Za-z0-9._-]+")) {
       throw new UsageException("--name may hold letters, digits, '.', '_' and '-' only, got '" + name + "'");
     }
     GpuBench.Options o = new GpuBench.Options(tiny, warmup, samples, kernels, bs, ms, windows, windowSteps,
-        kernelNames == null ? List.of() : kernelNames);
+        kernelNames == null ? List.of() : kernelNames, budgetSeconds);
     for (String k : o.kernelFilter()) {
       if (!o.kernelNames().contains(k)) {
         throw new UsageException("--kernels: unknown kernel row '" + k + "' (expected one of " + String.join(", ", o.kernelNames()) + ")");
@@ -147,6 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
     a.add("--warmup " + warmup);
     a.add("--samples " + samples);
     a.add("--windows " + windows + " --window-steps " + windowSteps);
+    if (budgetSeconds > 0) a.add("--budget-s " + budgetSeconds);
     if (peer != null) a.add("--peer " + peer);
     return a;
   }

@@ -24,7 +24,7 @@ class GpuReportTest {
     DevicePeaks peaks = DevicePeaks.of("NVIDIA H200", 9, 0, 132, 1_980_000);
     GpuBench.DeviceFacts d = new GpuBench.DeviceFacts("NVIDIA H200", 9, 0, 132, 1980, 60L << 20, 141L << 30, "13.0",
         emulated, peaks, 4.9e12, 4.0e12, 1L << 30);
-    GpuBench.Options o = new GpuBench.Options(tiny, 10, 30, true, List.of(128), List.of(TrainStep.Mode.values()), 7, 5, List.of());
+    GpuBench.Options o = new GpuBench.Options(tiny, 10, 30, true, List.of(128), List.of(TrainStep.Mode.values()), 7, 5, List.of(), 60);
     Roofline gemm = Roofline.matmul(4096, 4096, 4096);
     GpuBench.KernelRow conv = new GpuBench.KernelRow("layer1", "conv2d", "N128 16x16x64 -> 16x16x64, 3x3 s1",
         Roofline.conv2dForward(128, 16, 16, 64, 64, 3, 3, 16, 16, true), gemm, t(100e-6), t(80e-6), t(160e-6), 64);
@@ -35,7 +35,8 @@ class GpuReportTest {
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NT, 0.011, new double[] {0.011}, 0.002, 2.4f, 11_177_866),
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.VANT, 0.012, new double[] {0.012}, 0.002, 2.4f, 11_177_866));
     return new GpuBench.Results(d, o, List.of(conv, mm), train,
-        new CublasBaseline.Result(4096, null, "JCublas 12.6.0 could not load its native library"));
+        new CublasBaseline.Result(4096, null, "JCublas 12.6.0 could not load its native library"),
+        List.of("training batch 512, noise vant (the 60 s budget was spent after 61 s)"));
   }
 
   private static JsonNode peer() throws Exception {
@@ -76,6 +77,7 @@ class GpuReportTest {
     // No PyTorch numbers for VANT: dashes, not zeros.
     assertTrue(md.contains("| 128 | vant | 12.00 | 10667 | 2.00 | 1.20x | – | – | – | – |"), md);
     assertTrue(md.contains("11,177,866 parameters"), md);
+    assertTrue(md.contains("Not measured (time budget, `--budget-s 60`):\n\n- training batch 512, noise vant"), md);
   }
 
   @Test
