@@ -41,6 +41,25 @@ class BenchGpuTest {
   }
 
   @Test
+  void fullSizesOnTheEmulatorAreRefusedWithAClearMessage(@TempDir Path dir) {
+    try (CudaDevice dev = GpuTests.open()) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(dev.info().emulated(), "a real GPU: " + dev.info().name());
+    }
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    int rc;
+    try {
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      rc = Main.execute("bench", "--out", dir.toString());
+    } finally {
+      System.setErr(old);
+    }
+    String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, rc, e);
+    assertTrue(e.contains("CPU emulation") && e.contains("--tiny"), e);
+  }
+
+  @Test
   void tinyKernelBenchWritesReport(@TempDir Path dir) throws Exception {
     try (CudaDevice dev = GpuTests.open()) {
       // opened only to skip (or fail under REQUIRE_GPU=1) the same way as every GPU test
