@@ -26,11 +26,20 @@ public record DevicePeaks(double fp32FlopsPerS, String fp32Source, double datash
   /** The peaks of a device named {@code name} with compute capability {@code major.minor}, {@code sms} multiprocessors and a maximum clock of {@code clockKHz}. */
   public static DevicePeaks of(String name, int major, int minor, int sms, int clockKHz) {
     int lanes = fp32LanesPerSm(major, minor);
-    double peak = lanes > 0 && sms > 0 && clockKHz > 0 ? 2.0 * sms * lanes * clockKHz * 1e3 : Double.NaN;
-    String src = lanes > 0
-        ? String.format(Locale.ROOT, "2 x %d SMs x %d FP32 lanes (CUDA C++ Programming Guide, cc %d.%d) x %.0f MHz", sms, lanes,
-            major, minor, clockKHz / 1e3)
-        : "unknown: compute capability " + major + "." + minor + " is not in the lanes table";
+    double peak;
+    String src;
+    if (lanes > 0 && sms > 0 && clockKHz > 0) {
+      peak = 2.0 * sms * lanes * clockKHz * 1e3;
+      src = String.format(Locale.ROOT, "2 x %d SMs x %d FP32 lanes (CUDA C++ Programming Guide, cc %d.%d) x %.0f MHz", sms, lanes,
+          major, minor, clockKHz / 1e3);
+    } else if (datasheetFp32(name) > 0) {
+      peak = datasheetFp32(name) * 1e12;
+      src = "NVIDIA datasheet of the " + name + " (the driver reported no clock)";
+    } else {
+      peak = Double.NaN;
+      src = lanes > 0 ? "unknown: the driver reported no clock and " + name + " is not in the datasheet table"
+          : "unknown: compute capability " + major + "." + minor + " is not in the lanes table";
+    }
     double[] bw = datasheetBandwidth(name);
     return new DevicePeaks(peak, src, bw == null ? Double.NaN : bw[0] * 1e9,
         bw == null ? "not in the datasheet table (" + name + ")" : "NVIDIA datasheet of the " + name);
@@ -49,6 +58,17 @@ public record DevicePeaks(double fp32FlopsPerS, String fp32Source, double datash
       case 9, 10, 11, 12 -> 128;
       default -> 0;
     };
+  }
+
+  /** Datasheet FP32 (non-tensor) TFLOP/s of a board recognized by name, or 0: the fallback when the driver reports no clock. */
+  static double datasheetFp32(String name) {
+    String n = name.toUpperCase(Locale.ROOT);
+    if (n.contains("H200") || (n.contains("H100") && !n.contains("PCIE"))) return 66.9;  // SXM
+    if (n.contains("H100")) return 51.2;                                                   // PCIe
+    if (n.contains("A100")) return 19.5;
+    if (n.contains("L40S")) return 91.6;
+    if (n.contains("L4") && !n.contains("L40")) return 30.3;
+    return 0;
   }
 
   /**

@@ -212,7 +212,13 @@ public final class GpuBench {
 
   private DeviceFacts device() {
     CudaDevice.DeviceInfo info = dev.info();
-    int clockKHz = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+    int clockKHz = 0;
+    try {
+      clockKHz = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+    } catch (RuntimeException e) {
+      // Deprecated in CUDA 13's runtime properties; without it the FP32 peak comes from the datasheet table.
+      log.println("max clock not reported by the driver: " + e.getMessage());
+    }
     long l2 = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
     double theoretical = Double.NaN;
     try {

@@ -30,6 +30,14 @@ class DevicePeaksTest {
   }
 
   @Test
+  void withoutAClockKnownBoardsFallBackToTheDatasheet() {
+    DevicePeaks p = DevicePeaks.of("NVIDIA H200", 9, 0, 132, 0);
+    assertEquals(66.9e12, p.fp32FlopsPerS(), 1e9);
+    assertTrue(p.fp32Source().contains("datasheet"), p.fp32Source());
+    assertTrue(Double.isNaN(DevicePeaks.of("Some GPU", 9, 0, 132, 0).fp32FlopsPerS()));
+  }
+
+  @Test
   void unknownDevicesSayWhy() {
     DevicePeaks p = DevicePeaks.of("vant CPU emulator (2 worker threads)", 9, 0, 2, 1_000_000);
     assertTrue(Double.isNaN(p.datasheetBytesPerS()));
