@@ -7,8 +7,10 @@ points as vant (DESIGN.md section 1: input, after every conv before its BN, afte
 pools, on the logits; one ReLU+noise operator per block applied after each of its ReLUs), and
 cuBLAS / cuDNN microbenchmarks with and without the separate noise add.
 
-Timing: CUDA events, warm-up, median of many runs; GEMM/conv inputs rotated over several buffers so
-they exceed the L2 cache; random data, never zeros.
+Timing: CUDA events, warm-up, median of many runs; GEMM/conv inputs rotated over enough buffers to
+exceed 3x the L2 cache (the rule of vant's runner); random data, never zeros. Training: median over
+windows of back-to-back steps between events (as vant's runner), host time per step measured with an
+idle device queue. Shapes, noise levels, bias and the linear layer's y = x w^T + b match `vant bench`.
 
   python3 bench/peers/pytorch_vant.py --out results.json [--quick]
 
@@ -17,6 +19,7 @@ Prints Markdown tables and writes every number to --out (JSON) for the suite's r
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -109,26 +112,66 @@ class ResNet18(nn.Module):
 
 # ---- timing ----------------------------------------------------------------------------------------
 
-def time_cuda(fn, warmup=10, reps=50):
-    """Median milliseconds of fn() between CUDA events, after warm-up."""
+def time_cuda(fn, warmup=10, reps=50, min_sample_ms=0.5, max_per_sample=200):
+    """Median ms per call of fn() between CUDA events, after warm-up: each of `reps` samples is k
+    back-to-back calls, k chosen so a sample lasts at least min_sample_ms (vant's EventTimer, same rule)."""
     for _ in range(warmup):
         fn()
     torch.cuda.synchronize()
+    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    a.record()
+    fn()
+    b.record()
+    b.synchronize()
+    k = max(1, min(max_per_sample, math.ceil(min_sample_ms / max(a.elapsed_time(b), 1e-4))))
     times = []
     for _ in range(reps):
         a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         a.record()
-        fn()
+        for _ in range(k):
+            fn()
         b.record()
         b.synchronize()
-        times.append(a.elapsed_time(b))
+        times.append(a.elapsed_time(b) / k)
     return statistics.median(times)
 
 
-def rotating(make, total_bytes, l2_bytes):
-    """Enough independent copies of an input set to exceed the L2 cache three times over."""
-    copies = max(2, math.ceil(3 * l2_bytes / max(1, total_bytes)))
-    return [make() for _ in range(min(copies, 16))]
+def rotating(make, set_bytes, l2_bytes, max_sets=64, budget=2 << 30):
+    """Enough independent copies of an input set to exceed the L2 cache three times over (at least 2),
+    within max_sets and a memory budget: the same rule as vant's EventTimer.rotatingSets."""
+    want = max(2, math.ceil(3 * l2_bytes / max(1, set_bytes)))
+    fit = max(1, budget // max(1, set_bytes))
+    return [make() for _ in range(max(1, min(want, max_sets, fit)))]
+
+
+def time_windows(step, windows=7, steps=5, warmup=3):
+    """Median ms per step over `windows` windows of `steps` back-to-back steps between CUDA events
+    (training throughput: the host may run ahead of the device, as in a real training loop)."""
+    for _ in range(warmup):
+        step()
+    torch.cuda.synchronize()
+    per = []
+    for _ in range(windows):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        for _ in range(steps):
+            step()
+        b.record()
+        b.synchronize()
+        per.append(a.elapsed_time(b) / steps)
+    return statistics.median(per)
+
+
+def host_ms(step, n=5):
+    """Median host time to issue one step with an idle device queue (vant measures it the same way)."""
+    t = []
+    for _ in range(n):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        step()
+        t.append(1e3 * (time.perf_counter() - t0))
+    torch.cuda.synchronize()
+    return statistics.median(t)
 
 
 # ---- benchmarks ------------------------------------------------------------------------------------
@@ -150,16 +193,17 @@ def bench_conv(dev, l2, batch, reps):
     for name, c, k, hw, r, stride in RESNET18_CONVS:
         def make():
             x = torch.randn(batch, c, hw, hw, device=dev).to(memory_format=torch.channels_last)
-            w = torch.randn(k, c, r, r, device=dev).to(memory_format=torch.channels_last) * 0.05
+            w = (torch.randn(k, c, r, r, device=dev) * 0.05).to(memory_format=torch.channels_last)
             return x, w
         sets = rotating(make, 4 * (batch * c * hw * hw + k * c * r * r), l2)
-        sigma = torch.rand(batch, device=dev) + 0.1
+        bias = torch.randn(k, device=dev) * 0.1
+        sigma = torch.rand(batch, device=dev) + 0.1   # per-sample levels in [0.1, 1.1), as vant's runner
         it = [0]
 
         def plain():
             x, w = sets[it[0] % len(sets)]
             it[0] += 1
-            return F.conv2d(x, w, None, stride, r // 2)
+            return F.conv2d(x, w, bias, stride, r // 2)
 
         def noisy():
             y = plain()
@@ -170,20 +214,22 @@ def bench_conv(dev, l2, batch, reps):
         t0 = time_cuda(plain, reps=reps)
         t1 = time_cuda(noisy, reps=reps)
         rows.append({"layer": name, "C": c, "K": k, "HW": hw, "stride": stride, "ms": t0, "ms_noise_unfused": t1,
-                     "tflops": flops / t0 / 1e9})
+                     "tflops": flops / t0 / 1e9, "input_sets": len(sets)})
     return rows
 
 
-def bench_matmul(dev, l2, n, reps):
+def bench_linear(dev, l2, name, m, n, k, reps):
+    """y = x w^T + bias (F.linear, i.e. cuBLAS addmm), as vant's linearForward; noise sigma 0.5."""
     def make():
-        return torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
-    sets = rotating(make, 8 * n * n, l2)
+        return torch.randn(m, k, device=dev), torch.randn(n, k, device=dev) * 0.05
+    sets = rotating(make, 4 * (m * k + n * k), l2)
+    bias = torch.randn(n, device=dev) * 0.1
     it = [0]
 
     def plain():
-        a, b = sets[it[0] % len(sets)]
+        x, w = sets[it[0] % len(sets)]
         it[0] += 1
-        return torch.matmul(a, b)
+        return F.linear(x, w, bias)
 
     def noisy():
         y = plain()
@@ -191,10 +237,11 @@ def bench_matmul(dev, l2, n, reps):
 
     t0 = time_cuda(plain, reps=reps)
     t1 = time_cuda(noisy, reps=reps)
-    return {"n": n, "ms": t0, "ms_noise_unfused": t1, "tflops": 2.0 * n ** 3 / t0 / 1e9}
+    return {"name": name, "m": m, "n": n, "k": k, "ms": t0, "ms_noise_unfused": t1, "tflops": 2.0 * m * n * k / t0 / 1e9,
+            "input_sets": len(sets)}
 
 
-def bench_train(dev, batch, mode, reps, sigma_train=1.0, alpha=0.45, theta=0.45):
+def bench_train(dev, batch, mode, windows, sigma_train=1.0, alpha=0.45, theta=0.45):
     torch.manual_seed(0)
     level = NoiseLevel()
     model = ResNet18(level).to(dev).to(memory_format=torch.channels_last)
@@ -202,10 +249,9 @@ def bench_train(dev, batch, mode, reps, sigma_train=1.0, alpha=0.45, theta=0.45)
     xs = [torch.randn(batch, 3, 32, 32, device=dev).to(memory_format=torch.channels_last) for _ in range(4)]
     ys = [torch.randint(0, 10, (batch,), device=dev) for _ in range(4)]
     it = [0]
-    host = []
+    last = [None]
 
     def step():
-        t = time.perf_counter()
         i = it[0] % 4
         it[0] += 1
         if mode == "none":
@@ -218,11 +264,15 @@ def bench_train(dev, batch, mode, reps, sigma_train=1.0, alpha=0.45, theta=0.45)
         loss = F.cross_entropy(model(xs[i]), ys[i])
         loss.backward()
         opt.step()
-        host.append(time.perf_counter() - t)
+        last[0] = loss
 
-    ms = time_cuda(step, warmup=5, reps=reps)
-    return {"batch": batch, "mode": mode, "ms": ms, "images_per_s": batch / ms * 1e3,
-            "host_ms": 1e3 * statistics.median(host[-reps:])}
+    ms = time_windows(step, windows=windows)
+    host = host_ms(step)
+    loss = float(last[0])
+    if not math.isfinite(loss):
+        raise RuntimeError(f"PyTorch training step batch {batch} mode {mode}: loss {loss}")
+    return {"batch": batch, "mode": mode, "ms": ms, "images_per_s": batch / ms * 1e3, "host_ms": host, "loss": loss,
+            "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def set_math(mode):
@@ -230,6 +280,12 @@ def set_math(mode):
     torch.backends.cudnn.allow_tf32 = tf32          # PyTorch's default for convolutions: True
     torch.backends.cuda.matmul.allow_tf32 = tf32    # PyTorch's default for matmul: False
     torch.backends.cudnn.benchmark = True
+
+
+def write_json(path, res):
+    with open(path + ".tmp", "w") as f:
+        json.dump(res, f, indent=2)
+    os.replace(path + ".tmp", path)
 
 
 def main():
@@ -244,31 +300,35 @@ def main():
     props = torch.cuda.get_device_properties(dev)
     l2 = getattr(props, "L2_cache_size", 50 * 2 ** 20)
     reps = 20 if args.quick else 50
+    windows = 5 if args.quick else 7
     res = {"device": props.name, "torch": torch.__version__, "cuda": torch.version.cuda,
-           "cudnn": torch.backends.cudnn.version(), "math": {}}
-    for math_mode in ("tf32", "fp32"):
+           "cudnn": torch.backends.cudnn.version(), "l2_bytes": l2, "math": {}}
+    for math_mode in ("fp32", "tf32"):
         set_math(math_mode)
-        r = {"conv": bench_conv(dev, l2, 128, reps), "matmul": bench_matmul(dev, l2, 4096, reps), "train": []}
+        mm = [bench_linear(dev, l2, "fc", 128, 10, 512, reps), bench_linear(dev, l2, "gemm4096", 4096, 4096, 4096, reps)]
+        r = {"conv": bench_conv(dev, l2, 128, reps), "matmul_list": mm,
+             "matmul": {"n": 4096, "ms": mm[1]["ms"], "ms_noise_unfused": mm[1]["ms_noise_unfused"], "tflops": mm[1]["tflops"]},
+             "train": []}
         for batch in (128, 512):
             for mode in ("none", "nt", "vant"):
-                r["train"].append(bench_train(dev, batch, mode, reps))
+                r["train"].append(bench_train(dev, batch, mode, windows))
         res["math"][math_mode] = r
+        write_json(args.out, res)   # after each math mode: a time limit that stops the TF32 half keeps FP32
         print(f"\n## PyTorch {torch.__version__} on {props.name}, math {math_mode}\n")
         print("| conv | C->K | HW | stride | ms | ms + noise (unfused) | TFLOP/s |")
         print("|---|---|---|---|---|---|---|")
         for c in r["conv"]:
             print(f"| {c['layer']} | {c['C']}->{c['K']} | {c['HW']} | {c['stride']} | {c['ms']:.4f} | "
                   f"{c['ms_noise_unfused']:.4f} | {c['tflops']:.1f} |")
-        m = r["matmul"]
-        print(f"\nmatmul {m['n']}^3: {m['ms']:.3f} ms ({m['tflops']:.1f} TFLOP/s), + noise unfused {m['ms_noise_unfused']:.3f} ms\n")
+        print()
+        for m in mm:
+            print(f"linear {m['name']} {m['m']}x{m['k']} -> {m['n']}: {m['ms']:.4f} ms ({m['tflops']:.1f} TFLOP/s), "
+                  f"+ noise unfused {m['ms_noise_unfused']:.4f} ms")
+        print()
         print("| training step ResNet-18 3x32x32 | batch | ms | images/s | host ms |")
         print("|---|---|---|---|---|")
         for t in r["train"]:
             print(f"| {t['mode']} | {t['batch']} | {t['ms']:.2f} | {t['images_per_s']:.0f} | {t['host_ms']:.2f} |")
-    with open(args.out + ".tmp", "w") as f:
-        json.dump(res, f, indent=2)
-    import os
-    os.replace(args.out + ".tmp", args.out)
     return 0
 
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vant", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Variance-aware noisy training (VANT) and noisy training for analog hardware.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, CompareCommand.class, InfoCommand.class,
-        NoiseCommand.class, CommandLine.HelpCommand.class})
+        NoiseCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static final String VERSION = "0.1.0";
 

@@ -106,6 +106,19 @@ public final class CudaDevice implements AutoCloseable {
         "launch " + kernel + " for " + op);
   }
 
+  /**
+   * The device attribute {@code attr} (a {@code CUdevice_attribute} constant), e.g. the L2 cache size the
+   * benchmarks size their rotating inputs by.
+   */
+  public int attribute(int attr) {
+    makeCurrent();
+    CUdevice d = new CUdevice();
+    check(cuCtxGetDevice(d), "cuCtxGetDevice");
+    int[] v = new int[1];
+    check(cuDeviceGetAttribute(v, attr, d), "cuDeviceGetAttribute(" + CUdevice_attribute.stringFor(attr) + ")");
+    return v[0];
+  }
+
   /** Waits for all work on this device; an asynchronous kernel fault is reported under {@code op}. */
   public void synchronize(String op) {
     makeCurrent();

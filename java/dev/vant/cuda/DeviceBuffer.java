@@ -1,5 +1,6 @@
 package dev.vant.cuda;
 
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD32;
@@ -39,6 +40,14 @@ public final class DeviceBuffer implements AutoCloseable {
     return ptr;
   }
 
+  /**
+   * The device address, for handing this buffer to another CUDA library that takes raw pointers (the
+   * benchmarks' cuBLAS baseline). vant's own kernels get it through {@link #arg()}.
+   */
+  public CUdeviceptr devicePointer() {
+    return ptr();
+  }
+
   /** The address even after close: only the pool uses it, to take the block back. */
   CUdeviceptr rawPtr() {
     return ptr;
@@ -61,6 +70,14 @@ public final class DeviceBuffer implements AutoCloseable {
     checkFits(4L * n, "copy to host");
     pool.device().makeCurrent();
     CudaDevice.check(cuMemcpyDtoH(Pointer.to(dst), ptr(), 4L * n), "copy " + n + " floats to host");
+  }
+
+  /** Copies the first {@code bytes} bytes of {@code src} (device memory) to the start of this buffer. */
+  public void copyFromDevice(DeviceBuffer src, long bytes) {
+    checkFits(bytes, "device-to-device copy");
+    src.checkFits(bytes, "device-to-device copy");
+    pool.device().makeCurrent();
+    CudaDevice.check(cuMemcpyDtoD(ptr(), src.ptr(), bytes), "copy " + bytes + " bytes device to device");
   }
 
   /** Sets every 32-bit word to {@code bits} (e.g. a NaN pattern that poisons an output before a test). */

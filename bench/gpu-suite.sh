@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The GPU benchmark suite (issue 7): one command on a GPU host that has only an NVIDIA driver (plus, for
+# the peer, python3 with PyTorch). Run it from the checkout with .gpubundle/ beside it, packed here by
+#   VANT_ARCHS=90 BUNDLE_EXCLUDE='openblas-[0-9.-]+-linux-x86_64' bash ../shared/gpu/bundle.sh
+# (in a regular clone, not a git worktree; sm_90 only and no OpenBLAS keep it near 52 MiB), then:
+#
+#   bash bench/gpu-suite.sh
+#
+# Parts, each under its own time limit so the whole stays within 6 minutes:
+#   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
+#   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
+#   3. vant's GPU benchmarks (vant bench, with the peer's JSON side by side):           <= 80 s
+# Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
+# number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
+# set, else bench/results/. Exit code: 0 when vant bench produced its tables, 1 otherwise.
+# Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S override the limits;
+#              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+START=$(date +%s)
+DEST=${OUT:-bench/results}
+DATE=$(date -u +%Y-%m-%d)
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+RAW=$DEST/gpu-suite-$STAMP
+mkdir -p "$RAW"
+REPORT=$DEST/$DATE-gpu-suite.md
+T_TESTS=${GPU_SUITE_TESTS_S:-150}
+T_PEER=${GPU_SUITE_PEER_S:-120}
+T_BENCH=${GPU_SUITE_BENCH_S:-80}
+log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
+
+if [[ ! -x .gpubundle/run.sh && ! -f .gpubundle/run.sh ]]; then
+  echo "gpu-suite: .gpubundle/run.sh not found: pack the project first (../shared/gpu/bundle.sh) and carry .gpubundle" >&2
+  exit 2
+fi
+
+# cuBLAS for the JCublas baseline: JCublas 12.6.0 needs CUDA 12's libcublas.so.12; add its folder if any.
+for d in $(find /usr/local /usr/lib /opt -maxdepth 6 -name 'libcublas.so.12*' -printf '%h\n' 2>/dev/null | sort -u | head -3); do
+  export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d
+done
+
+# ---- the machine ---------------------------------------------------------------------------------
+{
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,power.limit,temperature.gpu,clocks.sm \
+    --format=csv 2>&1 || echo "nvidia-smi failed"
+  echo
+  nvidia-smi 2>&1 | head -12
+} > "$RAW/nvidia-smi.txt"
+GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
+CUDA_VER=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -1)
+NVCC_VER=$(command -v nvcc >/dev/null && nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p' || echo "not installed")
+
+# ---- 1. GPU tests --------------------------------------------------------------------------------
+log "1/3 GPU tests (limit ${T_TESTS} s)"
+t0=$(date +%s)
+OUT=$RAW timeout "$T_TESTS" bash .gpubundle/run.sh tests > "$RAW/gpu-tests.txt" 2>&1
+TESTS_RC=$?
+TESTS_S=$(( $(date +%s) - t0 ))
+[[ $TESTS_RC == 124 ]] && echo "gpu-suite: the GPU tests ran past ${T_TESTS} s and were stopped" >> "$RAW/gpu-tests.txt"
+
+# ---- 2. PyTorch peer -----------------------------------------------------------------------------
+PEER_ARGS=()
+PEER_NOTE=""
+t0=$(date +%s)
+if ! command -v python3 >/dev/null; then
+  PEER_NOTE="unavailable: no python3 on this host"
+elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
+  PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
+else
+  log "2/3 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
+  timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
+  rc=$?
+  if [[ $rc == 0 && -s $RAW/pytorch.json ]]; then
+    PEER_ARGS=(--peer "$RAW/pytorch.json")
+  elif [[ $rc == 124 && -s $RAW/pytorch.json ]]; then
+    # The peer writes its JSON after each math mode (FP32 first): keep what it finished.
+    PEER_ARGS=(--peer "$RAW/pytorch.json")
+    echo "gpu-suite: the PyTorch peer ran past ${T_PEER} s and was stopped; its finished math modes are used" >> "$RAW/pytorch.err"
+  elif [[ $rc == 124 ]]; then
+    PEER_NOTE="unavailable: bench/peers/pytorch_vant.py ran past ${T_PEER} s and was stopped"
+  else
+    PEER_NOTE="unavailable: bench/peers/pytorch_vant.py failed (exit $rc): $(tail -1 "$RAW/pytorch.err")"
+  fi
+fi
+PEER_S=$(( $(date +%s) - t0 ))
+
+# ---- 3. vant bench -------------------------------------------------------------------------------
+log "3/3 vant bench (limit ${T_BENCH} s)"
+t0=$(date +%s)
+NOTE_ARGS=()
+[[ -n $PEER_NOTE ]] && NOTE_ARGS=(--peer-note "$PEER_NOTE")
+timeout "$T_BENCH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --out "$RAW" --name vant-bench --budget-s $(( T_BENCH * 3 / 4 )) \
+  "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/vant-bench.md" 2> "$RAW/vant-bench.err"
+BENCH_RC=$?
+BENCH_S=$(( $(date +%s) - t0 ))
+
+# ---- the report ----------------------------------------------------------------------------------
+{
+  echo "# GPU benchmark suite — $DATE"
+  echo
+  echo "- GPU: ${GPU:-unknown}; driver ${DRIVER:-unknown}; CUDA (driver API) ${CUDA_VER:-unknown}; nvcc on the host: $NVCC_VER"
+  echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
+  echo "- PyTorch: ${TORCH:-not present}"
+  echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, total $(( $(date +%s) - START )) s"
+  echo
+  echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
+  echo
+  echo '```'
+  grep -E '^\[ *[0-9]+ (containers|tests) ' "$RAW/gpu-tests.txt" || tail -15 "$RAW/gpu-tests.txt"
+  echo '```'
+  FAILED=$(grep -E '✘|\[X\]' "$RAW/gpu-tests.txt" | head -20)
+  if [[ -n $FAILED ]]; then echo; echo "Failures:"; echo '```'; echo "$FAILED"; echo '```'; fi
+  echo
+  if [[ $BENCH_RC == 0 && -s $RAW/vant-bench.md ]]; then
+    # vant bench's own report, one heading level down.
+    sed 's/^#/##/' "$RAW/vant-bench.md"
+  else
+    echo "## vant bench FAILED (exit $BENCH_RC$([[ $BENCH_RC == 124 ]] && echo ", stopped after ${T_BENCH} s"))"
+    echo
+    echo '```'
+    tail -30 "$RAW/vant-bench.err"
+    echo '```'
+  fi
+  echo
+  if [[ -s $RAW/pytorch.md ]]; then
+    echo "## PyTorch peer: its own tables (FP32 and TF32)"
+    echo
+    sed 's/^## /### /' "$RAW/pytorch.md"
+  else
+    echo "## PyTorch peer: ${PEER_NOTE:-no output}"
+  fi
+} > "$REPORT"
+log "wrote $REPORT"
+cat "$REPORT"
+[[ $BENCH_RC == 0 ]]

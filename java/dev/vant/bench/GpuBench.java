@@ -1,0 +1,394 @@
+package dev.vant.bench;
+
+import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.Noise;
+import dev.vant.backend.cuda.CudaBackend;
+import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.CudaEvent;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.tensor.Tensor;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import jcuda.driver.CUdevice_attribute;
+
+/**
+ * The GPU benchmarks behind {@code vant bench} (DESIGN.md §6, issue 7): CUDA events, warm-up, median of
+ * many samples, inputs rotated over enough sets to exceed the L2 cache three times, random data (never
+ * zeros).
+ * <ul>
+ *   <li><b>kernels</b>: noisy conv2d forward at the paper's ResNet-18 conv shapes (batch 128, 3x32x32
+ *       input: stem at 32x32, layer1 64@16x16 ... layer4 512@2x2, and the three stride-2 convs that open
+ *       layers 2-4), the FC matmul and a 4096^3 matmul; each fused (noise in the epilogue), with noise
+ *       off, and unfused (noise-free kernel, then the standalone noise kernel into a second tensor);
+ *       time, TFLOP/s, share of the FP32 peak and the floor of {@link Roofline};</li>
+ *   <li><b>training</b>: a whole ResNet-18 step ({@link TrainStep}) at batch 128 and 512 with no noise,
+ *       NT and VANT: device time per step (median over windows of back-to-back steps), images/s, and the
+ *       host time per step (the Java side's launch cost, measured with an idle device queue).</li>
+ * </ul>
+ * {@link Options#tiny()} shrinks every size (batch 2, 64^3) so the runner can be exercised on vant's CPU
+ * emulation of the driver; such timings say nothing about a GPU.
+ */
+public final class GpuBench {
+  /** Conv shapes of the kernel table (name, H = W of the input, C, K, stride), 3x3 pad 1. */
+  static final Object[][] CONVS = {
+      {"stem", 32, 3, 64, 1}, {"layer1", 16, 64, 64, 1}, {"layer2.down", 16, 64, 128, 2}, {"layer2", 8, 128, 128, 1},
+      {"layer3.down", 8, 128, 256, 2}, {"layer3", 4, 256, 256, 1}, {"layer4.down", 4, 256, 512, 2}, {"layer4", 2, 512, 512, 1}};
+
+  /**
+   * What to run.
+   *
+   * @param tiny emulator sizes (batch 2, matmul 64^3, 8x8 training images)
+   * @param warmup untimed launches per kernel
+   * @param samples timed samples per kernel (median reported)
+   * @param kernels run the kernel table
+   * @param trainBatches batches of the training table (empty: no training table)
+   * @param modes noise modes of the training table
+   * @param trainWindows timed windows per training row (each of {@code trainWindowSteps} steps)
+   * @param trainWindowSteps back-to-back steps per window
+   * @param kernelFilter names of the kernel rows to run (e.g. "stem", "gemm4096"); empty: all
+   * @param budgetSeconds wall-clock budget: once spent, the remaining training rows are skipped and the
+   *     report says so (0: no budget)
+   */
+  public record Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
+      List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds) {
+    public Options {
+      if (budgetSeconds < 0) throw new IllegalArgumentException("--budget-s must be >= 0, got " + budgetSeconds);
+      kernelFilter = List.copyOf(kernelFilter);
+      if (warmup < 1) throw new IllegalArgumentException("--warmup must be >= 1, got " + warmup);
+      if (samples < 3) throw new IllegalArgumentException("--samples must be >= 3 (a median of fewer says little), got " + samples);
+      if (trainWindows < 1) throw new IllegalArgumentException("training windows must be >= 1, got " + trainWindows);
+      if (trainWindowSteps < 1) throw new IllegalArgumentException("steps per training window must be >= 1, got " + trainWindowSteps);
+      for (int bt : trainBatches) {
+        if (bt < 1) throw new IllegalArgumentException("--batch values must be >= 1, got " + bt);
+      }
+      trainBatches = List.copyOf(trainBatches);
+      modes = List.copyOf(modes);
+    }
+
+    /** The suite's defaults: full sizes, 10 warm-ups, 30 samples, batches 128 and 512, none/NT/VANT. */
+    public static Options defaults() {
+      return new Options(false, 10, 30, true, List.of(128, 512), List.of(TrainStep.Mode.values()), 7, 5, List.of(), 0);
+    }
+
+    /** Whether the kernel row {@code name} is to run. */
+    boolean wants(String name) {
+      return kernelFilter.isEmpty() || kernelFilter.contains(name);
+    }
+
+    /** Names of every kernel row at these sizes, in table order. */
+    public List<String> kernelNames() {
+      List<String> names = new ArrayList<>();
+      for (Object[] c : CONVS) names.add((String) c[0]);
+      names.add("fc");
+      names.add("gemm" + gemmSize());
+      return names;
+    }
+
+    /** Batch of the kernel table's conv and FC rows. */
+    int kernelBatch() {
+      return tiny ? 2 : 128;
+    }
+
+    /** Side of the large matmul. */
+    int gemmSize() {
+      return tiny ? 64 : 4096;
+    }
+
+    /** Training image side. */
+    int image() {
+      return tiny ? 8 : 32;
+    }
+
+    /** Rotating-input memory budget per kernel row: 2 GiB, at most 1/16 of the device memory (16 MiB with --tiny). */
+    long rotateBudget(long deviceMemory) {
+      return tiny ? 16L << 20 : Math.min(2L << 30, Math.max(64L << 20, deviceMemory / 16));
+    }
+  }
+
+  /** The device and its ceilings. */
+  public record DeviceFacts(String name, int ccMajor, int ccMinor, int multiprocessors, int clockMHz, long l2Bytes,
+      long memoryBytes, String driver, boolean emulated, DevicePeaks peaks, double theoreticalBytesPerS,
+      double measuredCopyBytesPerS, long copyBytes) {
+    /** Bandwidth the floor uses: the measured copy, else the datasheet, else the driver's theoretical figure. */
+    public double floorBandwidth() {
+      if (measuredCopyBytesPerS > 0) return measuredCopyBytesPerS;
+      if (peaks.datasheetBytesPerS() > 0) return peaks.datasheetBytesPerS();
+      return theoreticalBytesPerS;
+    }
+  }
+
+  /**
+   * One row of the kernel table; times are medians in seconds.
+   *
+   * @param op "conv2d" or "matmul"
+   * @param shape human-readable shape
+   * @param work FLOPs and minimal bytes of the fused noisy kernel
+   * @param unfusedWork the same for the unfused sequence (kernel, then standalone noise)
+   * @param fused the noisy kernel (noise in the epilogue)
+   * @param clean the same kernel with noise off
+   * @param unfused the noise-free kernel, then the standalone noise kernel
+   * @param sets input sets rotated through
+   */
+  public record KernelRow(String name, String op, String shape, Roofline work, Roofline unfusedWork,
+      EventTimer.Timing fused, EventTimer.Timing clean, EventTimer.Timing unfused, int sets) {}
+
+  /**
+   * One row of the training table.
+   *
+   * @param deviceSeconds median device time per step (events around back-to-back steps)
+   * @param hostSeconds median host time to issue one step, measured with an idle device
+   * @param loss the loss read back after the timed steps (finite, else the row fails)
+   */
+  public record TrainRow(String model, int batch, int image, TrainStep.Mode mode, double deviceSeconds, double[] windows,
+      double hostSeconds, float loss, long parameters) {
+    public double imagesPerSecond() {
+      return batch / deviceSeconds;
+    }
+  }
+
+  /** Everything one run measured. */
+  public record Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
+      CublasBaseline.Result cublas, List<String> skipped) {
+    public Results {
+      skipped = List.copyOf(skipped);
+    }
+  }
+
+  private final CudaBackend b;
+  private final CudaDevice dev;
+  private final Options o;
+  private final PrintStream log;
+  private final EventTimer timer;
+  private int step;
+
+  public GpuBench(CudaBackend b, Options o, PrintStream log) {
+    this.b = b;
+    this.dev = b.device();
+    this.o = o;
+    this.log = log;
+    this.timer = new EventTimer(dev, o.warmup(), o.samples());
+  }
+
+  /** Runs everything {@link #o} asks for. */
+  public Results run() {
+    long started = System.nanoTime();
+    DeviceFacts facts = device();
+    log.printf("device: %s (cc %d.%d, %d SMs, L2 %d MiB), FP32 peak %.1f TFLOP/s, copy %.0f GB/s%n", facts.name(),
+        facts.ccMajor(), facts.ccMinor(), facts.multiprocessors(), facts.l2Bytes() >> 20,
+        facts.peaks().fp32FlopsPerS() / 1e12, facts.measuredCopyBytesPerS() / 1e9);
+    List<KernelRow> kernels = new ArrayList<>();
+    if (o.kernels()) {
+      int n = o.kernelBatch();
+      for (Object[] c : CONVS) {
+        if (!o.wants((String) c[0])) continue;
+        int hw = (Integer) c[1], stride = (Integer) c[4];
+        kernels.add(conv((String) c[0], new Conv2dShape(n, hw, hw, (Integer) c[2], (Integer) c[3], 3, 3, stride, 1), facts));
+      }
+      if (o.wants("fc")) kernels.add(matmul("fc", n, 10, 512, facts));
+      int g = o.gemmSize();
+      if (o.wants("gemm" + g)) kernels.add(matmul("gemm" + g, g, g, g, facts));
+    }
+    CublasBaseline.Result cublas = o.kernels() && o.wants("gemm" + o.gemmSize()) ? CublasBaseline.sgemm(dev, o.gemmSize(), timer) : null;
+    if (cublas != null) log.println("cuBLAS baseline: " + cublas.describe());
+    List<TrainRow> train = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    for (int batch : o.trainBatches()) {
+      for (TrainStep.Mode m : o.modes()) {
+        double spent = (System.nanoTime() - started) / 1e9;
+        if (o.budgetSeconds() > 0 && spent > o.budgetSeconds()) {
+          skipped.add(String.format("training batch %d, noise %s (the %d s budget was spent after %.0f s)", batch, m.cliName(),
+              o.budgetSeconds(), spent));
+          log.println("skipped: " + skipped.get(skipped.size() - 1));
+          continue;
+        }
+        train.add(train(batch, m));
+      }
+    }
+    return new Results(facts, o, kernels, train, cublas, skipped);
+  }
+
+  private DeviceFacts device() {
+    CudaDevice.DeviceInfo info = dev.info();
+    int clockKHz = 0;
+    try {
+      clockKHz = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+    } catch (RuntimeException e) {
+      // Deprecated in CUDA 13's runtime properties; without it the FP32 peak comes from the datasheet table.
+      log.println("max clock not reported by the driver: " + e.getMessage());
+    }
+    long l2 = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
+    double theoretical = Double.NaN;
+    try {
+      // DDR: two transfers per memory clock; bus width in bits.
+      long memKHz = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE);
+      long busBits = dev.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH);
+      if (memKHz > 0 && busBits > 0) theoretical = 2.0 * memKHz * 1e3 * busBits / 8;
+    } catch (RuntimeException e) {
+      log.println("memory clock / bus width not reported by the driver: " + e.getMessage());
+    }
+    DevicePeaks peaks = DevicePeaks.of(info.name(), info.ccMajor(), info.ccMinor(), info.multiprocessors(), clockKHz);
+    long copy = o.tiny() ? 8L << 20 : Math.min(1L << 30, info.totalMemory() / 16);
+    double bw = copyBandwidth(copy);
+    return new DeviceFacts(info.name(), info.ccMajor(), info.ccMinor(), info.multiprocessors(), clockKHz / 1000, l2,
+        info.totalMemory(), info.driverVersionString(), info.emulated(), peaks, theoretical, bw, copy);
+  }
+
+  /** Bytes read plus bytes written per second of a device-to-device copy of {@code bytes}. */
+  private double copyBandwidth(long bytes) {
+    try (DeviceBuffer src = dev.pool().acquire(bytes, "bandwidth copy source");
+         DeviceBuffer dst = dev.pool().acquire(bytes, "bandwidth copy destination")) {
+      src.fill32(Float.floatToIntBits(1.5f));
+      EventTimer.Timing t = new EventTimer(dev, 2, Math.max(5, o.samples() / 3)).time("device-to-device copy",
+          i -> dst.copyFromDevice(src, bytes));
+      return 2.0 * bytes / t.median();
+    }
+  }
+
+  private KernelRow conv(String name, Conv2dShape g, DeviceFacts facts) {
+    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    Roofline work = Roofline.conv2dForward(g.n(), g.h(), g.w(), g.c(), g.k(), g.r(), g.s(), g.p(), g.q(), true);
+    long outElems = (long) g.n() * g.p() * g.q() * g.k();
+    Roofline unfused = Roofline.conv2dForward(g.n(), g.h(), g.w(), g.c(), g.k(), g.r(), g.s(), g.p(), g.q(), false)
+        .plus(Roofline.noisePass(outElems, g.n()));
+    long setBytes = 4L * (size(g.inputShape()) + size(g.weightShape()));
+    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget(facts.memoryBytes()));
+    log.printf("conv %s (%s): %d input sets of %.1f MiB%n", name, shape, sets, setBytes / 1048576.0);
+    SplittableRandom rnd = new SplittableRandom(name.hashCode());
+    List<Tensor> owned = new ArrayList<>();
+    try {
+      Tensor[] x = new Tensor[sets], w = new Tensor[sets];
+      for (int i = 0; i < sets; i++) {
+        x[i] = own(owned, random(rnd, 1f, g.inputShape()));
+        w[i] = own(owned, random(rnd, 0.05f, g.weightShape()));
+      }
+      Tensor bias = own(owned, random(rnd, 0.1f, g.k()));
+      Tensor sigma = own(owned, sigmas(rnd, g.n()));
+      Tensor y = own(owned, b.zeros(g.outputShape()));
+      Tensor y2 = own(owned, b.zeros(g.outputShape()));
+      EventTimer.Timing fused = timer.time("noisy conv2d " + name,
+          i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, noise(sigma, 0f), y));
+      checkOutput(y, "noisy conv2d " + name);
+      EventTimer.Timing clean = timer.time("conv2d " + name + " (noise off)",
+          i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, Noise.NONE, y));
+      EventTimer.Timing unf = timer.time("conv2d " + name + " + standalone noise", i -> {
+        b.conv2dForward(g, x[i % sets], w[i % sets], bias, Noise.NONE, y);
+        b.noiseForward(y, noise(sigma, 0f), y2);
+      });
+      checkOutput(y2, "conv2d + noise " + name);
+      return new KernelRow(name, "conv2d", shape, work, unfused, fused, clean, unf, sets);
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  /** y [m, n] = x [m, k] w [n, k]^T + bias with noise: sigma 0.5 for all rows (as the PyTorch peer). */
+  private KernelRow matmul(String name, int m, int n, int k, DeviceFacts facts) {
+    String shape = m + "x" + k + " * (" + n + "x" + k + ")^T";
+    Roofline work = Roofline.matmul(m, n, k);
+    Roofline unfused = work.plus(Roofline.noisePass((long) m * n, 0));
+    long setBytes = 4L * ((long) m * k + (long) n * k);
+    int sets = EventTimer.rotatingSets(setBytes, facts.l2Bytes(), 64, o.rotateBudget(facts.memoryBytes()));
+    log.printf("matmul %s (%s): %d input sets of %.1f MiB%n", name, shape, sets, setBytes / 1048576.0);
+    SplittableRandom rnd = new SplittableRandom(name.hashCode());
+    List<Tensor> owned = new ArrayList<>();
+    try {
+      Tensor[] x = new Tensor[sets], w = new Tensor[sets];
+      for (int i = 0; i < sets; i++) {
+        x[i] = own(owned, random(rnd, 1f, m, k));
+        w[i] = own(owned, random(rnd, 0.05f, n, k));
+      }
+      Tensor bias = own(owned, random(rnd, 0.1f, n));
+      Tensor y = own(owned, b.zeros(m, n));
+      Tensor y2 = own(owned, b.zeros(m, n));
+      EventTimer.Timing fused = timer.time("noisy matmul " + name,
+          i -> b.linearForward(x[i % sets], w[i % sets], bias, noise(null, 0.5f), y));
+      checkOutput(y, "noisy matmul " + name);
+      EventTimer.Timing clean = timer.time("matmul " + name + " (noise off)",
+          i -> b.linearForward(x[i % sets], w[i % sets], bias, Noise.NONE, y));
+      EventTimer.Timing unf = timer.time("matmul " + name + " + standalone noise", i -> {
+        b.linearForward(x[i % sets], w[i % sets], bias, Noise.NONE, y);
+        b.noiseForward(y, noise(null, 0.5f), y2);
+      });
+      checkOutput(y2, "matmul + noise " + name);
+      return new KernelRow(name, "matmul", shape, work, unfused, fused, clean, unf, sets);
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  private TrainRow train(int batch, TrainStep.Mode mode) {
+    int image = o.image();
+    log.printf("training step resnet18 3x%dx%d batch %d, noise %s%n", image, image, batch, mode.cliName());
+    try (TrainStep ts = new TrainStep(b, "resnet18", batch, image, mode);
+         CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
+      int s = 0;
+      for (int i = 0; i < 3; i++) ts.run(s++);   // first steps allocate from the pool and load kernels
+      ts.readLoss();
+      // Host cost of issuing one step: the device queue is empty, so no launch waits for a free slot.
+      double[] host = new double[5];
+      for (int i = 0; i < host.length; i++) {
+        dev.synchronize("training step " + s);
+        long t0 = System.nanoTime();
+        ts.run(s++);
+        host[i] = (System.nanoTime() - t0) / 1e9;
+      }
+      dev.synchronize("training step " + s);
+      double[] win = new double[o.trainWindows()];
+      for (int wi = 0; wi < win.length; wi++) {
+        a.record();
+        for (int j = 0; j < o.trainWindowSteps(); j++) ts.run(s++);
+        e.record();
+        e.synchronize();
+        win[wi] = e.elapsedMs(a) / 1e3 / o.trainWindowSteps();
+      }
+      float loss = ts.readLoss();
+      Arrays.sort(win);
+      Arrays.sort(host);
+      return new TrainRow("resnet18", batch, image, mode, EventTimer.percentile(win, 0.5), win,
+          EventTimer.percentile(host, 0.5), loss, ts.model().parameterCount());
+    }
+  }
+
+  private Noise noise(Tensor sigma, float scalar) {
+    return new Noise(Noise.Type.ADDITIVE, scalar, sigma, 42L, 1, step++);
+  }
+
+  /** Reads {@code y} back: every element finite and not all zero, else the benchmark measured a broken kernel. */
+  private void checkOutput(Tensor y, String what) {
+    float[] h = b.toHost(y);
+    boolean nonzero = false;
+    for (int i = 0; i < h.length; i++) {
+      if (!Float.isFinite(h[i])) throw new IllegalStateException(what + ": output element " + i + " is " + h[i]);
+      nonzero |= h[i] != 0f;
+    }
+    if (!nonzero) throw new IllegalStateException(what + ": output is all zeros");
+  }
+
+  private static Tensor own(List<Tensor> owned, Tensor t) {
+    owned.add(t);
+    return t;
+  }
+
+  /** Uniform in [-scale, scale), never all zero. */
+  private Tensor random(SplittableRandom rnd, float scale, int... shape) {
+    float[] a = new float[Math.toIntExact(size(shape))];
+    for (int i = 0; i < a.length; i++) a[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+    return b.fromHost(a, shape);
+  }
+
+  /** Per-sample levels in [0.1, 1.1), as the PyTorch peer draws them. */
+  private Tensor sigmas(SplittableRandom rnd, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (float) (0.1 + rnd.nextDouble());
+    return b.fromHost(a, n);
+  }
+
+  private static long size(int... shape) {
+    long n = 1;
+    for (int d : shape) n *= d;
+    return n;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.vant.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vant.cli.Main;
+import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.CudaEvent;
+import dev.vant.cuda.DeviceBuffer;
+import dev.vant.cuda.GpuTests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The GPU runner end to end at tiny sizes (on the emulated driver in CI, on the device on a GPU host):
+ * events time real work, the report has every requested row with finite positive times. Three kernel
+ * rows only: the emulation takes seconds per launch of the larger convs.
+ */
+@Tag("gpu")
+class BenchGpuTest {
+  @Test
+  void eventsTimeDeviceWork() {
+    try (CudaDevice dev = GpuTests.open(); DeviceBuffer a = dev.pool().acquire(4L << 20, "src");
+         DeviceBuffer b = dev.pool().acquire(4L << 20, "dst"); CudaEvent s = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
+      a.fill32(Float.floatToIntBits(2.5f));
+      s.record();
+      b.copyFromDevice(a, 4L << 20);
+      e.record();
+      e.synchronize();
+      assertTrue(e.elapsedMs(s) >= 0, "elapsed " + e.elapsedMs(s));
+      float[] h = new float[1 << 20];
+      b.copyTo(h, h.length);
+      for (float v : h) assertEquals(2.5f, v);
+      assertTrue(dev.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE) > 0);
+    }
+  }
+
+  @Test
+  void fullSizesOnTheEmulatorAreRefusedWithAClearMessage(@TempDir Path dir) {
+    try (CudaDevice dev = GpuTests.open()) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(dev.info().emulated(), "a real GPU: " + dev.info().name());
+    }
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    int rc;
+    try {
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      rc = Main.execute("bench", "--out", dir.toString());
+    } finally {
+      System.setErr(old);
+    }
+    String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, rc, e);
+    assertTrue(e.contains("CPU emulation") && e.contains("--tiny"), e);
+  }
+
+  @Test
+  void tinyKernelBenchWritesReport(@TempDir Path dir) throws Exception {
+    try (CudaDevice dev = GpuTests.open()) {
+      // opened only to skip (or fail under REQUIRE_GPU=1) the same way as every GPU test
+    }
+    int rc = Main.execute("bench", "--tiny", "--only", "kernels", "--kernels", "stem,fc,gemm64", "--warmup", "1",
+        "--samples", "3", "--out", dir.toString(), "--name", "t");
+    assertEquals(0, rc);
+    String md = Files.readString(dir.resolve("t.md"));
+    assertTrue(md.contains("| conv2d stem |") && md.contains("| matmul fc |") && md.contains("| matmul gemm64 |"), md);
+    JsonNode j = new ObjectMapper().readTree(dir.resolve("t.json").toFile());
+    assertEquals(3, j.path("kernels").size());
+    for (JsonNode k : j.path("kernels")) {
+      for (String v : new String[] {"fused", "noiseOff", "unfused"}) {
+        double t = k.path(v).path("medianSeconds").asDouble(-1);
+        assertTrue(t > 0 && Double.isFinite(t), k.path("name").asText() + " " + v + ": " + t);
+      }
+    }
+    assertTrue(j.path("device").path("measuredCopyBytesPerS").asDouble() > 0);
+  }
+}
