@@ -145,8 +145,10 @@ public final class Trainer implements AutoCloseable {
       for (int epoch = start; epoch < Math.min(cfg.epochs, stopAfter); epoch++) {
         EpochMetrics m = epoch(epoch, loss);
         history.add(m);
-        Checkpoint.save(out.resolve(CHECKPOINT), model, optimizer, (long) (epoch + 1) * loader.batches(), seeds(cfg.seed));
+        // Metrics first: a crash between the two leaves one metrics line too many, which a resume
+        // ignores (it reads only the checkpoint's epochs), never one too few.
         EpochMetrics.write(out.resolve(METRICS), history);
+        Checkpoint.save(out.resolve(CHECKPOINT), model, optimizer, (long) (epoch + 1) * loader.batches(), seeds(cfg.seed));
         log.println(m.line(cfg.epochs));
       }
     }
