@@ -7,13 +7,14 @@ import java.util.Random;
 /**
  * A learnable toy image task for tests: class k of K has a bright 2x2 patch in channel (k % C) at a
  * class-specific position, plus uniform clutter. NHWC images [N, h, w, c]; labels [N] as floats.
+ * Shared by the nn tests and the GPU training-step test.
  */
-final class Synthetic {
-  final float[] images;
-  final float[] labels;
-  final int n, h, w, c;
+public final class Synthetic {
+  public final float[] images;
+  public final float[] labels;
+  public final int n, h, w, c;
 
-  Synthetic(int n, int h, int w, int c, int classes, long seed) {
+  public Synthetic(int n, int h, int w, int c, int classes, long seed) {
     this.n = n;
     this.h = h;
     this.w = w;
@@ -32,7 +33,7 @@ final class Synthetic {
   }
 
   /** Batch b of size bs (wrapping around), as tensors on {@code backend}: {images, labels}. */
-  Tensor[] batch(Backend backend, int b, int bs) {
+  public Tensor[] batch(Backend backend, int b, int bs) {
     float[] x = new float[bs * h * w * c];
     float[] y = new float[bs];
     for (int i = 0; i < bs; i++) {

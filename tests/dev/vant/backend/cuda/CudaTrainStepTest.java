@@ -1,5 +1,7 @@
 package dev.vant.backend.cuda;
 
+import dev.vant.nn.Synthetic;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +19,6 @@ import dev.vant.optim.Adam;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -82,7 +83,7 @@ class CudaTrainStepTest {
 
   /** 20 steps of batch 16 on {@code be}; the losses (read back every step for the comparison). */
   private static List<Float> train(Backend be, boolean vant) {
-    Data data = new Data(64, 8, 8, 3, 4, 11);
+    Synthetic data = new Synthetic(64, 8, 8, 3, 4, 11);
     List<Float> losses = new ArrayList<>();
     try (Model m = ResNet.builder().name("tiny").input(8, 8, 3).classes(4).blocks(1, 1).widths(8, 16).build(be, 5);
          Adam adam = Adam.builder().lr(3e-3f).weightDecay(1e-4f).build(m);
@@ -116,40 +117,5 @@ class CudaTrainStepTest {
       }
     }
     return losses;
-  }
-
-  /** A learnable toy task: class k has a bright 2x2 patch in channel k % C at a class-specific place. */
-  private static final class Data {
-    final float[] images, labels;
-    final int n, h, w, c;
-
-    Data(int n, int h, int w, int c, int classes, long seed) {
-      this.n = n;
-      this.h = h;
-      this.w = w;
-      this.c = c;
-      Random rnd = new Random(seed);
-      images = new float[n * h * w * c];
-      labels = new float[n];
-      for (int i = 0; i < n; i++) {
-        int k = rnd.nextInt(classes);
-        labels[i] = k;
-        for (int j = 0; j < h * w * c; j++) images[i * h * w * c + j] = (float) (0.5 * rnd.nextDouble());
-        int py = (k * 3) % (h - 1), px = (k * 5) % (w - 1), ch = k % c;
-        for (int dy = 0; dy < 2; dy++)
-          for (int dx = 0; dx < 2; dx++) images[((i * h + py + dy) * w + px + dx) * c + ch] += 2f;
-      }
-    }
-
-    Tensor[] batch(Backend be, int b, int bs) {
-      float[] x = new float[bs * h * w * c];
-      float[] y = new float[bs];
-      for (int i = 0; i < bs; i++) {
-        int s = (b * bs + i) % n;
-        System.arraycopy(images, s * h * w * c, x, i * h * w * c, h * w * c);
-        y[i] = labels[s];
-      }
-      return new Tensor[] {be.fromHost(x, bs, h, w, c), be.fromHost(y, bs)};
-    }
   }
 }
