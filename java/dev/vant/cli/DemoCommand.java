@@ -182,6 +182,7 @@ public final class DemoCommand implements Callable<Integer> {
     m.put("accuracy_mean", c.mean());
     m.put("accuracy_std", c.std());
     m.put("nAUC", RobustnessFiles.naucOrNull(c));
+    m.put("AUC", c.auc());
     m.put("final_train_loss", history.isEmpty() ? null : history.get(history.size() - 1).loss());
     return m;
   }
