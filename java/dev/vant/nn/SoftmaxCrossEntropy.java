@@ -72,6 +72,15 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
     return new Result(host[0], Math.round(host[1]), dlogits.dim(0));
   }
 
+  /**
+   * Adds the last {@link #compute}'s statistics {mean loss, correct} to {@code sum} [2] on the backend,
+   * without reading anything back: a trainer sums a whole run of steps on the device and reads once.
+   */
+  public void accumulate(Tensor sum) {
+    if (dlogits == null) throw new IllegalStateException("softmax cross-entropy: accumulate() before compute()");
+    backend.add(sum, stats, sum);
+  }
+
   /** dL/dlogits of the last {@link #forward} (owned by this object). */
   public Tensor gradient() {
     if (dlogits == null) throw new IllegalStateException("softmax cross-entropy: gradient() before forward()");

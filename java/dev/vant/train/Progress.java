@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * pipe, a log file) nothing per batch, since the trainer prints one plain line per epoch anyway.
  */
 abstract class Progress implements AutoCloseable {
-  /** {@code images} more images done; {@code extra} is shown beside the bar (e.g. the running loss). */
+  /** {@code images} more images done; {@code extra} (when not null) is shown beside the bar (e.g. the running loss). */
   abstract void step(int images, String extra);
 
   @Override
@@ -33,7 +33,7 @@ abstract class Progress implements AutoCloseable {
       @Override
       void step(int images, String extra) {
         bar.stepBy(images);
-        bar.setExtraMessage(extra);
+        if (extra != null) bar.setExtraMessage(extra);
       }
 
       @Override

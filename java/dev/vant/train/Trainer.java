@@ -155,14 +155,20 @@ public final class Trainer implements AutoCloseable {
     return history;
   }
 
+  /** Steps between reads of the loss statistics: on a GPU each read is a synchronization. */
+  static final int READ_EVERY = 20;
+
   private EpochMetrics epoch(int epoch, SoftmaxCrossEntropy loss) {
     long t0 = System.nanoTime();
     model.train();
-    double lossSum = 0, sigSum = 0, sigSq = 0;
+    double sigSum = 0, sigSq = 0;
     float sigMin = Float.POSITIVE_INFINITY, sigMax = 0;
-    long correct = 0, seen = 0;
+    long seen = 0;
     int batches = loader.batches();
-    try (DataLoader.Epoch it = loader.epoch(epoch); Progress bar = Progress.start(log, "epoch " + (epoch + 1) + "/" + cfg.epochs, (long) batches * cfg.batch)) {
+    float[] sums = new float[2]; // {sum of batch-mean losses, correct} since the epoch began
+    int done = 0, readAt = 0;
+    try (DataLoader.Epoch it = loader.epoch(epoch); Tensor statSum = backend.zeros(2);
+         Progress bar = Progress.start(log, "epoch " + (epoch + 1) + "/" + cfg.epochs, (long) batches * cfg.batch)) {
       while (it.hasNext()) {
         Batch b = it.next();
         int step = epoch * batches + b.index();
@@ -180,13 +186,24 @@ public final class Trainer implements AutoCloseable {
             cb.type(lv.type()).sigmaPerSample(sigma);
           } else cb.type(lv.type()).sigma(lv.scalar(noiseSeed));
           Tensor logits = model.forward(x, cb.build());
-          SoftmaxCrossEntropy.Result r = loss.forward(logits, y, step);
+          loss.compute(logits, y);
+          loss.accumulate(statSum); // stays on the device; read every READ_EVERY steps
           model.backward(loss.gradient());
           optimizer.setLr((float) lr.lr(step));
           optimizer.step();
-          lossSum += (double) r.loss() * n;
-          correct += r.correct();
           seen += n;
+          done++;
+        }
+        if (done % READ_EVERY == 0 || !it.hasNext()) {
+          backend.toHost(statSum, sums);
+          if (!Float.isFinite(sums[0])) {
+            throw new ArithmeticException("training loss became " + sums[0] + " between steps " + (epoch * batches + readAt)
+                + " and " + step + " (epoch " + (epoch + 1) + ")");
+          }
+          readAt = done;
+          bar.step(n, String.format(java.util.Locale.ROOT, "loss %.4f", sums[0] / done));
+        } else {
+          bar.step(n, null);
         }
         float[] s = lv.enabled() ? lv.host(noiseSeed, n) : new float[n];
         for (float v : s) {
@@ -195,15 +212,16 @@ public final class Trainer implements AutoCloseable {
           sigMin = Math.min(sigMin, v);
           sigMax = Math.max(sigMax, v);
         }
-        bar.step(n, String.format(java.util.Locale.ROOT, "loss %.4f", lossSum / seen));
       }
     }
+    double lossMean = sums[0] / done;
+    long correct = Math.round(sums[1]);
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
     Evaluator ev = evaluator();
     double clean = ev.accuracy(0, 0);
     double atSigma = schedule.sigmaTrain() > 0 ? ev.accuracy(schedule.sigmaTrain(), 0) : Double.NaN;
     double mean = sigSum / seen;
-    return new EpochMetrics(epoch + 1, lossSum / seen, correct / (double) seen, clean, schedule.sigmaTrain(), atSigma,
+    return new EpochMetrics(epoch + 1, lossMean, correct / (double) seen, clean, schedule.sigmaTrain(), atSigma,
         mean, Math.sqrt(Math.max(0, sigSq / seen - mean * mean)), sigMin, sigMax, (float) lr.lr((long) epoch * batches),
         seen / trainSeconds, (System.nanoTime() - t0) / 1e9);
   }

@@ -80,6 +80,15 @@ class TrainerTest {
     }
   }
 
+  /** The loss is read every few steps (a sync on a GPU); a NaN/Inf still stops the run, naming the steps. */
+  @Test
+  void divergingLossStopsTheRunNamingTheSteps(@TempDir Path tmp) {
+    TrainConfig cfg = small(tmp.resolve("nan"), "none");
+    cfg.lr = 1e30f;
+    ArithmeticException e = assertThrows(ArithmeticException.class, () -> train(cfg, false, Integer.MAX_VALUE));
+    assertTrue(e.getMessage().contains("between steps") && e.getMessage().contains("epoch 1"), e.getMessage());
+  }
+
   @Test
   void resumeWithoutCheckpointFailsNamingTheFile(@TempDir Path tmp) throws Exception {
     TrainConfig cfg = small(tmp.resolve("empty"), "none");
