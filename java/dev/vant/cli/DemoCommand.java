@@ -110,9 +110,10 @@ public final class DemoCommand implements Callable<Integer> {
       summary.put("dataset", dataset);
       summary.put("sigmas", grid);
       Map<String, Object> models = new LinkedHashMap<>();
+      Datasets.Splits d = null; // the three runs differ only in their noise: read the data once
       for (String key : KEYS) {
         TrainConfig cfg = config(key, dataset, gpu, nThreads);
-        Datasets.Splits d = TrainCommand.loadData(cfg);
+        if (d == null) d = TrainCommand.loadData(cfg);
         RobustnessCurve curve;
         List<EpochMetrics> history;
         try (Trainer t = new Trainer(cfg, d, backend, System.out)) {
