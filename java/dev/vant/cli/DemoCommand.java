@@ -29,8 +29,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train three small models (no noise, NT, VANT) and compare their robustness to inference noise.",
-        "Data: Fashion-MNIST when installed (apt-get install dataset-fashion-mnist) or given with --data, else the",
-        "built-in synthetic images. On the CPU it takes a few minutes; on a GPU it trains ResNet-18 on more data.",
+        "Data: Fashion-MNIST from --data, else the full set when installed (apt-get install dataset-fashion-mnist), else",
+        "the subset of it that ships in data/fashion-mnist-demo (the first 9000 / 2000 images: the CPU demo's data),",
+        "else the built-in synthetic images. On the CPU it takes a few minutes; on a GPU it trains ResNet-18 on more data.",
         "Writes DIR/{none,nt,vant}/ (run folders), DIR/compare.png, DIR/<key>.png and DIR/summary.json."})
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-report", description = "Report folder (default: ${DEFAULT-VALUE}).")
@@ -39,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST folder (IDX files, plain or .gz).")
   Path data;
 
-  @Option(names = "--synthetic", description = "Use the built-in synthetic images even if Fashion-MNIST is installed.")
+  @Option(names = "--synthetic", description = "Use the built-in synthetic images instead of Fashion-MNIST.")
   boolean synthetic;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | cuda (default: ${DEFAULT-VALUE}).")
@@ -57,9 +58,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--epochs", description = "Epochs per model (default: 4 on the CPU, 10 on a GPU).")
   Integer epochs;
 
-  @Option(names = "--ramp-epochs", defaultValue = "2",
-      description = "NT and VANT ramp their level linearly from 0 over the first R epochs, as the paper does (it ramps over 100 of 400 epochs; a 4-epoch demo needs half) (default: ${DEFAULT-VALUE}).")
-  int rampEpochs;
+  @Option(names = "--ramp-epochs", paramLabel = "R",
+      description = "NT and VANT ramp their level linearly from 0 over the first R epochs (default: a quarter of the epochs, at least 1, as the paper ramps over 100 of its 400 epochs).")
+  Integer rampEpochs;
+
+  @Option(names = "--batch", description = "Batch size (default: 32 on the CPU, where the small model needs many small steps to converge in a few epochs; 128 on a GPU, as the paper).")
+  Integer batch;
 
   @Option(names = "--limit", paramLabel = "N", description = "Training images (default: 9000 on the CPU, all on a GPU).")
   Integer limit;
@@ -70,11 +74,30 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--sigma-train", description = "sigma_train of NT and VANT (default: ${DEFAULT-VALUE}).", defaultValue = "0.6")
   float sigmaTrain;
 
-  @Option(names = "--sigmas", paramLabel = "GRID", description = "Evaluation grid (default: 0 to 2.5 x sigma_train in 11 steps).")
+  @Option(names = "--sigmas", paramLabel = "GRID", description = "Evaluation grid, as for vant eval (default: paper = 0, 0.1, 0.3, ..., 2.1, 2.4, 2.7, 3.0, the paper's grid, reaching 5 x the default sigma_train).")
   String sigmas;
 
   @Option(names = "--repeats", defaultValue = "2", description = "Noise seeds per sigma (default: ${DEFAULT-VALUE}).")
   int repeats;
+
+  /**
+   * Where the demo's images come from, in order of preference: {@code --data}, the full Fashion-MNIST when
+   * installed, the subset shipped with vant, the synthetic images.
+   */
+  record DemoData(String dataset, Path dir, String description) {
+    static DemoData choose(Path data, boolean synthetic, boolean installed, Path subset) {
+      if (synthetic) return new DemoData("synthetic", null, "the built-in synthetic images (--synthetic)");
+      if (data != null) return new DemoData("fashion-mnist", data, "Fashion-MNIST from " + data);
+      if (installed) return new DemoData("fashion-mnist", null, "Fashion-MNIST from its installed location");
+      if (subset != null) {
+        return new DemoData("fashion-mnist", subset, "Fashion-MNIST, the first " + Datasets.DEMO_TRAIN + " / "
+            + Datasets.DEMO_TEST + " images that ship with vant in " + subset
+            + " (the full set: apt-get install dataset-fashion-mnist)");
+      }
+      return new DemoData("synthetic", null, "the built-in synthetic images (Fashion-MNIST is neither installed nor"
+          + " shipped next to this jar: apt-get install dataset-fashion-mnist, or --data DIR)");
+    }
+  }
 
   /** The three runs, in report order. */
   static final List<String> KEYS = List.of("none", "nt", "vant");
@@ -83,22 +106,23 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!(sigmaTrain > 0)) throw new UsageException("--sigma-train must be > 0, got " + sigmaTrain);
     if (repeats < 1) throw new UsageException("--repeats must be >= 1, got " + repeats);
-    if (rampEpochs < 0) throw new UsageException("--ramp-epochs must be >= 0, got " + rampEpochs);
+    if (rampEpochs != null && rampEpochs < 0) throw new UsageException("--ramp-epochs must be >= 0, got " + rampEpochs);
+    if (batch != null && batch < 1) throw new UsageException("--batch must be >= 1, got " + batch);
+    if (epochs != null && epochs < 1) throw new UsageException("--epochs must be >= 1, got " + epochs);
     if (data != null && !Files.isDirectory(data)) throw new UsageException("--data " + data + ": no such folder");
     int nThreads = threads == null ? 0 : threads;
     double[] grid;
     try {
-      grid = sigmas != null ? SigmaGrid.parse(sigmas) : SigmaGrid.upTo(2.5 * Double.parseDouble(Float.toString(sigmaTrain)), 11);
+      grid = SigmaGrid.parse(sigmas != null ? sigmas : "paper");
     } catch (IllegalArgumentException e) {
       throw new UsageException("--sigmas: " + e.getMessage());
     }
     if (grid[0] != 0) throw new UsageException("--sigmas must start at 0 (the clean point nAUC divides by)");
 
-    boolean fashion = !synthetic && (data != null || Datasets.fashionMnistInstalled());
-    String dataset = fashion ? "fashion-mnist" : "synthetic";
-    System.out.println(fashion
-        ? "data: Fashion-MNIST from " + (data != null ? data : "its installed location")
-        : "data: the built-in synthetic images (Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist)");
+    DemoData src = DemoData.choose(data, synthetic, Datasets.fashionMnistInstalled(), Datasets.demoSubset());
+    System.out.println("data: " + src.description());
+    String dataset = src.dataset();
+    Path dataDir = src.dir();
 
     Files.createDirectories(out);
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -112,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
       Map<String, Object> models = new LinkedHashMap<>();
       Datasets.Splits d = null; // the three runs differ only in their noise: read the data once
       for (String key : KEYS) {
-        TrainConfig cfg = config(key, dataset, gpu, nThreads);
+        TrainConfig cfg = config(key, dataset, dataDir, gpu, nThreads);
         if (d == null) d = TrainCommand.loadData(cfg);
         RobustnessCurve curve;
         List<EpochMetrics> history;
@@ -142,16 +166,17 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** The settings of one of the three runs: identical but for the noise schedule. */
-  TrainConfig config(String key, String dataset, boolean gpu, int nThreads) {
+  TrainConfig config(String key, String dataset, Path dataDir, boolean gpu, int nThreads) {
     TrainConfig c = new TrainConfig();
     c.model = model != null ? model : gpu ? "resnet18" : "lenet5";
     c.dataset = dataset;
-    c.data = data == null ? null : data.toString();
-    c.limit = limit != null ? limit : gpu ? null : 9_000;
-    c.testLimit = testLimit != null ? testLimit : gpu ? null : 2_000;
+    c.data = dataDir == null ? null : dataDir.toString();
+    c.limit = limit != null ? limit : gpu ? null : Datasets.DEMO_TRAIN;
+    c.testLimit = testLimit != null ? testLimit : gpu ? null : Datasets.DEMO_TEST;
     c.epochs = epochs != null ? epochs : gpu ? 10 : 4;
-    c.rampEpochs = key.equals("none") ? 0 : Math.min(rampEpochs, c.epochs);
-    c.batch = 128;
+    int ramp = rampEpochs != null ? rampEpochs : Math.max(1, Math.round(c.epochs / 4f));
+    c.rampEpochs = key.equals("none") ? 0 : Math.min(ramp, c.epochs);
+    c.batch = batch != null ? batch : gpu ? 128 : 32;
     c.seed = seed;
     c.device = device;
     c.threads = nThreads > 0 ? nThreads : c.threads;

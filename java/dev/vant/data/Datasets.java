@@ -98,6 +98,22 @@ public final class Datasets {
     return dirs;
   }
 
+  /** Images in {@link #demoSubset}: the first 9000 training and 2000 test images of Fashion-MNIST. */
+  public static final int DEMO_TRAIN = 9_000, DEMO_TEST = 2_000;
+
+  /**
+   * The Fashion-MNIST subset that ships with vant ({@code data/fashion-mnist-demo/} of the source tree,
+   * found through the system property {@code vant.home} that the {@code ./vant} launcher sets), or null when
+   * it is not there (e.g. the jar runs on its own). It holds the first {@link #DEMO_TRAIN} / {@link #DEMO_TEST}
+   * images of each split, so a demo run on it equals one on the full set.
+   */
+  public static Path demoSubset() {
+    String home = System.getProperty("vant.home");
+    if (home == null || home.isBlank()) return null;
+    Path d = Path.of(home, "data", "fashion-mnist-demo");
+    return IdxReader.present(d) ? d : null;
+  }
+
   /** True when Fashion-MNIST is found without a {@code --data} folder (the demo's choice of data). */
   public static boolean fashionMnistInstalled() {
     for (Path d : defaultDirs("fashion-mnist")) if (IdxReader.present(d)) return true;

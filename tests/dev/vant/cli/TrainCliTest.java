@@ -2,6 +2,7 @@ package dev.vant.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,6 +33,9 @@ class TrainCliTest {
     assertUsageError(CliTestSupport.run("eval", tmp.resolve("nothing").toString()), "nothing");
     assertUsageError(CliTestSupport.run("eval", tmp.toString(), "--sigmas", "0,-1"), "--sigmas");
     assertUsageError(CliTestSupport.run("demo", "--sigma-train", "-0.5"), "--sigma-train");
+    assertUsageError(CliTestSupport.run("demo", "--batch", "0"), "--batch");
+    assertUsageError(CliTestSupport.run("demo", "--ramp-epochs", "-1"), "--ramp-epochs");
+    assertUsageError(CliTestSupport.run("demo", "--sigmas", "0.1,0.5"), "--sigmas");
     assertUsageError(CliTestSupport.run("compare", tmp.toString()), "robustness.json");
     assertUsageError(CliTestSupport.run("train", "--model", "mlp", "--resnet-blocks", "1,1"), "--resnet-blocks");
     if (!dev.vant.cuda.Cuda.status().available()) {
@@ -117,9 +121,24 @@ class TrainCliTest {
       JsonNode m = s.at("/models/" + key);
       assertFalse(m.isMissingNode(), key);
       assertTrue(m.has("training") && m.has("clean_accuracy") && m.has("accuracy_mean") && m.has("accuracy_std") && m.has("nAUC"), m.toString());
-      assertEquals(11, m.get("accuracy_mean").size());
+      assertEquals(15, m.get("accuracy_mean").size(), "0 and the paper's 14 levels by default");
+      assertEquals(key.equals("none") ? 0 : 1, m.at("/training/ramp_epochs").asInt(), "a quarter of the epochs, at least 1");
+      assertEquals(32, m.at("/training/batch").asInt(), "the CPU default");
       assertTrue(Files.size(tmp.resolve(key + ".png")) > 0);
     }
     assertTrue(Files.size(tmp.resolve("compare.png")) > 0);
+  }
+
+  @Test
+  void demoPrefersGivenThenInstalledThenShippedFashionMnistThenSynthetic() {
+    Path given = Path.of("/data/fm"), shipped = Path.of("/repo/data/fashion-mnist-demo");
+    assertEquals(given, DemoCommand.DemoData.choose(given, false, true, shipped).dir());
+    DemoCommand.DemoData installed = DemoCommand.DemoData.choose(null, false, true, shipped);
+    assertEquals("fashion-mnist", installed.dataset());
+    assertNull(installed.dir(), "the installed set is found by the reader's default folders");
+    assertEquals(shipped, DemoCommand.DemoData.choose(null, false, false, shipped).dir());
+    assertTrue(DemoCommand.DemoData.choose(null, false, false, shipped).description().contains("9000 / 2000"));
+    assertEquals("synthetic", DemoCommand.DemoData.choose(null, false, false, null).dataset());
+    assertEquals("synthetic", DemoCommand.DemoData.choose(given, true, true, shipped).dataset(), "--synthetic wins");
   }
 }

@@ -136,4 +136,31 @@ class IdxReaderTest {
     assertEquals(9, s.train().label(0), "the first Fashion-MNIST training image is an ankle boot");
     assertEquals(9, s.test().label(0), "so is the first test image");
   }
+
+  /** The subset in data/fashion-mnist-demo (the demo's data when the full set is not installed). */
+  @Test
+  void shippedSubsetIsTheFirstImagesOfFashionMnist() throws IOException {
+    Path subset = Path.of("data", "fashion-mnist-demo");
+    Dataset train = IdxReader.fashionMnist(subset, true, 0);
+    Dataset test = IdxReader.fashionMnist(subset, false, 0);
+    assertEquals(Datasets.DEMO_TRAIN, train.size());
+    assertEquals(Datasets.DEMO_TEST, test.size());
+    assertEquals(9, train.label(0), "the first Fashion-MNIST training image is an ankle boot");
+    String home = System.getProperty("vant.home");
+    try {
+      System.setProperty("vant.home", Path.of("").toAbsolutePath().toString());
+      assertEquals(subset.toAbsolutePath(), Datasets.demoSubset());
+      System.setProperty("vant.home", subset.toAbsolutePath().toString());
+      assertNull(Datasets.demoSubset(), "no data/fashion-mnist-demo under that home");
+    } finally {
+      if (home == null) System.clearProperty("vant.home"); else System.setProperty("vant.home", home);
+    }
+    assumeTrue(IdxReader.present(IdxReader.DEBIAN_FASHION_MNIST), "dataset-fashion-mnist not installed");
+    Dataset fullTrain = IdxReader.fashionMnist(IdxReader.DEBIAN_FASHION_MNIST, true, Datasets.DEMO_TRAIN);
+    Dataset fullTest = IdxReader.fashionMnist(IdxReader.DEBIAN_FASHION_MNIST, false, Datasets.DEMO_TEST);
+    assertArrayEquals(fullTrain.pixels(), train.pixels(), "subset = first images of the full training set");
+    assertArrayEquals(fullTrain.labels(), train.labels());
+    assertArrayEquals(fullTest.pixels(), test.pixels(), "subset = first images of the full test set");
+    assertArrayEquals(fullTest.labels(), test.labels());
+  }
 }
