@@ -48,6 +48,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: all cores).")
   Integer threads;
 
+  @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
+  String math;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of all three runs (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -104,15 +107,17 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, Object> summary = new LinkedHashMap<>();
     List<RobustnessCurve> curves = new ArrayList<>();
     long t0 = System.nanoTime();
-    try (Backend backend = DeviceOption.open(device, nThreads)) {
+    try (Backend backend = DeviceOption.open(device, nThreads, math)) {
       boolean gpu = backend.name().startsWith("cuda");
       summary.put("backend", backend.name());
+      summary.put("math", DeviceOption.mathOf(backend));
       summary.put("dataset", dataset);
       summary.put("sigmas", grid);
       Map<String, Object> models = new LinkedHashMap<>();
       Datasets.Splits d = null; // the three runs differ only in their noise: read the data once
       for (String key : KEYS) {
         TrainConfig cfg = config(key, dataset, gpu, nThreads);
+        cfg.math = DeviceOption.mathOf(backend);
         if (d == null) d = TrainCommand.loadData(cfg);
         RobustnessCurve curve;
         List<EpochMetrics> history;

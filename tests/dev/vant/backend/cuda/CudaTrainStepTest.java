@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vant.backend.Backend;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.backend.cpu.Precision;
 import dev.vant.backend.cpu.ReferenceBackend;
@@ -58,7 +59,7 @@ class CudaTrainStepTest {
     try (CudaDevice dev = GpuTests.open()) {
       long t0 = System.nanoTime();
       List<Float> g;
-      try (CudaBackend gpu = new CudaBackend(dev)) {
+      try (CudaBackend gpu = new CudaBackend(dev, MathMode.FP32)) {
         g = train(gpu, vant);
       }
       assertEquals(0, dev.pool().inUseBytes(), "every device buffer of the run went back to the pool");
