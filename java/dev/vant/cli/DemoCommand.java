@@ -84,6 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    DeviceOption.math(math); // a bad --math is a usage error before anything is written
     if (!(sigmaTrain > 0)) throw new UsageException("--sigma-train must be > 0, got " + sigmaTrain);
     if (repeats < 1) throw new UsageException("--repeats must be >= 1, got " + repeats);
     if (rampEpochs < 0) throw new UsageException("--ramp-epochs must be >= 0, got " + rampEpochs);

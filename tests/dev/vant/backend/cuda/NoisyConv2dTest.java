@@ -115,19 +115,21 @@ class NoisyConv2dTest {
 
   @Test
   void deterministicRunToRun() {
-    try (GpuTwin t = GpuTwin.open(104)) {
-      Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // split-K in backward weight
-      Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), dy = t.rand(g.outputShape());
-      Noise[] nz = t.noise(Noise.Type.COMBINED, true, g.n());
-      float[][] first = new float[3][];
-      for (int run = 0; run < 2; run++) {
-        Tensor[] y = t.out(g.outputShape()), dx = t.out(g.inputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
-        t.gpu.conv2dForward(g, x[1], w[1], null, nz[1], y[1]);
-        t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
-        t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
-        float[][] now = {t.gpu.toHost(y[1]), t.gpu.toHost(dx[1]), t.gpu.toHost(dw[1])};
-        if (run == 0) first = now;
-        else for (int j = 0; j < 3; j++) assertArrayEquals(first[j], now[j], "output " + j + " differs between runs");
+    for (MathMode mode : MathMode.values()) {
+      try (GpuTwin t = GpuTwin.open(104, mode)) {
+        Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // split-K in backward weight
+        Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), dy = t.rand(g.outputShape());
+        Noise[] nz = t.noise(Noise.Type.COMBINED, true, g.n());
+        float[][] first = new float[3][];
+        for (int run = 0; run < 2; run++) {
+          Tensor[] y = t.out(g.outputShape()), dx = t.out(g.inputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
+          t.gpu.conv2dForward(g, x[1], w[1], null, nz[1], y[1]);
+          t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+          t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
+          float[][] now = {t.gpu.toHost(y[1]), t.gpu.toHost(dx[1]), t.gpu.toHost(dw[1])};
+          if (run == 0) first = now;
+          else for (int j = 0; j < 3; j++) assertArrayEquals(first[j], now[j], mode + " output " + j + " differs between runs");
+        }
       }
     }
   }
@@ -144,7 +146,7 @@ class NoisyConv2dTest {
           new Conv2dShape(2, 7, 7, 12, 20, 1, 1, 2, 0),    // 1x1 stride-2 shortcut, vectors
           new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),      // padding 2, K % 4 != 0 (dy gathers, straddling groups)
           new Conv2dShape(3, 12, 12, 1, 1, 5, 5, 3, 2)));  // C = 1, K = 1, stride 3
-      int random = t.count(150, 8);
+      int random = t.count(150, 30);
       for (int i = 0; i < random; i++) cases.add(randomShape(t));
       for (int i = 0; i < cases.size(); i++) {
         Conv2dShape g = cases.get(i);
