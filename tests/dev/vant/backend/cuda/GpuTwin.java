@@ -86,6 +86,14 @@ final class GpuTwin implements AutoCloseable {
     return (int) GpuTests.size(dev, full, emulated);
   }
 
+  /**
+   * As {@link #count(int, int)}, with {@code asan} cases in the emulated run under AddressSanitizer (VANT_EMU_ASAN=1),
+   * which is ~3x slower: there the fixed edge shapes carry the out-of-bounds check, a few random ones ride along.
+   */
+  int count(int full, int emulated, int asan) {
+    return emulated() && "1".equals(System.getenv("VANT_EMU_ASAN")) ? asan : count(full, emulated);
+  }
+
   int between(int lo, int hi) {
     return lo + rnd.nextInt(hi - lo + 1);
   }

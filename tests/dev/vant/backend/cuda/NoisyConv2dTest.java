@@ -146,7 +146,7 @@ class NoisyConv2dTest {
           new Conv2dShape(2, 7, 7, 12, 20, 1, 1, 2, 0),    // 1x1 stride-2 shortcut, vectors
           new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),      // padding 2, K % 4 != 0 (dy gathers, straddling groups)
           new Conv2dShape(3, 12, 12, 1, 1, 5, 5, 3, 2)));  // C = 1, K = 1, stride 3
-      int random = t.count(150, 30);
+      int random = t.count(150, 30, 6);
       for (int i = 0; i < random; i++) cases.add(randomShape(t));
       for (int i = 0; i < cases.size(); i++) {
         Conv2dShape g = cases.get(i);

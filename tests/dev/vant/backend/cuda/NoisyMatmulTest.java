@@ -138,7 +138,7 @@ class NoisyMatmulTest {
           new Dims(130, 68, 66), new Dims(33, 17, 131), new Dims(1100, 5, 3)));
       Dims split = cases.get(cases.size() - 1);
       assertTrue(Gemm.splits(split.batch, Gemm.TF32.kChunk(split.out, split.in, split.batch)) > 1, "must split");
-      int random = t.count(150, 40);
+      int random = t.count(150, 40, 6);
       for (int i = 0; i < random; i++) {
         cases.add(new Dims(t.between(1, small ? 300 : 700), t.between(1, small ? 150 : 700), t.between(1, small ? 150 : 300)));
       }
