@@ -20,6 +20,7 @@ import dev.vant.optim.Adam;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +67,9 @@ class CudaTrainStepTest {
 
   @Test
   void noisyTrainingLossCurvesAgreeInTf32() {
+    // Under AddressSanitizer the emulated mma.sync is ~4x slower and this would add ~9 s to CI; the *_tf32
+    // kernels' memory accesses are checked there by NoisyConv2dTest / NoisyMatmulTest (edge shapes included).
+    Assumptions.assumeFalse("1".equals(System.getenv("VANT_EMU_ASAN")), "TF32 training steps are not repeated under ASan");
     compare(false, MathMode.TF32, TOL_TF32);
   }
 
