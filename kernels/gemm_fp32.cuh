@@ -25,6 +25,16 @@ struct Smem {
   float b[BK][BN + 4];  // B tile, k-major: b[kk][nn]
 };
 
+// The noisy forwards stage their accumulator tile for the Philox-group epilogue (gemm_epilogue.cuh) in the
+// mainloop's memory. LDC = 80 = 16 mod 32 banks: a warp's store (rows ty, ty + 1; 16 columns each) hits 32 banks.
+constexpr int LDC = BN + 16;
+struct __align__(16) EpiSmem {
+  union {
+    Smem pipe;
+    float c[BM * LDC];
+  };
+};
+
 // A_K: A(m, k) is contiguous in k (consecutive threads then walk k: coalesced); else contiguous in m.
 // B_K: B(k, n) is contiguous in k; else contiguous in n.
 template <bool A_K, bool B_K, class P>
@@ -76,6 +86,21 @@ __device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, lon
 // The output coordinates of this thread's accumulator (i, j) in a tile at (m0, n0).
 __device__ __forceinline__ int row_of(int m0, int i) { return m0 + (int)threadIdx.x / 16 + 16 * i; }
 __device__ __forceinline__ int col_of(int n0, int j) { return n0 + (int)threadIdx.x % 16 + 16 * j; }
+
+// Writes acc (+ bias[n]) into the staging tile c [BM][LDC] (after mainloop, whose last barrier freed the
+// memory) and waits for the whole block. No bias: acc unchanged (no +0 rounding of -0), as epilogue_store.
+__device__ __forceinline__ void stage(float* c, int N, int n0, const float* __restrict__ dBias,
+                                      const float (&acc)[TM][TN]) {
+  const int tx = (int)threadIdx.x % 16, ty = (int)threadIdx.x / 16;
+#pragma unroll
+  for (int j = 0; j < TN; ++j) {
+    const int col = tx + 16 * j;
+    const float b = (dBias && n0 + col < N) ? dBias[n0 + col] : 0.0f;
+#pragma unroll
+    for (int i = 0; i < TM; ++i) c[(ty + 16 * i) * LDC + col] = dBias ? acc[i][j] + b : acc[i][j];
+  }
+  __syncthreads();
+}
 
 // Split-K partials: part [splits][M][N] summed in split order (deterministic) into out [M][N].
 __device__ __forceinline__ void splitk_sum(const float* __restrict__ dPart, float* __restrict__ dOut,

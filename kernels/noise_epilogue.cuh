@@ -44,18 +44,21 @@ __host__ __device__ __forceinline__ float noise_level(const NoiseArgs& a, long l
   return a.dSigma ? a.dSigma[e / a.perSample] : a.sigmaScalar;
 }
 
-// y = noise(v) for element e, given its Gaussian z (first stream); the second stream is drawn here.
-__host__ __device__ __forceinline__ float noise_apply_z(const NoiseArgs& a, float v, long long e, float z) {
-  const float s = noise_level(a, e);
-  switch (a.type) {
+// The formula of the header for one element: level s, pre-noise value v, Gaussians z (first stream) and z2
+// (second stream; read by COMBINED only). Every noisy kernel ends here, so all produce the same bits.
+__host__ __device__ __forceinline__ float noise_formula(int type, float s, float v, float z, float z2) {
+  switch (type) {
     case NOISE_ADDITIVE: return fmaf(s, z, v);
     case NOISE_MULTIPLICATIVE: return v * fmaf(s, z, 1.0f);
-    case NOISE_COMBINED: {
-      const float z2 = noise_element(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)e);
-      return fmaf(s, z2, v * fmaf(s, z, 1.0f));
-    }
+    case NOISE_COMBINED: return fmaf(s, z2, v * fmaf(s, z, 1.0f));
     default: return v;
   }
+}
+
+// y = noise(v) for element e, given its Gaussian z (first stream); the second stream is drawn here.
+__host__ __device__ __forceinline__ float noise_apply_z(const NoiseArgs& a, float v, long long e, float z) {
+  const float z2 = a.type == NOISE_COMBINED ? noise_element(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)e) : 0.0f;
+  return noise_formula(a.type, noise_level(a, e), v, z, z2);
 }
 
 // y = noise(v) for element e (draws its own Gaussian; kernels owning a whole group use noise_store_group).

@@ -1,8 +1,13 @@
-// kernels/noisy_conv2d.cu — 2-D convolution as implicit GEMM on the exact-FP32 mainloop (gemm_fp32.cuh):
-// noisy forward with the shared epilogue (one write of y), backward data, backward weight (split-K,
-// reduced in fixed order by matmul_splitk_reduce; the bias gradient is bias_grad.cu's column sum of dy).
+// kernels/noisy_conv2d.cu — 2-D convolution as implicit GEMM: noisy forward with the shared epilogue (one
+// write of y), backward data, backward weight (split-K, reduced in fixed order by matmul_splitk_reduce; the
+// bias gradient is bias_grad.cu's column sum of dy), each in two math modes: exact FP32 on the FFMA mainloop
+// (gemm_fp32.cuh; the plain names) and TF32 tensor cores (gemm_tf32.cuh; the *_tf32 names).
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
-// Versions tried: v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, gathers with guards (this one).
+// Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, gathers with guards (this one);
+//   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline: 16-byte copies of 4 channels
+//   when C (resp. K) % 4 == 0, else 4-byte gathers (this one; see gemm_tf32.cuh).
+//   Noise epilogue v1 per element from registers; v2 (this one) staged through shared memory, one Philox
+//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh). Nothing measured on a GPU yet.
 // Binding: dev.vant.backend.cuda.NoisyConv2d. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x [N, H, W, C] (NHWC), w [K, R, S, C] (KRSC), bias [K], y / dy [N, P, Q, K],
@@ -14,64 +19,89 @@
 //                is not a multiple of the stride or p, q fall outside the output), B(k', c) = w[k, r, s, c].
 //   back. weight dw[k, (r,s,c)] = sum_{(n,p,q)} dy[(n,p,q), k] x[n, p*st-pad+r, q*st-pad+s, c]
 //                GEMM M = K, N = R*S*C, K = N*P*Q (split-K over the batch-spatial axis).
-// Grid: 1-D, tilesM * tilesN (* splits) blocks. __launch_bounds__(256, 2): without the 2, ptxas capped the
-// GEMM kernels at 64 registers on sm_86/89/90 and spilled; 2 blocks per SM allow 128.
+// Grid: 1-D, tilesM * tilesN (* splits) blocks (64 x 64 tiles for FP32, 128 x 64 for TF32).
+// __launch_bounds__(256, 2): without the 2, ptxas capped the GEMM kernels at 64 registers on sm_86/89/90 and
+// spilled; 2 blocks per SM allow 128.
 #include "gemm_fp32.cuh"
-#include "noise_epilogue.cuh"
+#include "gemm_tf32.cuh"
+#include "gemm_epilogue.cuh"
 
 namespace vant {
 namespace conv {
-
-using namespace vant::gemm;
 
 struct Geometry {
   int n, h, w, c, k, r, s, stride, pad, p, q;
 };
 
+// Problems: a_ptr / b_ptr give the address of A(m, k) / B(k, n), or nullptr where the implicit GEMM has a
+// zero (padding, stride holes); a / b the value. A_K / B_K: contiguous in k. a_vec / b_vec: 4 consecutive
+// elements along the contiguous axis starting at a multiple of 4 are 16 contiguous, 16-byte aligned bytes
+// with one validity (they are 4 channels of one pixel and tap: needs that channel count % 4 == 0).
 struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
   const float* x; const float* wt; Geometry g;
-  __device__ __forceinline__ float a(int m, long long j) const {
+  static constexpr bool A_K = true, B_K = true;
+  __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
     const int q = m % g.q, t = m / g.q, p = t % g.p, n = t / g.p;
     const int c = (int)(j % g.c), rs = (int)(j / g.c), s = rs % g.s, r = rs / g.s;
     const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
-    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return 0.0f;
-    return x[(((long long)n * g.h + ih) * g.w + iw) * g.c + c];
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
+    return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
   }
-  __device__ __forceinline__ float b(long long j, int k) const {
-    return wt[(long long)k * g.r * g.s * g.c + j];
-  }
+  __device__ __forceinline__ const float* b_ptr(long long j, int k) const { return wt + (long long)k * g.r * g.s * g.c + j; }
+  __device__ __forceinline__ float a(int m, long long j) const { const float* v = a_ptr(m, j); return v ? *v : 0.0f; }
+  __device__ __forceinline__ float b(long long j, int k) const { return *b_ptr(j, k); }
+  __device__ __forceinline__ bool a_vec() const { return g.c % 4 == 0 && tf32::aligned16(x); }
+  __device__ __forceinline__ bool b_vec() const { return (g.r * g.s * g.c) % 4 == 0 && tf32::aligned16(wt); }
+  __device__ __forceinline__ const float* a_any() const { return x; }
+  __device__ __forceinline__ const float* b_any() const { return wt; }
 };
 
 struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = w[k, r, s, c]
   const float* dy; const float* wt; Geometry g;
-  __device__ __forceinline__ float a(int m, long long j) const {
+  static constexpr bool A_K = true, B_K = false;
+  __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
     const int iw = m % g.w, t = m / g.w, ih = t % g.h, n = t / g.h;
     const int k = (int)(j % g.k), rs = (int)(j / g.k), s = rs % g.s, r = rs / g.s;
     const int ph = ih + g.pad - r, qw = iw + g.pad - s;
-    if (ph < 0 || qw < 0 || ph % g.stride != 0 || qw % g.stride != 0) return 0.0f;
+    if (ph < 0 || qw < 0 || ph % g.stride != 0 || qw % g.stride != 0) return nullptr;
     const int p = ph / g.stride, q = qw / g.stride;
-    if (p >= g.p || q >= g.q) return 0.0f;
-    return dy[(((long long)n * g.p + p) * g.q + q) * g.k + k];
+    if (p >= g.p || q >= g.q) return nullptr;
+    return dy + (((long long)n * g.p + p) * g.q + q) * g.k + k;
   }
-  __device__ __forceinline__ float b(long long j, int c) const {
+  __device__ __forceinline__ const float* b_ptr(long long j, int c) const {
     const int k = (int)(j % g.k), rs = (int)(j / g.k);
-    return wt[((long long)k * g.r * g.s + rs) * g.c + c];
+    return wt + ((long long)k * g.r * g.s + rs) * g.c + c;
   }
+  __device__ __forceinline__ float a(int m, long long j) const { const float* v = a_ptr(m, j); return v ? *v : 0.0f; }
+  __device__ __forceinline__ float b(long long j, int c) const { return *b_ptr(j, c); }
+  __device__ __forceinline__ bool a_vec() const { return g.k % 4 == 0 && tf32::aligned16(dy); }
+  __device__ __forceinline__ bool b_vec() const { return g.c % 4 == 0 && tf32::aligned16(wt); }
+  __device__ __forceinline__ const float* a_any() const { return dy; }
+  __device__ __forceinline__ const float* b_any() const { return wt; }
 };
 
 struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-pad+r, q*st-pad+s, c] or 0
   const float* dy; const float* x; Geometry g;
-  __device__ __forceinline__ float a(int k, long long j) const { return dy[j * g.k + k]; }
-  __device__ __forceinline__ float b(long long j, int rsc) const {
+  static constexpr bool A_K = false, B_K = false;
+  __device__ __forceinline__ const float* a_ptr(int k, long long j) const { return dy + j * g.k + k; }
+  __device__ __forceinline__ const float* b_ptr(long long j, int rsc) const {
     const int q = (int)(j % g.q); const long long t = j / g.q; const int p = (int)(t % g.p), n = (int)(t / g.p);
     const int c = rsc % g.c, rs = rsc / g.c, s = rs % g.s, r = rs / g.s;
     const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
-    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return 0.0f;
-    return x[(((long long)n * g.h + ih) * g.w + iw) * g.c + c];
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
+    return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
   }
+  __device__ __forceinline__ float a(int k, long long j) const { return *a_ptr(k, j); }
+  __device__ __forceinline__ float b(long long j, int rsc) const { const float* v = b_ptr(j, rsc); return v ? *v : 0.0f; }
+  __device__ __forceinline__ bool a_vec() const { return g.k % 4 == 0 && tf32::aligned16(dy); }
+  __device__ __forceinline__ bool b_vec() const { return g.c % 4 == 0 && tf32::aligned16(x); }
+  __device__ __forceinline__ const float* a_any() const { return dy; }
+  __device__ __forceinline__ const float* b_any() const { return x; }
 };
 
 __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  using vant::gemm::BM;
+  using vant::gemm::BN;
   const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
   const int t = blockIdx.x % (tilesM * tilesN);
   split = blockIdx.x / (tilesM * tilesN);
@@ -88,21 +118,16 @@ noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW,
                      int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
                      long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
   using namespace vant::gemm;
-  __shared__ Smem sm;
+  __shared__ EpiSmem sm;
   const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
   const int M = n * p * q;
   int m0, n0, split;
   vant::conv::tile_of(M, k, m0, n0, split);
   float acc[TM][TN];
-  mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm.pipe, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  stage(sm.c, k, n0, dBias, acc);
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
-#pragma unroll
-  for (int i = 0; i < TM; ++i)
-#pragma unroll
-    for (int j = 0; j < TN; ++j) {
-      const int m = row_of(m0, i), kk = col_of(n0, j);
-      if (m < M && kk < k) vant::epilogue_store(dY, (long long)m * k + kk, acc[i][j], dBias, kk, false, na);
-    }
+  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -149,4 +174,57 @@ conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
       const int m = row_of(m0, i), cc = col_of(n0, j);
       if (m < k && cc < RSC) dst[(long long)m * RSC + cc] = acc[i][j];
     }
+}
+
+// ---- TF32 tensor cores (same parameters and semantics; tiles 128 x 64, so a different grid) -------------------
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                          float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                          int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
+                          long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int M = n * p * q;
+  int m0, n0, split;
+  tile_of(M, k, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop(vant::conv::Forward{dX, dW, g}, sm, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  stage(sm, k, n0, dBias, acc);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                          int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int M = n * h * w;
+  int m0, n0, split;
+  tile_of(M, c, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop(vant::conv::BackData{dDy, dW, g}, sm, M, c, 0, (long long)r * s * k, m0, n0, acc);
+  store(dDx, c, M, c, m0, n0, acc);
+}
+
+// dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
+                            int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                            int splits, long long kChunk) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const int RSC = r * s * c;
+  const long long NPQ = (long long)n * p * q;
+  int m0, n0, split;
+  tile_of(k, RSC, m0, n0, split);
+  const long long k0 = split * kChunk;
+  const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
+  float acc[MT][NT][4];
+  mainloop(vant::conv::BackWeight{dDy, dX, g}, sm, k, RSC, k0, k1, m0, n0, acc);
+  store(dOut + (long long)split * k * RSC, RSC, k, RSC, m0, n0, acc);
 }

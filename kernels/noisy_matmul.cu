@@ -1,7 +1,11 @@
 // kernels/noisy_matmul.cu — the linear layer: noisy forward with the shared epilogue, backward data,
-// backward weight (split-K with a fixed-order reduction), all on the exact-FP32 mainloop (gemm_fp32.cuh).
+// backward weight (split-K with a fixed-order reduction), each in two math modes: exact FP32 on the FFMA
+// mainloop (gemm_fp32.cuh; the plain names) and TF32 tensor cores (gemm_tf32.cuh; the *_tf32 names).
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
-// Versions tried: v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, guarded loads (this one).
+// Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, guarded loads (this one);
+//   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline (this one; see gemm_tf32.cuh).
+//   Noise epilogue v1 per element from registers; v2 (this one) staged through shared memory, one Philox
+//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh). Nothing measured on a GPU yet.
 // Binding: dev.vant.backend.cuda.NoisyMatmul. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes (M, N, K of the GEMM in brackets):
@@ -10,35 +14,61 @@
 //   back. weight dw [OUT, IN] = dy^T x                                        [M = OUT, N = IN,  K = B]
 //     split-K: block t of `splits` sums k in [t * kChunk, (t+1) * kChunk) into dPart [splits][OUT][IN];
 //     matmul_splitk_reduce adds the splits in order (also used by conv2d backward weight).
-// Grid: 1-D, tilesM * tilesN (* splits) blocks; tile index = blockIdx.x % (tilesM * tilesN), n fastest.
+// Grid: 1-D, tilesM * tilesN (* splits) blocks; tile index = blockIdx.x % (tilesM * tilesN), n fastest
+// (tiles of 64 x 64 for FP32, 128 x 64 for TF32).
 // __launch_bounds__(256, 2): with (256) alone ptxas capped the GEMMs at 64 registers on sm_86+ and spilled.
 #include "gemm_fp32.cuh"
-#include "noise_epilogue.cuh"
+#include "gemm_tf32.cuh"
+#include "gemm_epilogue.cuh"
 
 namespace vant {
 namespace matmul {
 
-using namespace vant::gemm;
-
+// Problems: a_ptr / b_ptr give the address of A(m, k) / B(k, n) (gemm_tf32.cuh copies from there), a / b the
+// value (gemm_fp32.cuh). A_K / B_K: contiguous in k. a_vec / b_vec: 16-byte copies of 4 consecutive elements
+// along the contiguous axis are allowed (its extent is a multiple of 4 and the buffer 16-byte aligned).
 struct Forward {  // A(m, k) = x[m][k], B(k, n) = w[n][k]
   const float* x; const float* w; int in;
-  __device__ __forceinline__ float a(int m, long long k) const { return x[(long long)m * in + k]; }
-  __device__ __forceinline__ float b(long long k, int n) const { return w[(long long)n * in + k]; }
+  static constexpr bool A_K = true, B_K = true;
+  __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return x + (long long)m * in + k; }
+  __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return w + (long long)n * in + k; }
+  __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
+  __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
+  __device__ __forceinline__ bool a_vec() const { return in % 4 == 0 && tf32::aligned16(x); }
+  __device__ __forceinline__ bool b_vec() const { return in % 4 == 0 && tf32::aligned16(w); }
+  __device__ __forceinline__ const float* a_any() const { return x; }
+  __device__ __forceinline__ const float* b_any() const { return w; }
 };
 
 struct BackData {  // A(m, k) = dy[m][k], B(k, n) = w[k][n]
   const float* dy; const float* w; int in, out;
-  __device__ __forceinline__ float a(int m, long long k) const { return dy[(long long)m * out + k]; }
-  __device__ __forceinline__ float b(long long k, int n) const { return w[k * in + n]; }
+  static constexpr bool A_K = true, B_K = false;
+  __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return dy + (long long)m * out + k; }
+  __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return w + k * in + n; }
+  __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
+  __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
+  __device__ __forceinline__ bool a_vec() const { return out % 4 == 0 && tf32::aligned16(dy); }
+  __device__ __forceinline__ bool b_vec() const { return in % 4 == 0 && tf32::aligned16(w); }
+  __device__ __forceinline__ const float* a_any() const { return dy; }
+  __device__ __forceinline__ const float* b_any() const { return w; }
 };
 
 struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
   const float* dy; const float* x; int in, out;
-  __device__ __forceinline__ float a(int m, long long k) const { return dy[k * out + m]; }
-  __device__ __forceinline__ float b(long long k, int n) const { return x[k * in + n]; }
+  static constexpr bool A_K = false, B_K = false;
+  __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return dy + k * out + m; }
+  __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return x + k * in + n; }
+  __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
+  __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
+  __device__ __forceinline__ bool a_vec() const { return out % 4 == 0 && tf32::aligned16(dy); }
+  __device__ __forceinline__ bool b_vec() const { return in % 4 == 0 && tf32::aligned16(x); }
+  __device__ __forceinline__ const float* a_any() const { return dy; }
+  __device__ __forceinline__ const float* b_any() const { return x; }
 };
 
 __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  using vant::gemm::BM;
+  using vant::gemm::BN;
   const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
   const int t = blockIdx.x % (tilesM * tilesN);
   split = blockIdx.x / (tilesM * tilesN);
@@ -49,25 +79,22 @@ __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& spl
 }  // namespace matmul
 }  // namespace vant
 
+// ---- exact FP32 ---------------------------------------------------------------------------------------------
+
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int batch, int in, int out,
                      int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
                      unsigned long long seed, unsigned int site, unsigned int step) {
   using namespace vant::gemm;
-  __shared__ Smem sm;
+  __shared__ EpiSmem sm;
   int m0, n0, split;
   vant::matmul::tile_of(batch, out, m0, n0, split);
   float acc[TM][TN];
-  mainloop<true, true>(vant::matmul::Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  mainloop<true, true>(vant::matmul::Forward{dX, dW, in}, sm.pipe, batch, out, 0, in, m0, n0, acc);
+  stage(sm.c, out, n0, dBias, acc);
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
-#pragma unroll
-  for (int i = 0; i < TM; ++i)
-#pragma unroll
-    for (int j = 0; j < TN; ++j) {
-      const int m = row_of(m0, i), n = col_of(n0, j);
-      if (m < batch && n < out) vant::epilogue_store(dY, (long long)m * out + n, acc[i][j], dBias, n, false, na);
-    }
+  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -114,4 +141,49 @@ matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
 extern "C" __global__ void __launch_bounds__(256)
 matmul_splitk_reduce(const float* __restrict__ dPart, float* __restrict__ dOut, long long count, int splits) {
   vant::gemm::splitk_sum(dPart, dOut, count, splits);
+}
+
+// ---- TF32 tensor cores (same parameters and semantics; tiles 128 x 64, so a different grid) -------------------
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_matmul_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                          float* __restrict__ dY, int batch, int in, int out,
+                          int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
+                          unsigned long long seed, unsigned int site, unsigned int step) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  int m0, n0, split;
+  tile_of(batch, out, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop(vant::matmul::Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  stage(sm, out, n0, dBias, acc);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+matmul_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                          int batch, int in, int out) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  int m0, n0, split;
+  tile_of(batch, in, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop(vant::matmul::BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc);
+  store(dDx, in, batch, in, m0, n0, acc);
+}
+
+// dOut: dw [OUT, IN] when splits == 1, else the partials [splits][OUT][IN] (reduced by matmul_splitk_reduce).
+extern "C" __global__ void __launch_bounds__(256, 2)
+matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
+                            int batch, int in, int out, int splits, long long kChunk) {
+  using namespace vant::tf32;
+  __shared__ Smem sm;
+  int m0, n0, split;
+  tile_of(out, in, m0, n0, split);
+  const long long k0 = split * kChunk;
+  const long long k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
+  float acc[MT][NT][4];
+  mainloop(vant::matmul::BackWeight{dDy, dX, in, out}, sm, out, in, k0, k1, m0, n0, acc);
+  store(dOut + (long long)split * out * in, in, out, in, m0, n0, acc);
 }

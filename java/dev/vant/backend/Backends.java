@@ -36,6 +36,14 @@ public final class Backends {
    *     message says why, from {@link Cuda#status()})
    */
   public static Backend select(String device, int threads) {
+    return select(device, threads, null);
+  }
+
+  /**
+   * As {@link #select(String, int)}, with the GEMMs of a CUDA backend in {@code math} (null: the device's
+   * default, TF32 on compute capability 8.0+). CPU backends ignore {@code math}: they compute in FP32.
+   */
+  public static Backend select(String device, int threads, MathMode math) {
     if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
     int t = threads == 0 ? defaultThreads() : threads;
     String d = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
@@ -44,7 +52,7 @@ public final class Backends {
         return cpuFast(t);
       case "auto": {
         Cuda.Status s = Cuda.status();
-        if (s.available()) return CudaBackend.open();
+        if (s.available()) return CudaBackend.open(math);
         System.err.println("[vant] --device auto: using the CPU (" + t + " threads) because CUDA is unavailable: " + s.reason());
         return cpuFast(t);
       }
@@ -53,7 +61,7 @@ public final class Backends {
         if (!s.available()) {
           throw new IllegalArgumentException("--device cuda: CUDA is unavailable here: " + s.reason());
         }
-        return CudaBackend.open();
+        return CudaBackend.open(math);
       }
       default:
         throw new IllegalArgumentException("--device " + device + ": unknown device (expected cpu, cuda or auto)");

@@ -2,6 +2,7 @@ package dev.vant.bench;
 
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.Noise;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.cuda.CudaBackend;
 import dev.vant.cuda.CudaDevice;
 import dev.vant.cuda.CudaEvent;
@@ -151,9 +152,15 @@ public final class GpuBench {
 
   /** Everything one run measured. */
   public record Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
-      CublasBaseline.Result cublas, List<String> skipped) {
+      CublasBaseline.Result cublas, List<String> skipped, MathMode math) {
     public Results {
       skipped = List.copyOf(skipped);
+    }
+
+    /** Results of the exact-FP32 kernels. */
+    public Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
+        CublasBaseline.Result cublas, List<String> skipped) {
+      this(device, options, kernels, train, cublas, skipped, MathMode.FP32);
     }
   }
 
@@ -176,9 +183,9 @@ public final class GpuBench {
   public Results run() {
     long started = System.nanoTime();
     DeviceFacts facts = device();
-    log.printf("device: %s (cc %d.%d, %d SMs, L2 %d MiB), FP32 peak %.1f TFLOP/s, copy %.0f GB/s%n", facts.name(),
+    log.printf("device: %s (cc %d.%d, %d SMs, L2 %d MiB), FP32 peak %.1f TFLOP/s, copy %.0f GB/s; GEMMs in %s%n", facts.name(),
         facts.ccMajor(), facts.ccMinor(), facts.multiprocessors(), facts.l2Bytes() >> 20,
-        facts.peaks().fp32FlopsPerS() / 1e12, facts.measuredCopyBytesPerS() / 1e9);
+        facts.peaks().fp32FlopsPerS() / 1e12, facts.measuredCopyBytesPerS() / 1e9, b.math().cliName());
     List<KernelRow> kernels = new ArrayList<>();
     if (o.kernels()) {
       int n = o.kernelBatch();
@@ -207,7 +214,7 @@ public final class GpuBench {
         train.add(train(batch, m));
       }
     }
-    return new Results(facts, o, kernels, train, cublas, skipped);
+    return new Results(facts, o, kernels, train, cublas, skipped, b.math());
   }
 
   private DeviceFacts device() {

@@ -78,8 +78,12 @@ public final class GpuReport {
         d.measuredCopyBytesPerS() > 0 ? "the measured copy" : "the datasheet figure"));
     sb.append(String.format(Locale.ROOT, "- timing: CUDA events; %d warm-up launches, then the median of %d samples, each at least %.1f ms of "
             + "back-to-back launches; inputs rotated over enough sets to exceed 3x the L2 cache (2 GiB at most); uniform random data, "
-            + "per-sample sigma in [0.1, 1.1) for conv, sigma 0.5 for matmul. vant's kernels: exact FP32 (FFMA).%n",
-        r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS));
+            + "per-sample sigma in [0.1, 1.1) for conv, sigma 0.5 for matmul. vant's kernels: %s.%n",
+        r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS,
+        r.math() == dev.vant.backend.MathMode.TF32
+            ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; the floor and % of peak below "
+                + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
+            : "exact FP32 (FFMA, `--math fp32`)"));
     sb.append("- PyTorch peer: ").append(peerNote).append('\n');
     sb.append("- command: `").append(command).append("`\n\n");
 
@@ -214,6 +218,7 @@ public final class GpuReport {
     dev.put("measuredCopyBytesPerS", finite(d.measuredCopyBytesPerS()));
     j.put("device", dev);
     j.put("tiny", r.options().tiny());
+    j.put("math", r.math().cliName());
     List<Object> ks = new ArrayList<>();
     for (GpuBench.KernelRow k : r.kernels()) {
       Map<String, Object> m = new LinkedHashMap<>();

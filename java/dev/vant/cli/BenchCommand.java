@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--window-steps", description = "Back-to-back training steps per window (default: ${DEFAULT-VALUE}).", defaultValue = "5")
   int windowSteps;
 
+  @Option(names = "--math", paramLabel = "MODE", description = "GEMM arithmetic of the kernels benchmarked: fp32 (exact, FFMA) | "
+      + "tf32 (tensor cores) (default: tf32 on compute capability 8.0+).")
+  String math;
+
   @Option(names = "--budget-s", description = "Wall-clock budget in seconds: training rows that would start after it are "
       + "skipped and listed as such (default: ${DEFAULT-VALUE}, no budget).", defaultValue = "0")
   int budgetSeconds;
@@ -70,6 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     GpuBench.Options o = options();
+    dev.vant.backend.MathMode mathMode = DeviceOption.math(math);
     JsonNode peerJson = null;
     String note = peerNote != null ? peerNote : "none given (run bench/peers/pytorch_vant.py and pass --peer)";
     if (peer != null) {
@@ -91,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
     String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
     String file = name != null ? name : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE) + "-gpu-bench";
     GpuBench.Results r;
-    try (CudaBackend b = CudaBackend.open()) {
+    try (CudaBackend b = CudaBackend.open(mathMode)) {
       r = new GpuBench(b, o, System.err).run();
     }
     GpuReport rep = new GpuReport(r, peerJson, note, "vant bench " + String.join(" ", argsForReport()), date);
@@ -153,6 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
     a.add("--samples " + samples);
     a.add("--windows " + windows + " --window-steps " + windowSteps);
     if (budgetSeconds > 0) a.add("--budget-s " + budgetSeconds);
+    if (math != null) a.add("--math " + math);
     if (peer != null) a.add("--peer " + peer);
     return a;
   }

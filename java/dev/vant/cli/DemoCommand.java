@@ -49,6 +49,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: all cores).")
   Integer threads;
 
+  @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
+  String math;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of all three runs (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -104,6 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    DeviceOption.math(math); // a bad --math is a usage error before anything is written
     if (!(sigmaTrain > 0)) throw new UsageException("--sigma-train must be > 0, got " + sigmaTrain);
     if (repeats < 1) throw new UsageException("--repeats must be >= 1, got " + repeats);
     if (rampEpochs != null && rampEpochs < 0) throw new UsageException("--ramp-epochs must be >= 0, got " + rampEpochs);
@@ -128,15 +132,17 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, Object> summary = new LinkedHashMap<>();
     List<RobustnessCurve> curves = new ArrayList<>();
     long t0 = System.nanoTime();
-    try (Backend backend = DeviceOption.open(device, nThreads)) {
+    try (Backend backend = DeviceOption.open(device, nThreads, math)) {
       boolean gpu = backend.name().startsWith("cuda");
       summary.put("backend", backend.name());
+      summary.put("math", DeviceOption.mathOf(backend));
       summary.put("dataset", dataset);
       summary.put("sigmas", grid);
       Map<String, Object> models = new LinkedHashMap<>();
       Datasets.Splits d = null; // the three runs differ only in their noise: read the data once
       for (String key : KEYS) {
         TrainConfig cfg = config(key, dataset, dataDir, gpu, nThreads);
+        cfg.math = DeviceOption.mathOf(backend);
         if (d == null) d = TrainCommand.loadData(cfg);
         RobustnessCurve curve;
         List<EpochMetrics> history;

@@ -69,6 +69,9 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: all cores).")
   Integer threads;
 
+  @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
+  String math;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: RUN).")
   Path out;
 
@@ -92,9 +95,10 @@ public final class EvalCommand implements Callable<Integer> {
         throw new UsageException("--trace: " + e.getMessage());
       }
     }
+    DeviceOption.math(math); // a bad --math is a usage error before anything is read
     Path dir = out != null ? out : run;
     Files.createDirectories(dir);
-    try (TrainedRun r = TrainedRun.open(run, checkpoint, device, threads == null ? 0 : threads, testLimit)) {
+    try (TrainedRun r = TrainedRun.open(run, checkpoint, device, math, threads == null ? 0 : threads, testLimit)) {
       Evaluator ev = r.evaluator(batch);
       System.out.printf("evaluating %s on %d test images over %d sigmas x %d repeats%n", r.label(),
           r.data().test().size(), grid.length, repeats);
@@ -131,6 +135,7 @@ public final class EvalCommand implements Callable<Integer> {
     m.put("sigma_train", r.config().sigmaTrain);
     m.put("noise_type", r.config().noiseType);
     m.put("test_images", r.data().test().size());
+    m.put("math", DeviceOption.mathOf(r.backend()));
     return m;
   }
 

@@ -19,7 +19,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file with the same keys as these flags (e.g. sigma-train: 1.0).")
   Path config;
 
-  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the stopped run in DIR (its config.json; other flags are not allowed, except --device and --threads).")
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the stopped run in DIR (its config.json; other flags are not allowed, except --device, --math and --threads).")
   Path resume;
 
   @Option(names = "--model", description = "resnet18 | resnet34 | resnet50 | resnet20 | lenet5 | mlp (default: resnet20, the small CPU-sized ResNet).")
@@ -100,6 +100,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--device", description = "auto | cpu | cuda (default: auto: the GPU when CUDA is usable, else the CPU).")
   String device;
 
+  @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
+  String math;
+
   @Option(names = "--seed", description = "Seed of everything random: init, data order, noise, VANT levels (default: 0).")
   Long seed;
 
@@ -114,9 +117,11 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = resolve();
     Path dir = resume != null ? resume : Path.of(cfg.out);
     Datasets.Splits data = loadData(cfg);
-    try (Backend backend = DeviceOption.open(cfg.device, cfg.threads);
-         Trainer t = new Trainer(cfg, data, backend, System.out)) {
-      t.fit(dir, resume != null);
+    try (Backend backend = DeviceOption.open(cfg.device, cfg.threads, cfg.math)) {
+      cfg.math = DeviceOption.mathOf(backend); // config.json records the math the run used
+      try (Trainer t = new Trainer(cfg, data, backend, System.out)) {
+        t.fit(dir, resume != null);
+      }
     }
     System.out.println("run folder: " + dir);
     return 0;
@@ -128,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
       Path c = Trainer.config(resume);
       if (!Files.isRegularFile(c)) throw new UsageException("--resume " + resume + ": no " + c.getFileName() + " there");
       if (config != null || model != null || dataset != null || epochs != null || noise != null || sigmaTrain != null || seed != null || out != null) {
-        throw new UsageException("--resume continues a run with its own config.json; only --device and --threads may change");
+        throw new UsageException("--resume continues a run with its own config.json; only --device, --math and --threads may change");
       }
       cfg.mergeFile(c);
       cfg.out = resume.toString();
@@ -161,6 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (noiseType != null) cfg.noiseType = noiseType;
     if (augment != null) cfg.augment = augment;
     if (device != null) cfg.device = device;
+    if (math != null) cfg.math = math;
     if (seed != null) cfg.seed = seed;
     if (threads != null) cfg.threads = threads;
     if (out != null) cfg.out = out.toString();

@@ -57,6 +57,11 @@ public final class TrainConfig {
   @JsonProperty("noise-type") public String noiseType = "additive";
   @JsonProperty("augment") public boolean augment = true;
   @JsonProperty("device") public String device = "auto";
+  /**
+   * GEMM arithmetic on a GPU: "fp32" or "tf32"; null = the device's default (TF32 on compute capability 8.0+).
+   * The run records the math its backend used (CPU backends: "fp32").
+   */
+  @JsonProperty("math") public String math;
   @JsonProperty("seed") public long seed;
   @JsonProperty("threads") public int threads = Runtime.getRuntime().availableProcessors();
   @JsonProperty("out") public String out;
@@ -104,6 +109,7 @@ public final class TrainConfig {
     oneOf("--noise-type", noiseType, List.of("additive", "multiplicative", "combined"));
     oneOf("--vant-per", vantPer, List.of("sample", "epoch"));
     oneOf("--device", device, List.of("auto", "cpu", "cuda"));
+    if (math != null) oneOf("--math", math, List.of("fp32", "tf32"));
     positive("--epochs", epochs);
     positive("--batch", batch);
     positive("--threads", threads);

@@ -36,6 +36,12 @@ public final class TrainedRun implements AutoCloseable {
    * @param testLimit evaluate only the first N test images (null: the run's own --test-limit)
    */
   public static TrainedRun open(Path dir, Path checkpoint, String device, int threads, Integer testLimit) throws IOException {
+    return open(dir, checkpoint, device, null, threads, testLimit);
+  }
+
+  /** As {@link #open(Path, Path, String, int, Integer)}, with the GPU's GEMMs in {@code math} ("fp32", "tf32"; null: the device's default). */
+  public static TrainedRun open(Path dir, Path checkpoint, String device, String math, int threads, Integer testLimit)
+      throws IOException {
     Path conf = Trainer.config(dir);
     if (!Files.isRegularFile(conf)) throw new UsageException(dir + ": not a run folder (no config.json)");
     TrainConfig cfg = TrainConfig.fromJson(conf);
@@ -43,7 +49,7 @@ public final class TrainedRun implements AutoCloseable {
     Path ckpt = checkpoint != null ? checkpoint : Trainer.checkpoint(dir);
     if (!Files.isRegularFile(ckpt)) throw new UsageException(ckpt + ": no checkpoint (has the run finished an epoch?)");
     Datasets.Splits data = dev.vant.cli.TrainCommand.loadData(cfg);
-    Backend backend = dev.vant.cli.DeviceOption.open(device, threads);
+    Backend backend = dev.vant.cli.DeviceOption.open(device, threads, math);
     Model model = null;
     try {
       var t = data.train();
@@ -72,6 +78,11 @@ public final class TrainedRun implements AutoCloseable {
 
   public Model model() {
     return model;
+  }
+
+  /** The backend the model lives on. */
+  public Backend backend() {
+    return backend;
   }
 
   /** An evaluator with the run's noise seed and noise type. */

@@ -78,5 +78,10 @@ class BenchGpuTest {
       }
     }
     assertTrue(j.path("device").path("measuredCopyBytesPerS").asDouble() > 0);
+    // The default math mode on compute capability 8.0+ (the emulator reports 9.0) is TF32, and the report says so.
+    if (j.path("device").path("computeCapability").asText().compareTo("8") >= 0) {
+      assertEquals("tf32", j.path("math").asText());
+      assertTrue(md.contains("TF32 tensor cores"), md);
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.vant.backend.cuda;
 import dev.vant.backend.AdamConfig;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
@@ -15,9 +16,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@link Backend} on an NVIDIA GPU: every op is a kernel of {@code kernels/} (exact FP32), launched
- * through {@link CudaDevice} on its default stream, so a training step stays on the device — nothing
- * is copied to the host unless the caller asks ({@link #toHost}). Tensors live in the device's
+ * The {@link Backend} on an NVIDIA GPU: every op is a kernel of {@code kernels/}, launched through
+ * {@link CudaDevice} on its default stream, so a training step stays on the device — nothing is copied to
+ * the host unless the caller asks ({@link #toHost}). The GEMMs (convolutions, linear layers, their
+ * gradients) run in the backend's {@link MathMode}: exact FP32 or TF32 tensor cores (the *_tf32 kernels);
+ * every other op, and the noise, is the same FP32 code in both modes. Tensors live in the device's
  * {@link dev.vant.cuda.MemoryPool}: a step that asks for the same shapes every time allocates only
  * once. Workspaces (split-K partials, reduction partials, the optimizer's parameter table) come from
  * the same pool.
@@ -33,23 +36,58 @@ public final class CudaBackend implements Backend {
   private final CudaDevice dev;
   private final boolean ownsDevice;
   private final String deviceName;
+  private final MathMode math;
   final Optim optim = new Optim(this);
   private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
 
-  /** A backend on {@code dev}; the caller keeps ownership of the device and closes it after this backend. */
+  /**
+   * A backend on {@code dev} in the device's default math mode ({@link MathMode#defaultFor}: TF32 on compute
+   * capability 8.0 and newer); the caller keeps ownership of the device and closes it after this backend.
+   */
   public CudaBackend(CudaDevice dev) {
-    this(dev, false);
+    this(dev, null);
   }
 
-  private CudaBackend(CudaDevice dev, boolean ownsDevice) {
+  /** A backend on {@code dev} computing its GEMMs in {@code math} (null: the device's default). */
+  public CudaBackend(CudaDevice dev, MathMode math) {
+    this(dev, math, false);
+  }
+
+  private CudaBackend(CudaDevice dev, MathMode math, boolean ownsDevice) {
     this.dev = dev;
     this.ownsDevice = ownsDevice;
     this.deviceName = "cuda:" + dev.info().ordinal();
+    this.math = math != null ? math : MathMode.defaultFor(dev.info().ccMajor(), dev.info().ccMinor());
+    if (this.math == MathMode.TF32 && dev.info().ccMajor() < 8) {
+      throw new IllegalArgumentException("--math tf32 needs compute capability 8.0 or newer (tensor cores with TF32); "
+          + dev.info().name() + " has " + dev.info().ccMajor() + "." + dev.info().ccMinor());
+    }
   }
 
-  /** Opens device 0 (throws {@link dev.vant.cuda.CudaUnavailableException} saying why when it cannot); closing the backend closes the device. */
+  /** Opens device 0 in its default math mode (throws {@link dev.vant.cuda.CudaUnavailableException} saying why when it cannot); closing the backend closes the device. */
   public static CudaBackend open() {
-    return new CudaBackend(Cuda.open(), true);
+    return open(null);
+  }
+
+  /** Opens device 0 computing its GEMMs in {@code math} (null: the device's default); closing the backend closes the device. */
+  public static CudaBackend open(MathMode math) {
+    CudaDevice d = Cuda.open();
+    try {
+      return new CudaBackend(d, math, true);
+    } catch (RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  /** How the GEMMs of this backend compute. */
+  public MathMode math() {
+    return math;
+  }
+
+  /** The GEMM tile geometry of this backend's math mode. */
+  Gemm gemm() {
+    return Gemm.of(math);
   }
 
   public CudaDevice device() {
@@ -339,6 +377,6 @@ public final class CudaBackend implements Backend {
 
   @Override
   public String toString() {
-    return "CudaBackend[" + dev.info().name() + "]";
+    return "CudaBackend[" + dev.info().name() + ", " + math.cliName() + "]";
   }
 }

@@ -1,12 +1,19 @@
 package dev.vant.backend.cuda;
 
+import dev.vant.backend.MathMode;
+
 /**
- * Launch geometry of the exact-FP32 GEMM kernels ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16,
- * 256 threads) and the split-K rule of the weight gradients. The rule depends on the shape only, never
- * on the device, so a given model computes its gradients in the same order on every GPU.
+ * Launch geometry of the GEMM kernels of one math mode and the split-K rule of the weight gradients:
+ * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
+ * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
+ * {@code _tf32} kernels). The split rule depends on the shape and the tile only, never on the device, so a
+ * given model computes its gradients in the same order on every GPU.
  */
 final class Gemm {
-  static final int TILE = 64;
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "");
+  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32");
+
+  /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
   static final int BK = 16;
   static final int THREADS = 256;
   /** A split covers at least this many k (32 k-steps), so the mainloop dominates the extra reduction. */
@@ -17,14 +24,33 @@ final class Gemm {
   /** Partials workspace cap, in floats (256 MiB). */
   static final long MAX_PARTIALS = 64L << 20;
 
-  private Gemm() {}
+  final MathMode math;
+  final int tileM, tileN;
+  private final String suffix;
 
-  static long tiles(long m, long n) {
-    return ((m + TILE - 1) / TILE) * ((n + TILE - 1) / TILE);
+  private Gemm(MathMode math, int tileM, int tileN, String suffix) {
+    this.math = math;
+    this.tileM = tileM;
+    this.tileN = tileN;
+    this.suffix = suffix;
+  }
+
+  static Gemm of(MathMode m) {
+    return m == MathMode.TF32 ? TF32 : FP32;
+  }
+
+  /** The entry point of {@code base} (an FP32 kernel name) in this mode. */
+  String kernel(String base) {
+    return base + suffix;
+  }
+
+  /** Output tiles (blocks per split) of an m x n output. */
+  long tiles(long m, long n) {
+    return ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN);
   }
 
   /** The k-chunk per split for an M x N output summed over kDim; splits = ceil(kDim / chunk). */
-  static long kChunk(long m, long n, long kDim) {
+  long kChunk(long m, long n, long kDim) {
     long tiles = tiles(m, n);
     long splits = Math.min(kDim / MIN_K_PER_SPLIT, Math.max(1, TARGET_BLOCKS / tiles));
     splits = Math.min(splits, Math.min(MAX_SPLITS, Math.max(1, MAX_PARTIALS / (m * n))));

@@ -10,7 +10,7 @@ import dev.vant.tensor.Tensor;
 
 /**
  * Binding of {@code kernels/noisy_conv2d.cu}: implicit-GEMM convolution, x [N,H,W,C] (NHWC),
- * w [K,R,S,C] (KRSC), y [N,P,Q,K].
+ * w [K,R,S,C] (KRSC), y [N,P,Q,K]; the FP32 or the {@code _tf32} kernels by the backend's math mode.
  * <ul>
  *   <li>forward: y = noise(conv(x, w) + bias), GEMM M = N*P*Q, N = K, K = R*S*C, one write of y;</li>
  *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K;</li>
@@ -30,7 +30,7 @@ final class NoisyConv2d {
     long m = (long) g.n() * g.p() * g.q();
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
         .noise(b.noise(noise, y, op));
-    b.launch(op, "noisy_conv2d_forward", Gemm.tiles(m, g.k()), Gemm.THREADS, a);
+    b.launch(op, b.gemm().kernel("noisy_conv2d_forward"), b.gemm().tiles(m, g.k()), Gemm.THREADS, a);
   }
 
   static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
@@ -39,7 +39,7 @@ final class NoisyConv2d {
     requireShape(op, "w", w, g.weightShape());
     requireShape(op, "dx", dx, g.inputShape());
     long m = (long) g.n() * g.h() * g.w();
-    b.launch(op, "conv2d_backward_data", Gemm.tiles(m, g.c()), Gemm.THREADS,
+    b.launch(op, b.gemm().kernel("conv2d_backward_data"), b.gemm().tiles(m, g.c()), Gemm.THREADS,
         geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)), g));
   }
 
@@ -51,7 +51,7 @@ final class NoisyConv2d {
     if (dbias != null) requireSize(op, "dbias", dbias, g.k());
     long rsc = (long) g.r() * g.s() * g.c();
     long npq = (long) g.n() * g.p() * g.q();
-    long chunk = Gemm.kChunk(g.k(), rsc, npq);
+    long chunk = b.gemm().kChunk(g.k(), rsc, npq);
     int splits = Gemm.splits(npq, chunk);
     DeviceBuffer dDw = b.buf(dw, op);
     if (splits == 1) {
@@ -68,7 +68,8 @@ final class NoisyConv2d {
   private static void launchWeight(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor dy, DeviceBuffer dst,
       int splits, long chunk) {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst), g).i(splits).l(chunk);
-    b.launch(op, "conv2d_backward_weight", Gemm.tiles(g.k(), (long) g.r() * g.s() * g.c()) * splits, Gemm.THREADS, a);
+    b.launch(op, b.gemm().kernel("conv2d_backward_weight"), b.gemm().tiles(g.k(), (long) g.r() * g.s() * g.c()) * splits,
+        Gemm.THREADS, a);
   }
 
   private static KernelArgs geometry(KernelArgs a, Conv2dShape g) {

@@ -10,7 +10,8 @@ import dev.vant.tensor.Tensor;
 
 /**
  * Binding of {@code kernels/noisy_matmul.cu}: the linear layer. Shapes: x [B, IN] (or [B, 1, 1, IN]),
- * w [OUT, IN], bias [OUT], y [B, OUT] (or [B, 1, 1, OUT]).
+ * w [OUT, IN], bias [OUT], y [B, OUT] (or [B, 1, 1, OUT]); the FP32 or the {@code _tf32} kernels by the
+ * backend's math mode.
  * <ul>
  *   <li>forward: y = noise(x w^T + bias), the noise epilogue fused into the GEMM (one write of y);</li>
  *   <li>backward data: dx = dy w;</li>
@@ -29,7 +30,7 @@ final class NoisyMatmul {
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
     if (y.size() == 0) return;
-    b.launch(op, "noisy_matmul_forward", Gemm.tiles(d.batch, d.out), Gemm.THREADS, a);
+    b.launch(op, b.gemm().kernel("noisy_matmul_forward"), b.gemm().tiles(d.batch, d.out), Gemm.THREADS, a);
   }
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {
@@ -39,7 +40,7 @@ final class NoisyMatmul {
     if (xm[0] != batch) throw bad(op, "dy and dx differ in N");
     Shapes.require(op, "w", w, out, in);
     if (dx.size() == 0) return;
-    b.launch(op, "matmul_backward_data", Gemm.tiles(batch, in), Gemm.THREADS,
+    b.launch(op, b.gemm().kernel("matmul_backward_data"), b.gemm().tiles(batch, in), Gemm.THREADS,
         new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
   }
 
@@ -56,7 +57,7 @@ final class NoisyMatmul {
       return;
     }
     if (dw.size() > 0) {
-      long chunk = Gemm.kChunk(out, in, batch);
+      long chunk = b.gemm().kChunk(out, in, batch);
       int splits = Gemm.splits(batch, chunk);
       DeviceBuffer dDw = b.buf(dw, op);
       if (splits == 1) {
@@ -73,7 +74,7 @@ final class NoisyMatmul {
 
   private static void launchWeight(CudaBackend b, String op, Tensor x, Tensor dy, DeviceBuffer dst, int batch, int in,
       int out, int splits, long chunk) {
-    b.launch(op, "matmul_backward_weight", Gemm.tiles(out, in) * splits, Gemm.THREADS,
+    b.launch(op, b.gemm().kernel("matmul_backward_weight"), b.gemm().tiles(out, in) * splits, Gemm.THREADS,
         new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk));
   }
 

@@ -8,6 +8,7 @@ import dev.vant.backend.AdamConfig;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Backends;
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.cpu.Precision;
@@ -30,7 +31,7 @@ class CudaBackendTest {
 
   @Test
   void badInputNamesTheOpAndTheShapes() {
-    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev)) {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
       Conv2dShape g = new Conv2dShape(2, 5, 5, 3, 4, 3, 3, 1, 1);
       Tensor x = b.zeros(g.inputShape()), w = b.zeros(g.weightShape());
       throwsNaming(() -> b.conv2dForward(g, x, w, null, Noise.NONE, b.zeros(2, 5, 5, 5)), "conv2dForward", "y", "[2, 5, 5, 5]", "[2, 5, 5, 4]");
@@ -51,7 +52,7 @@ class CudaBackendTest {
 
   @Test
   void nanPropagatesAsInTheReference() {
-    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev)) {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
       float nan = Float.NaN;
       Tensor x = b.fromHost(new float[] {1, nan, -2, 3}, 1, 2, 2, 1), y = b.zeros(1, 2, 2, 1);
       b.reluForward(x, Noise.NONE, y);
@@ -67,7 +68,7 @@ class CudaBackendTest {
 
   @Test
   void repeatedStepsAllocateOnce() {
-    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev)) {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
       Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // backward weight takes a split-K workspace
       long reserved = -1;
       for (int step = 0; step < 4; step++) {

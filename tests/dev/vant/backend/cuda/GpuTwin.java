@@ -3,6 +3,7 @@ package dev.vant.backend.cuda;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vant.backend.Backend;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.backend.cpu.Precision;
 import dev.vant.backend.cpu.ReferenceBackend;
@@ -35,6 +36,14 @@ import java.util.SplittableRandom;
  *       float sum of K products with fma has error at most K u A_e (Higham, ch. 3); the reference sums in
  *       double and rounds once (u |r_e|); the +4 and 8u cover bias add, rounding of the noise step and
  *       the Gaussians' last bits.</li>
+ *   <li>TF32 GEMMs ({@link #compareTf32}, against the DOUBLE reference):
+ *       {@code |gpu - ref| <= ((2 t + t^2) + 2 (K + 4) u) A_e f_e + 8 u (|r_e| + n_e)} with t = 2^-11. Error
+ *       model: each operand is rounded to TF32 (cvt.rna, 10 stored mantissa bits: relative error <= t), so a
+ *       product is off by at most (2 t + t^2) |a b|; the product of two TF32 values is exact in FP32, and the
+ *       tensor core sums in FP32 with at most 2u per addition (its adder may truncate instead of rounding:
+ *       Fasi, Higham, Mikaitis, Pranesh 2021), hence 2 (K + 4) u A_e for the sum, bias add and split-K
+ *       reduction. The last term covers the final rounding to float and the noise step, as for FP32. The
+ *       operand term dominates: about 1e-3 A_e, which is what "TF32: about 5e-3" of DESIGN.md §5 budgets.</li>
  * </ul>
  */
 final class GpuTwin implements AutoCloseable {
@@ -44,19 +53,28 @@ final class GpuTwin implements AutoCloseable {
 
   final CudaDevice dev;
   final CudaBackend gpu;
-  final Backend ref = new ReferenceBackend(Precision.FLOAT32);
+  final Backend ref;
   final SplittableRandom rnd;
   private final List<Tensor> live = new ArrayList<>();
 
-  private GpuTwin(CudaDevice dev, long seed) {
+  private GpuTwin(CudaDevice dev, long seed, MathMode math, Precision refPrecision) {
     this.dev = dev;
-    this.gpu = new CudaBackend(dev);
+    this.gpu = new CudaBackend(dev, math);
+    this.ref = new ReferenceBackend(refPrecision);
     this.rnd = new SplittableRandom(seed);
   }
 
-  /** Opens the device (skips, or fails under REQUIRE_GPU=1, where CUDA is unavailable). */
+  /** Opens the device (skips, or fails under REQUIRE_GPU=1, where CUDA is unavailable): exact FP32 vs the FLOAT32 reference. */
   static GpuTwin open(long seed) {
-    return new GpuTwin(GpuTests.open(), seed);
+    return new GpuTwin(GpuTests.open(), seed, MathMode.FP32, Precision.FLOAT32);
+  }
+
+  /**
+   * The GPU backend in {@code math}; TF32 is compared with the DOUBLE reference (its error is the TF32
+   * rounding of the operands, far above float32 rounding: see {@link #compareTf32}).
+   */
+  static GpuTwin open(long seed, MathMode math) {
+    return new GpuTwin(GpuTests.open(), seed, math, math == MathMode.TF32 ? Precision.DOUBLE : Precision.FLOAT32);
   }
 
   boolean emulated() {
@@ -66,6 +84,14 @@ final class GpuTwin implements AutoCloseable {
   /** {@code full} cases on a GPU, {@code emulated} under the CPU emulation of the driver. */
   int count(int full, int emulated) {
     return (int) GpuTests.size(dev, full, emulated);
+  }
+
+  /**
+   * As {@link #count(int, int)}, with {@code asan} cases in the emulated run under AddressSanitizer (VANT_EMU_ASAN=1),
+   * which is ~3x slower: there the fixed edge shapes carry the out-of-bounds check, a few random ones ride along.
+   */
+  int count(int full, int emulated, int asan) {
+    return emulated() && "1".equals(System.getenv("VANT_EMU_ASAN")) ? asan : count(full, emulated);
   }
 
   int between(int lo, int hi) {
@@ -91,6 +117,43 @@ final class GpuTwin implements AutoCloseable {
 
   Tensor[] rand(int... shape) {
     return rand(-1, 1, shape);
+  }
+
+  /**
+   * Random integers in [lo, hi] as floats: small integers are exact TF32 operands, so GEMMs over them are exact
+   * in both math modes while every partial sum stays below 2^24.
+   */
+  Tensor[] ints(int lo, int hi, int... shape) {
+    float[] a = new float[size(shape)];
+    for (int i = 0; i < a.length; i++) a[i] = between(lo, hi);
+    return of(a, shape);
+  }
+
+  /** A GPU tensor of {@code shape}, poisoned (an output no reference computes). */
+  Tensor gpuOut(int... shape) {
+    Tensor t = gpu.zeros(shape);
+    live.add(t);
+    poison(t);
+    return t;
+  }
+
+  /** The GPU tensor's bits, failing on poison (an element no kernel wrote). */
+  float[] written(String what, Tensor gpuTensor) {
+    float[] v = gpu.toHost(gpuTensor);
+    for (int e = 0; e < v.length; e++) {
+      if (Float.floatToRawIntBits(v[e]) == POISON) fail(what + ": element " + e + " of " + Arrays.toString(gpuTensor.shape()) + " was never written (poison)");
+    }
+    return v;
+  }
+
+  /** Bit-for-bit equality of two GPU results (NaNs of equal bits included). */
+  void assertSameBits(String what, Tensor expected, Tensor actual) {
+    float[] x = written(what + " (expected)", expected), y = written(what, actual);
+    for (int e = 0; e < x.length; e++) {
+      if (Float.floatToRawIntBits(x[e]) != Float.floatToRawIntBits(y[e])) {
+        fail(what + ": element " + e + " of " + Arrays.toString(actual.shape()) + ": " + y[e] + " != " + x[e] + " (bits differ)");
+      }
+    }
   }
 
   /** An output pair: reference zeros, GPU poisoned. */
@@ -170,6 +233,27 @@ final class GpuTwin implements AutoCloseable {
       double f = mult ? 1 + ns[e] : 1;
       double allowed = (k + 4) * U * Math.abs(a[e]) * f + 8 * U * (Math.abs(r[e]) + ns[e]);
       check(what, t[0], e, r[e], g[e], allowed);
+    }
+  }
+
+  /** TF32 operand rounding: relative error of one operand (cvt.rna.tf32: 10 stored mantissa bits). */
+  static final double T = 0x1p-11;
+  /** Largest |gpu - ref| / allowed seen by {@link #compareTf32} (printed by the TF32 tests). */
+  double worstTf32;
+
+  /**
+   * TF32 GEMM comparison (see the class comment): {@code absSum} is the reference op applied to |inputs| (A_e),
+   * {@code k} the reduction length, {@code n} the reference noise of the output (or NONE).
+   */
+  void compareTf32(String what, Tensor[] t, Tensor absSum, long k, Noise n, int samples) {
+    float[] r = ref.toHost(t[0]), g = gpu.toHost(t[1]), a = ref.toHost(absSum);
+    double[] ns = noiseScale(n, r.length, samples);
+    boolean mult = n.type() == Noise.Type.MULTIPLICATIVE || n.type() == Noise.Type.COMBINED;
+    for (int e = 0; e < r.length; e++) {
+      double f = mult ? 1 + ns[e] : 1;
+      double allowed = ((2 * T + T * T) + 2 * (k + 4) * U) * Math.abs(a[e]) * f + 8 * U * (Math.abs(r[e]) + ns[e]);
+      check(what, t[0], e, r[e], g[e], allowed);
+      if (allowed > 0) worstTf32 = Math.max(worstTf32, Math.abs((double) g[e] - r[e]) / allowed);
     }
   }
 

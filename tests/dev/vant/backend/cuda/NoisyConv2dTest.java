@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,11 @@ import org.junit.jupiter.api.Test;
  * tile (edge tiles in M and in K), every noise type with scalar and per-sample levels, bias on and off.
  * Tolerance: the GEMM bound of {@link GpuTwin} with K = R*S*C (forward), R*S*K (backward data), N*P*Q
  * (backward weight and bias).
+ *
+ * <p>The TF32 kernels (*_tf32): forward, backward data and weight against the DOUBLE reference with the TF32
+ * bound of {@link GpuTwin#compareTf32} on edge shapes (GEMM K = 1, C = 1, 1x1, stride 2, padding, channel
+ * counts % 4 == 0 for the 16-byte copies and != 0 for the gathers) and random ones; with the noise on, bit
+ * for bit against the FP32 kernels where both are exact, and against conv-then-noise-kernel in both modes.
  */
 @Tag("gpu")
 class NoisyConv2dTest {
@@ -86,7 +94,7 @@ class NoisyConv2dTest {
       // N*P*Q = 1024 over one output tile: the split-K path (2 splits) and its fixed-order reduction.
       Conv2dShape split = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1);
       long npq = (long) split.n() * split.p() * split.q();
-      assertTrue(Gemm.splits(npq, Gemm.kChunk(split.k(), 27, npq)) > 1, "the split-K case must split");
+      assertTrue(Gemm.splits(npq, Gemm.FP32.kChunk(split.k(), 27, npq)) > 1, "the split-K case must split");
       weightCase(t, split, true, "split-K");
       t.release();
     }
@@ -107,19 +115,123 @@ class NoisyConv2dTest {
 
   @Test
   void deterministicRunToRun() {
-    try (GpuTwin t = GpuTwin.open(104)) {
-      Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // split-K in backward weight
-      Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), dy = t.rand(g.outputShape());
-      Noise[] nz = t.noise(Noise.Type.COMBINED, true, g.n());
-      float[][] first = new float[3][];
-      for (int run = 0; run < 2; run++) {
-        Tensor[] y = t.out(g.outputShape()), dx = t.out(g.inputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
-        t.gpu.conv2dForward(g, x[1], w[1], null, nz[1], y[1]);
+    for (MathMode mode : MathMode.values()) {
+      try (GpuTwin t = GpuTwin.open(104, mode)) {
+        Conv2dShape g = new Conv2dShape(4, 16, 16, 3, 5, 3, 3, 1, 1); // split-K in backward weight
+        Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), dy = t.rand(g.outputShape());
+        Noise[] nz = t.noise(Noise.Type.COMBINED, true, g.n());
+        float[][] first = new float[3][];
+        for (int run = 0; run < 2; run++) {
+          Tensor[] y = t.out(g.outputShape()), dx = t.out(g.inputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
+          t.gpu.conv2dForward(g, x[1], w[1], null, nz[1], y[1]);
+          t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+          t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
+          float[][] now = {t.gpu.toHost(y[1]), t.gpu.toHost(dx[1]), t.gpu.toHost(dw[1])};
+          if (run == 0) first = now;
+          else for (int j = 0; j < 3; j++) assertArrayEquals(first[j], now[j], mode + " output " + j + " differs between runs");
+        }
+      }
+    }
+  }
+
+  // ---- TF32 -----------------------------------------------------------------------------------------------
+
+  @Test
+  void tf32MatchesReference() {
+    try (GpuTwin t = GpuTwin.open(111, MathMode.TF32)) {
+      List<Conv2dShape> cases = new ArrayList<>(List.of(
+          new Conv2dShape(2, 5, 5, 1, 3, 1, 1, 1, 0),      // GEMM K = 1 (1x1, C = 1)
+          new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1),     // the stem: C = 3 gathers, K = 67 > 64 (edge n tile)
+          new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1),     // stride 2, C % 4 == 0 and K % 4 == 0: 16-byte copies
+          new Conv2dShape(2, 7, 7, 12, 20, 1, 1, 2, 0),    // 1x1 stride-2 shortcut, vectors
+          new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),      // padding 2, K % 4 != 0 (dy gathers, straddling groups)
+          new Conv2dShape(3, 12, 12, 1, 1, 5, 5, 3, 2)));  // C = 1, K = 1, stride 3
+      int random = t.count(150, 30, 6);
+      for (int i = 0; i < random; i++) cases.add(randomShape(t));
+      for (int i = 0; i < cases.size(); i++) {
+        Conv2dShape g = cases.get(i);
+        String what = "case " + i + " " + g;
+        Noise.Type type = t.anyType(i);
+        boolean perSample = i % 3 == 0;
+        Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
+        Tensor[] b = i % 2 == 0 ? t.rand(g.k()) : new Tensor[] {null, null};
+        Noise[] nz = t.noise(type, perSample, g.n());
+        Tensor[] y = t.out(g.outputShape());
+        t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
+        t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
+        Tensor abs = t.refZeros(g.outputShape());
+        t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
+        long rsc = (long) g.r() * g.s() * g.c();
+        t.compareTf32("tf32 conv2dForward " + what + " " + type + (perSample ? " per-sample" : ""), y, abs, rsc, nz[0], g.n());
+
+        Tensor[] dy = t.rand(g.outputShape()), dx = t.out(g.inputShape());
+        t.ref.conv2dBackwardData(g, dy[0], w[0], dx[0]);
         t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+        Tensor absX = t.refZeros(g.inputShape());
+        t.ref.conv2dBackwardData(g, t.absRef(dy[0]), t.absRef(w[0]), absX);
+        t.compareTf32("tf32 conv2dBackwardData " + what, dx, absX, (long) g.r() * g.s() * g.k(), Noise.NONE, g.n());
+
+        Tensor[] dw = t.out(g.weightShape()), db = t.out(g.k());
+        t.ref.conv2dBackwardWeight(g, x[0], dy[0], dw[0], db[0]);
         t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
-        float[][] now = {t.gpu.toHost(y[1]), t.gpu.toHost(dx[1]), t.gpu.toHost(dw[1])};
-        if (run == 0) first = now;
-        else for (int j = 0; j < 3; j++) assertArrayEquals(first[j], now[j], "output " + j + " differs between runs");
+        Tensor absW = t.refZeros(g.weightShape()), absB = t.refZeros(g.k());
+        t.ref.conv2dBackwardWeight(g, t.absRef(x[0]), t.absRef(dy[0]), absW, absB);
+        long npq = (long) g.n() * g.p() * g.q();
+        t.compareTf32("tf32 conv2dBackwardWeight dw " + what, dw, absW, npq, Noise.NONE, g.k());
+        t.compareTf32("tf32 conv2dBackwardWeight dbias " + what, db, absB, npq, Noise.NONE, 1);
+        t.release();
+      }
+      // N*P*Q = 1024 over one output tile: the TF32 split-K path and its fixed-order reduction.
+      Conv2dShape split = new Conv2dShape(4, 16, 16, 4, 5, 3, 3, 1, 1);
+      long npq = (long) split.n() * split.p() * split.q();
+      assertTrue(Gemm.splits(npq, Gemm.TF32.kChunk(split.k(), 36, npq)) > 1, "the split-K case must split");
+      Tensor[] x = t.rand(split.inputShape()), dy = t.rand(split.outputShape()), dw = t.out(split.weightShape());
+      t.ref.conv2dBackwardWeight(split, x[0], dy[0], dw[0], null);
+      t.gpu.conv2dBackwardWeight(split, x[1], dy[1], dw[1], null);
+      Tensor absW = t.refZeros(split.weightShape());
+      t.ref.conv2dBackwardWeight(split, t.absRef(x[0]), t.absRef(dy[0]), absW, null);
+      t.compareTf32("tf32 conv2dBackwardWeight split-K " + split, dw, absW, npq, Noise.NONE, split.k());
+      System.out.printf("[vant] tf32 conv2d: %d cases, worst |gpu - ref| / allowed = %.3f%n", cases.size() + 1, t.worstTf32);
+    }
+  }
+
+  @Test
+  void tf32AndFp32GiveTheSameBitsWhereTheMathIsExact() {
+    // Small integers: both implicit GEMMs are exact, so the noisy outputs must agree bit for bit.
+    try (GpuTwin t = GpuTwin.open(112, MathMode.TF32); CudaBackend fp32 = new CudaBackend(t.dev, MathMode.FP32)) {
+      Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1),
+          new Conv2dShape(2, 12, 12, 5, 10, 3, 3, 1, 1)};
+      for (int i = 0; i < shapes.length * 4; i++) {
+        Conv2dShape g = shapes[i / 4];
+        Noise.Type type = Noise.Type.values()[i % 4];
+        Tensor[] x = t.ints(-3, 3, g.inputShape()), w = t.ints(-3, 3, g.weightShape()), b = t.ints(-5, 5, g.k());
+        Noise[] nz = t.noise(type, i % 2 == 0, g.n());
+        Tensor y32 = t.gpuOut(g.outputShape()), yTf = t.gpuOut(g.outputShape());
+        fp32.conv2dForward(g, x[1], w[1], b[1], nz[1], y32);
+        t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], yTf);
+        t.assertSameBits("conv2dForward tf32 vs fp32 " + g + " " + type, y32, yTf);
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void fusedNoiseEqualsConvThenNoiseKernel() {
+    for (MathMode mode : MathMode.values()) {
+      try (GpuTwin t = GpuTwin.open(113, mode)) {
+        Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(3, 6, 6, 4, 5, 3, 3, 2, 1)};
+        for (int i = 0; i < shapes.length * 3; i++) {
+          Conv2dShape g = shapes[i / 3];
+          Noise.Type type = Noise.Type.values()[1 + i % 3];
+          Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape()), b = t.rand(g.k());
+          Noise[] nz = t.noise(type, i % 2 == 0, g.n());
+          Tensor fused = t.gpuOut(g.outputShape()), clean = t.gpuOut(g.outputShape()), unfused = t.gpuOut(g.outputShape());
+          t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], fused);
+          t.gpu.conv2dForward(g, x[1], w[1], b[1], Noise.NONE, clean);
+          t.gpu.noiseForward(clean, nz[1], unfused);
+          t.assertSameBits(mode + " conv2dForward fused vs conv + noise " + g + " " + type, unfused, fused);
+          t.release();
+        }
       }
     }
   }

@@ -1,9 +1,13 @@
 package dev.vant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +15,11 @@ import org.junit.jupiter.api.Test;
  * kernels/noisy_matmul.cu against the FLOAT32 reference on random sizes (not multiples of the 64 x 64
  * tile), every noise type, bias on and off; backward data, weight (incl. split-K) and bias. Tolerance:
  * the GEMM bound of {@link GpuTwin} with K = IN (forward), OUT (backward data), B (backward weight, bias).
+ *
+ * <p>The TF32 kernels (*_tf32, 128 x 64 tiles): against the DOUBLE reference with the TF32 bound of
+ * {@link GpuTwin#compareTf32}; bit for bit against sums of TF32-rounded operands where every sum is exact
+ * (pins the rounding mode and every fragment position); and, with the noise on, bit for bit against the
+ * FP32 kernels where both GEMMs are exact and against GEMM-then-noise-kernel (the noise is the contract's).
  */
 @Tag("gpu")
 class NoisyMatmulTest {
@@ -99,7 +108,7 @@ class NoisyMatmulTest {
         t.release();
       }
       Dims split = new Dims(1100, 5, 3);
-      assertTrue(Gemm.splits(split.batch, Gemm.kChunk(split.out, split.in, split.batch)) > 1, "must split");
+      assertTrue(Gemm.splits(split.batch, Gemm.FP32.kChunk(split.out, split.in, split.batch)) > 1, "must split");
       weightCase(t, split, true, "split-K");
     }
   }
@@ -114,5 +123,165 @@ class NoisyMatmulTest {
     t.ref.linearBackwardWeight(t.absRef(x[0]), t.absRef(dy[0]), absW, absB);
     t.compareGemm("linearBackwardWeight dw " + what + " " + d, dw, absW, d.batch, Noise.NONE, d.out);
     if (bias) t.compareGemm("linearBackwardWeight dbias " + what + " " + d, db, absB, d.batch, Noise.NONE, 1);
+  }
+
+  // ---- TF32 -----------------------------------------------------------------------------------------------
+
+  @Test
+  void tf32MatchesReference() {
+    try (GpuTwin t = GpuTwin.open(211, MathMode.TF32)) {
+      boolean small = t.emulated();
+      // Fixed edges first: K = 1; IN % 4 == 0 (16-byte cp.async) and != 0 (4-byte gathers) on both sides of
+      // one 128 x 64 tile; OUT < 64 with OUT % 4 != 0 (noise groups straddle rows inside one tile); OUT > 64
+      // with OUT % 4 != 0 (groups cut by the tile edge); batch 1100 splits the weight gradient's k.
+      List<Dims> cases = new ArrayList<>(List.of(new Dims(1, 1, 1), new Dims(129, 4, 65), new Dims(7, 3, 10),
+          new Dims(130, 68, 66), new Dims(33, 17, 131), new Dims(1100, 5, 3)));
+      Dims split = cases.get(cases.size() - 1);
+      assertTrue(Gemm.splits(split.batch, Gemm.TF32.kChunk(split.out, split.in, split.batch)) > 1, "must split");
+      int random = t.count(150, 40, 6);
+      for (int i = 0; i < random; i++) {
+        cases.add(new Dims(t.between(1, small ? 300 : 700), t.between(1, small ? 150 : 700), t.between(1, small ? 150 : 300)));
+      }
+      for (int i = 0; i < cases.size(); i++) {
+        Dims d = cases.get(i);
+        String what = "case " + i + " " + d;
+        Noise.Type type = t.anyType(i);
+        boolean perSample = i % 3 == 0;
+        Tensor[] x = t.rand(d.batch, d.in), w = t.rand(d.out, d.in);
+        Tensor[] b = i % 2 == 0 ? t.rand(d.out) : new Tensor[] {null, null};
+        Noise[] nz = t.noise(type, perSample, d.batch);
+        Tensor[] y = t.out(d.batch, d.out);
+        t.ref.linearForward(x[0], w[0], b[0], nz[0], y[0]);
+        t.gpu.linearForward(x[1], w[1], b[1], nz[1], y[1]);
+        Tensor abs = t.refZeros(d.batch, d.out);
+        t.ref.linearForward(t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
+        t.compareTf32("tf32 linearForward " + what + " " + type + (perSample ? " per-sample" : ""), y, abs, d.in, nz[0], d.batch);
+
+        Tensor[] dy = t.rand(d.batch, d.out), dx = t.out(d.batch, d.in);
+        t.ref.linearBackwardData(dy[0], w[0], dx[0]);
+        t.gpu.linearBackwardData(dy[1], w[1], dx[1]);
+        Tensor absX = t.refZeros(d.batch, d.in);
+        t.ref.linearBackwardData(t.absRef(dy[0]), t.absRef(w[0]), absX);
+        t.compareTf32("tf32 linearBackwardData " + what, dx, absX, d.out, Noise.NONE, d.batch);
+
+        Tensor[] dw = t.out(d.out, d.in), db = t.out(d.out);
+        t.ref.linearBackwardWeight(x[0], dy[0], dw[0], db[0]);
+        t.gpu.linearBackwardWeight(x[1], dy[1], dw[1], db[1]);
+        Tensor absW = t.refZeros(d.out, d.in), absB = t.refZeros(d.out);
+        t.ref.linearBackwardWeight(t.absRef(x[0]), t.absRef(dy[0]), absW, absB);
+        t.compareTf32("tf32 linearBackwardWeight dw " + what, dw, absW, d.batch, Noise.NONE, d.out);
+        t.compareTf32("tf32 linearBackwardWeight dbias " + what, db, absB, d.batch, Noise.NONE, 1);
+        t.release();
+      }
+      System.out.printf("[vant] tf32 matmul: %d cases, worst |gpu - ref| / allowed = %.3f%n", cases.size(), t.worstTf32);
+    }
+  }
+
+  /** cvt.rna.tf32 in Java: round to 10 stored mantissa bits, nearest, ties away from zero (finite values). */
+  static float tf32(float v) {
+    return Float.intBitsToFloat((Float.floatToRawIntBits(v) + 0x1000) & 0xFFFFE000);
+  }
+
+  /** +-(1 + m 2^-14), m < 2^14: 14 mantissa bits, so TF32 rounding (to 10) changes most of them, ties included. */
+  private static float[] fourteenBit(GpuTwin t, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (t.rnd.nextBoolean() ? 1 : -1) * (1 + t.rnd.nextInt(1 << 14) * 0x1p-14f);
+    return a;
+  }
+
+  @Test
+  void tf32RoundsEveryOperandToNearestAndSumsExactly() {
+    // With K <= 4 operands in [1, 2], every TF32 product is a multiple of 2^-20 below 4 and every partial sum
+    // one below 16 = 2^24 * 2^-20: exact in FP32 whatever the order or rounding of the tensor core's adder.
+    // So each output must equal sum_k tf32(a) tf32(b) exactly; truncating instead of rounding, or a value in
+    // the wrong fragment register, changes bits. IN = 4 / 68 takes the 16-byte copies, 3 / 67 the gathers.
+    try (GpuTwin t = GpuTwin.open(212, MathMode.TF32)) {
+      int[][] shapes = {{3, 4, 5}, {130, 3, 67}, {2, 68, 4}, {4, 67, 3}};
+      for (int[] sh : shapes) {
+        int batch = sh[0], in = sh[1], out = sh[2];
+        float[] x = fourteenBit(t, batch * in), w = fourteenBit(t, out * in);
+        Tensor[] xs = t.of(x, batch, in), ws = t.of(w, out, in);
+        if (in <= 4) {
+          Tensor y = t.gpuOut(batch, out);
+          t.gpu.linearForward(xs[1], ws[1], null, Noise.NONE, y);
+          float[] got = t.written("tf32 linearForward " + batch + "x" + in + "x" + out, y);
+          for (int m = 0; m < batch; m++)
+            for (int n = 0; n < out; n++) {
+              double s = 0;
+              for (int k = 0; k < in; k++) s += (double) tf32(x[m * in + k]) * tf32(w[n * in + k]);
+              assertEquals((float) s, got[m * out + n], "linearForward y[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+            }
+        }
+        if (out <= 4) { // dx [B, IN] = dy [B, OUT] w [OUT, IN], K = OUT
+          float[] dy = fourteenBit(t, batch * out);
+          Tensor dx = t.gpuOut(batch, in);
+          t.gpu.linearBackwardData(t.of(dy, batch, out)[1], ws[1], dx);
+          float[] got = t.written("tf32 linearBackwardData", dx);
+          for (int m = 0; m < batch; m++)
+            for (int n = 0; n < in; n++) {
+              double s = 0;
+              for (int k = 0; k < out; k++) s += (double) tf32(dy[m * out + k]) * tf32(w[k * in + n]);
+              assertEquals((float) s, got[m * in + n], "linearBackwardData dx[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+            }
+        }
+        if (batch <= 4) { // dw [OUT, IN] = dy^T x, K = B
+          float[] dy = fourteenBit(t, batch * out);
+          Tensor dw = t.gpuOut(out, in);
+          t.gpu.linearBackwardWeight(xs[1], t.of(dy, batch, out)[1], dw, null);
+          float[] got = t.written("tf32 linearBackwardWeight", dw);
+          for (int m = 0; m < out; m++)
+            for (int n = 0; n < in; n++) {
+              double s = 0;
+              for (int k = 0; k < batch; k++) s += (double) tf32(dy[k * out + m]) * tf32(x[k * in + n]);
+              assertEquals((float) s, got[m * in + n], "linearBackwardWeight dw[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+            }
+        }
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void tf32AndFp32GiveTheSameBitsWhereTheMathIsExact() {
+    // Small integers: both GEMMs are exact, so the outputs — noise included — must agree bit for bit: the
+    // TF32 kernels' staged epilogue draws the same noise for the same element as the FP32 kernels'.
+    try (GpuTwin t = GpuTwin.open(213, MathMode.TF32); CudaBackend fp32 = new CudaBackend(t.dev, MathMode.FP32)) {
+      Dims[] shapes = {new Dims(7, 9, 10), new Dims(130, 68, 66), new Dims(129, 13, 131), new Dims(3, 1, 1)};
+      for (int i = 0; i < shapes.length * 4; i++) {
+        Dims d = shapes[i / 4];
+        Noise.Type type = Noise.Type.values()[i % 4];
+        Tensor[] x = t.ints(-3, 3, d.batch, d.in), w = t.ints(-3, 3, d.out, d.in), b = t.ints(-5, 5, d.out);
+        Noise[] nz = t.noise(type, i % 2 == 0, d.batch);
+        Tensor y32 = t.gpuOut(d.batch, d.out), yTf = t.gpuOut(d.batch, d.out);
+        fp32.linearForward(x[1], w[1], b[1], nz[1], y32);
+        t.gpu.linearForward(x[1], w[1], b[1], nz[1], yTf);
+        t.assertSameBits("linearForward tf32 vs fp32 " + d + " " + type, y32, yTf);
+        t.release();
+      }
+    }
+  }
+
+  @Test
+  void fusedNoiseEqualsGemmThenNoiseKernel() {
+    // The staged epilogue (one Philox call per group of 4 outputs) against the standalone noise kernel
+    // (elementwise.cu noise_forward, whole groups too, but over the flat output): y = noise(x w^T + b) must
+    // equal noise applied to (x w^T + b), bit for bit, in both math modes and for every noise type.
+    for (MathMode mode : MathMode.values()) {
+      try (GpuTwin t = GpuTwin.open(214, mode)) {
+        Dims[] shapes = {new Dims(5, 7, 10), new Dims(130, 20, 67), new Dims(2, 3, 1)};
+        for (int i = 0; i < shapes.length * 3; i++) {
+          Dims d = shapes[i / 3];
+          Noise.Type type = Noise.Type.values()[1 + i % 3];
+          Tensor[] x = t.rand(d.batch, d.in), w = t.rand(d.out, d.in), b = t.rand(d.out);
+          Noise[] nz = t.noise(type, i % 2 == 1, d.batch);
+          Tensor fused = t.gpuOut(d.batch, d.out), clean = t.gpuOut(d.batch, d.out), unfused = t.gpuOut(d.batch, d.out);
+          t.gpu.linearForward(x[1], w[1], b[1], nz[1], fused);
+          t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, clean);
+          t.gpu.noiseForward(clean, nz[1], unfused);
+          t.assertSameBits(mode + " linearForward fused vs gemm + noise " + d + " " + type, unfused, fused);
+          t.release();
+        }
+      }
+    }
   }
 }

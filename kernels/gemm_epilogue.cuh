@@ -1,0 +1,94 @@
+// kernels/gemm_epilogue.cuh — the noise epilogue of the GEMM forwards (conv and matmul, FP32 and TF32),
+// staged per Philox group (DESIGN.md §2).
+//
+// After the mainloop the block's output tile of pre-noise values v = acc (+ bias[n]) sits in shared memory:
+// sC[r * ldc + c] for output (m0 + r, n0 + c), r < rows = min(TM, M - m0), c < W = min(TN, N - n0). The output
+// y [M, N] is row-major; its flat index e = m * N + n is the element index of the noise contract: the Gaussian
+// of element e is lane e & 3 of Philox group g = e >> 2. Each thread takes whole groups: ONE Philox call (two
+// for COMBINED, whose second stream has its own groups) gives the noise of four consecutive elements, and a
+// group that lies wholly in the tile is written with one 16-byte store (dY + 4g is 16-byte aligned when dY is).
+//
+// The tile as flat ranges ("segments"): when the tile spans whole rows (n0 == 0, W == N, i.e. N <= TN) its
+// elements are the single range [m0 N, (m0 + rows) N), and groups that straddle two rows (N % 4 != 0) are
+// still whole groups of the tile. Otherwise each row r is its own range [(m0 + r) N + n0, ... + W): a group
+// cut by the range's ends (N % 4 != 0, or the tile's edge) stores only its elements in the range, one by one;
+// the neighbouring range (next row, or the block next door) computes the same group's Philox again for its
+// own elements. Every element is written exactly once, and its noise is the contract's, bit for bit the same
+// as noise_apply() of noise_epilogue.cuh computes for it alone (same noise_group, same noise_formula).
+#pragma once
+#include "noise_epilogue.cuh"
+
+namespace vant {
+
+// Device only (threadIdx). sC 16-byte aligned, ldc (its row stride in floats) a multiple of 4. Ends without a
+// barrier: the caller may not reuse sC before another __syncthreads().
+template <int TM, int TN>
+__device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float* __restrict__ dY, int M, int N, int m0,
+                                                 int n0, const NoiseArgs& a) {
+  const int rows = M - m0 < TM ? M - m0 : TM;
+  const int W = N - n0 < TN ? N - n0 : TN;
+  const bool whole = n0 == 0 && W == N;
+  const int segs = whole ? 1 : rows;
+  const long long len = whole ? (long long)rows * N : W;
+  // Groups that meet a range of `len` elements: all of them when the tile is whole (one range), else at most
+  // ceil(W / 4) for ranges starting at a multiple of 4 (always, when N % 4 == 0) and (W + 2) / 4 + 1 otherwise.
+  const long long wholeFirst = ((long long)m0 * N) >> 2;
+  const int slots = whole ? (int)(((((long long)m0 * N + len - 1) >> 2) - wholeFirst) + 1)
+                          : ((N & 3) ? ((W + 2) >> 2) + 1 : (W + 3) >> 2);
+  const bool vec = ((uintptr_t)dY & 15) == 0;
+  const int items = segs * slots;
+  for (int i = threadIdx.x; i < items; i += blockDim.x) {
+    const int seg = i / slots, slot = i - seg * slots;
+    const long long s0 = whole ? (long long)m0 * N : (long long)(m0 + seg) * N + n0;  // first element of the range
+    const long long g = (s0 >> 2) + slot;
+    const long long e0 = g << 2;
+    const long long s1 = s0 + len;
+    if (e0 >= s1) continue;
+    const int lo = e0 >= s0 ? 0 : (int)(s0 - e0);  // lanes [lo, hi) of the group lie in this range
+    const int hi = s1 - e0 >= 4 ? 4 : (int)(s1 - e0);
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    const int o0 = (int)(e0 - s0);  // offset of lane 0 in the range (negative when the group starts before it)
+    const int r0 = whole ? o0 / W : seg, c0 = whole ? o0 - r0 * W : o0;
+    if (lo == 0 && hi == 4 && (c0 & 3) == 0 && c0 + 4 <= W) {
+      // The group is 4 aligned columns of one tile row (always so when N % 4 == 0): one 16-byte read; the 8
+      // lanes of a quarter-warp read 128 consecutive bytes, no bank conflict (scalar reads would be 4-way).
+      const float4 q = *reinterpret_cast<const float4*>(&sC[r0 * ldc + c0]);
+      v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
+    } else {
+#pragma unroll
+      for (int l = 0; l < 4; ++l) {
+        if (l >= lo && l < hi) {
+          const int o = o0 + l;
+          const int r = whole ? o / W : seg, c = whole ? o - (o / W) * W : o;
+          v[l] = sC[r * ldc + c];
+        }
+      }
+    }
+    if (a.type != NOISE_NONE) {
+      const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
+      Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
+      if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
+      const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
+      // The level of each lane: sample = e / perSample, one division per group.
+      long long q = 0, rem = 0;
+      if (a.dSigma) { q = (e0 + lo) / a.perSample; rem = (e0 + lo) - q * a.perSample; }
+#pragma unroll
+      for (int l = 0; l < 4; ++l) {
+        if (l >= lo && l < hi) {
+          const float s = a.dSigma ? a.dSigma[q] : a.sigmaScalar;
+          v[l] = noise_formula(a.type, s, v[l], zl[l], z2l[l]);
+          if (++rem == a.perSample) { rem = 0; ++q; }
+        }
+      }
+    }
+    if (lo == 0 && hi == 4 && vec) {
+      *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);
+    } else {
+#pragma unroll
+      for (int l = 0; l < 4; ++l)
+        if (l >= lo && l < hi) dY[e0 + l] = v[l];
+    }
+  }
+}
+
+}  // namespace vant

@@ -1,0 +1,270 @@
+// kernels/gemm_tf32.cuh — the TF32 tensor-core GEMM mainloop (mma.sync.m16n8k8 .tf32), the tensor-core twin
+// of gemm_fp32.cuh for noisy_conv2d.cu and noisy_matmul.cu (their *_tf32 entry points). Same "problem"
+// interface: C[m][n] = sum_k A(m, k) * B(k, n) over k in [kBegin, kEnd), any M, N, K, guarded edges; the
+// problem object says where A(m, k) and B(k, n) live (a_ptr / b_ptr; nullptr = an implicit zero, e.g. the
+// padding of a convolution) and whether 16-byte vector copies are allowed (a_vec / b_vec, checked at run
+// time: divisibility by 4 of the contiguous extent and 16-byte alignment of the base pointer).
+//
+// Numerics: every operand is rounded to TF32 (cvt.rna: 10 mantissa bits, nearest, ties away; relative error
+// <= 2^-11), the products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a
+// fixed order (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
+//
+// Versions tried (emulated only, no GPU measured yet — see README "GPU backend"):
+//   v1 (this one) block tile BM x BN x BK = 128 x 64 x 16, 256 threads = 8 warps as 4 (m) x 2 (n), warp tile
+//      32 x 32 = 2 x 4 mma tiles (32 FP32 accumulators per thread), 3-stage cp.async pipeline in static
+//      shared memory (39 KiB: fits the 48 KiB static limit, so no cuFuncSetAttribute, and 2 blocks per SM on
+//      sm_86/89 with their 100 KiB per SM). Why 128 x 64: the convolutions of a CIFAR ResNet have N = K
+//      (output channels) = 16..512 and a large M = N*P*Q, so a 64-wide N tile wastes nothing at 64 channels
+//      while 128 rows amortize each B fragment over 4 warps; BK = 16 keeps the stage small enough for three
+//      stages under 48 KiB and wastes less of the short K = R*S*C = 27 of the stem. 128 x 128 x 16 was
+//      considered: 64 accumulators per thread under the 128-register cap of 2 blocks/SM, a 64 KiB epilogue
+//      tile, and it would waste half a tile on every 64-channel layer.
+//   ptxas (nvcc 13.0, __launch_bounds__(256, 2) = at most 128 registers): 110-127 registers, 0 spills, 39936 bytes
+//   of static shared memory on sm_80/86/89/90 (target/kernels/ptxas-report.txt).
+//   Not tried yet: wgmma / TMA on sm_90a (HOPPER.md: mma.sync runs as HMMA on Hopper, not its fastest path); a
+//   64 x 64 tile for small problems; split-K for forward / backward data. Nothing here has been timed.
+//
+// Shared-memory layouts (conflict-free; 32 banks of 4 bytes):
+//   K-major operand (contiguous in k in global memory, e.g. x rows of a linear layer, the NHWC gathers of a
+//   conv forward): tile[row][16] floats, 4 chunks of 16 bytes per row, chunk c stored at c ^ ((row >> 1) & 3)
+//   (XOR swizzle). An ldmatrix phase reads 8 consecutive rows at one chunk: the swizzle puts them on 8
+//   distinct 4-bank groups; a quarter-warp of cp.async writes fills 2 rows x 4 chunks: also 8 groups.
+//   Fragments come from ldmatrix .x4 (a 8x8 b16 matrix = an 8x4 float block; PTX fragment layout in ptx.cuh).
+//   MN-major operand (contiguous in m or n, e.g. dy^T of a weight gradient): tile[k][BM + 8] floats; a
+//   fragment element (k = t, m = g) is a 4-byte load at t * (BM + 8) + g: stride = 8 mod 32 banks, so the
+//   32 lanes (g = 0..7, t = 0..3) hit 32 banks. (ldmatrix .trans cannot transpose 32-bit elements.)
+// Loads: one cp.async per 16-byte chunk (.cg, zero-filled outside [0, M) x [kBegin, kEnd) or where the
+// problem has an implicit zero) when the operand allows vectors, else one 4-byte cp.async (.ca, zfill) per
+// element — the scalar gathers of a convolution with C % 4 != 0 (the stem's C = 3) stay asynchronous too.
+#pragma once
+#include "ptx.cuh"
+#include "philox.cuh"
+
+namespace vant {
+namespace tf32 {
+
+constexpr int BM = 128, BN = 64, BK = 16, STAGES = 3, THREADS = 256;
+constexpr int WARPS_M = 4, WARPS_N = 2, WM = BM / WARPS_M, WN = BN / WARPS_N;  // warp tile 32 x 32
+constexpr int MT = WM / 16, NT = WN / 8;                                          // 2 x 4 mma tiles per warp
+constexpr int LDA_MN = BM + 8, LDB_MN = BN + 8;  // MN-major row strides, = 8 mod 32
+constexpr int A_STAGE = BK * LDA_MN;             // floats; >= BM * BK, the K-major tile
+constexpr int B_STAGE = BK * LDB_MN;             // floats; >= BN * BK
+constexpr int LDC = BN + 8;                      // epilogue staging row stride (= 8 mod 32: float2 stores of a
+                                                 // half-warp, rows g = 0..3, cols 2t, hit 32 banks)
+static_assert(WARPS_M * WARPS_N * 32 == THREADS, "8 warps");
+static_assert(A_STAGE >= BM * BK && B_STAGE >= BN * BK, "stage sizes");
+static_assert(BM * LDC <= STAGES * (A_STAGE + B_STAGE), "the epilogue tile reuses the pipeline's memory");
+
+struct __align__(16) Smem {
+  union {
+    struct {
+      float a[STAGES][A_STAGE];
+      float b[STAGES][B_STAGE];
+    } pipe;
+    float c[BM * LDC];  // the accumulator tile, staged for the noise epilogue (noisy forwards only)
+  };
+};
+
+// Index of element (row, k) in a swizzled K-major tile of 16 floats per row.
+__device__ __forceinline__ int kidx(int row, int k) {
+  return row * BK + ((((k >> 2) ^ (row >> 1)) & 3) << 2) + (k & 3);
+}
+
+__device__ __forceinline__ bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
+
+// Stages the A (BM x BK) or B (BN x BK) tile at k0 into `s`. ROWS = BM or BN; K_MAJOR: the operand is
+// contiguous in k; VEC: 16-byte copies (the caller has checked p's condition). `at(r, k)` returns the global
+// address of the element (m0 + r, k) (resp. (k, n0 + r)) or nullptr for an implicit zero; rows >= `rows`
+// and k >= kEnd are outside the problem and become zeros. `any` is a valid global address for zero-fills.
+template <int ROWS, bool K_MAJOR, class At>
+__device__ __forceinline__ void load_tile(float* s, bool vec, int rows, long long k0, long long kEnd, const float* any,
+                                          At at) {
+  const int tid = threadIdx.x;
+  if (vec) {
+    constexpr int CHUNKS = ROWS * BK / 4 / THREADS;  // 16-byte chunks per thread: 2 (A) or 1 (B)
+#pragma unroll
+    for (int i = 0; i < CHUNKS; ++i) {
+      const int c = tid + i * THREADS;
+      // K-major: 4 chunks per row, consecutive threads along k (one row = 64 contiguous bytes in global
+      // memory). MN-major: ROWS / 4 chunks per k, consecutive threads along m (n).
+      const int r = K_MAJOR ? c >> 2 : (c % (ROWS / 4)) * 4;
+      const int kk = K_MAJOR ? (c & 3) * 4 : c / (ROWS / 4);
+      const long long k = k0 + kk;
+      const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
+      float* dst = K_MAJOR ? s + kidx(r, kk) : s + kk * (ROWS + 8) + r;
+      ptx::cp_async_cg16_zfill(dst, src ? src : any, src ? 16u : 0u);
+    }
+  } else {
+    constexpr int ELEMS = ROWS * BK / THREADS;  // 8 (A) or 4 (B)
+#pragma unroll
+    for (int i = 0; i < ELEMS; ++i) {
+      const int e = tid + i * THREADS;
+      const int r = K_MAJOR ? e / BK : e % ROWS;
+      const int kk = K_MAJOR ? e % BK : e / ROWS;
+      const long long k = k0 + kk;
+      const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
+      float* dst = K_MAJOR ? s + kidx(r, kk) : s + kk * (ROWS + 8) + r;
+      ptx::cp_async_ca_zfill<4>(dst, src ? src : any, src ? 4u : 0u);
+    }
+  }
+}
+
+__device__ __forceinline__ uint32_t tf32_of(uint32_t bits) { return ptx::cvt_rna_tf32(__uint_as_float(bits)); }
+__device__ __forceinline__ uint32_t tf32_of(float v) { return ptx::cvt_rna_tf32(v); }
+
+// The warp's A fragments (MT m16 tiles) at k-step ks of a stage.
+template <bool K_MAJOR>
+__device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t (&a)[MT][4]) {
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+    const int r0 = wm0 + mt * 16;
+    if (K_MAJOR) {
+      // matrix j = lane / 8: rows r0 + 8 (j & 1) .. +7, k ks + 4 (j >> 1) .. +3 -> a0, a1, a2, a3
+      ptx::ldmatrix_x4(a[mt], s + kidx(r0 + (lane & 15), ks + ((lane >> 4) << 2)));
+#pragma unroll
+      for (int i = 0; i < 4; ++i) a[mt][i] = tf32_of(a[mt][i]);
+    } else {
+      const float* p = s + (ks + t) * LDA_MN + r0 + g;
+      a[mt][0] = tf32_of(p[0]);
+      a[mt][1] = tf32_of(p[8]);
+      a[mt][2] = tf32_of(p[4 * LDA_MN]);
+      a[mt][3] = tf32_of(p[4 * LDA_MN + 8]);
+    }
+  }
+}
+
+// The warp's B fragments (NT n8 tiles) at k-step ks of a stage.
+template <bool K_MAJOR>
+__device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t (&b)[NT][2]) {
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  if (K_MAJOR) {
+#pragma unroll
+    for (int np = 0; np < NT / 2; ++np) {
+      // matrix j = lane / 8: n rows wn0 + 16 np + 8 (j >> 1) .. +7, k ks + 4 (j & 1) .. +3
+      // -> b[2np][0], b[2np][1], b[2np+1][0], b[2np+1][1]
+      uint32_t r[4];
+      ptx::ldmatrix_x4(r, s + kidx(wn0 + np * 16 + ((lane >> 4) << 3) + (lane & 7), ks + (((lane >> 3) & 1) << 2)));
+      b[2 * np][0] = tf32_of(r[0]);
+      b[2 * np][1] = tf32_of(r[1]);
+      b[2 * np + 1][0] = tf32_of(r[2]);
+      b[2 * np + 1][1] = tf32_of(r[3]);
+    }
+  } else {
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const float* p = s + (ks + t) * LDB_MN + wn0 + nt * 8 + g;
+      b[nt][0] = tf32_of(p[0]);
+      b[nt][1] = tf32_of(p[4 * LDB_MN]);
+    }
+  }
+}
+
+// The warp's position in the block tile.
+__device__ __forceinline__ int warp_m0() { return ((int)threadIdx.x >> 5) % WARPS_M * WM; }
+__device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARPS_M * WN; }
+
+// acc[mt][nt][i]: row = m0 + warp_m0() + 16 mt + g + 8 (i >> 1), col = n0 + warp_n0() + 8 nt + 2 t + (i & 1)
+// (g = lane / 4, t = lane % 4; the mma C fragment layout).
+template <class P>
+__device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, long long kBegin, long long kEnd, int m0,
+                                         int n0, float (&acc)[MT][NT][4]) {
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
+  const bool vecA = p.a_vec(), vecB = p.b_vec();
+  const int rowsA = M - m0, rowsB = N - n0;
+  const float* anyA = p.a_any();
+  const float* anyB = p.b_any();
+  const long long tiles = kEnd > kBegin ? (kEnd - kBegin + BK - 1) / BK : 0;
+  auto load = [&](int stage, long long kt) {
+    const long long k0 = kBegin + kt * BK;
+    load_tile<BM, P::A_K>(sm.pipe.a[stage], vecA, rowsA, k0, kEnd, anyA,
+                          [&](int r, long long k) { return p.a_ptr(m0 + r, k); });
+    load_tile<BN, P::B_K>(sm.pipe.b[stage], vecB, rowsB, k0, kEnd, anyB,
+                          [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
+  };
+  // Prologue: STAGES - 1 tiles in flight. One commit per tile slot, empty or not, so that wait<STAGES-2>
+  // below always means "tile kt has landed".
+#pragma unroll
+  for (int s = 0; s < STAGES - 1; ++s) {
+    if (s < tiles) load(s, s);
+    ptx::cp_async_commit();
+  }
+  const int wm0 = warp_m0(), wn0 = warp_n0();
+  for (long long kt = 0; kt < tiles; ++kt) {
+    ptx::cp_async_wait<STAGES - 2>();  // this thread's copies of tile kt have landed
+    __syncthreads();                   // everyone's have; and everyone is done reading tile kt - 1's stage
+    const long long next = kt + STAGES - 1;
+    if (next < tiles) load((int)(next % STAGES), next);  // refills the stage tile kt - 1 used
+    ptx::cp_async_commit();
+    const int s = (int)(kt % STAGES);
+#pragma unroll
+    for (int ks = 0; ks < BK; ks += 8) {
+      uint32_t a[MT][4], b[NT][2];
+      frag_a<P::A_K>(sm.pipe.a[s], wm0, ks, a);
+      frag_b<P::B_K>(sm.pipe.b[s], wn0, ks, b);
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt) ptx::mma_m16n8k8_tf32(acc[mt][nt], a[mt], b[nt], acc[mt][nt]);
+    }
+  }
+  ptx::cp_async_wait<0>();
+  __syncthreads();  // the pipeline's memory is free for the epilogue
+}
+
+// Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise).
+__device__ __forceinline__ void store(float* __restrict__ out, long long ld, int M, int N, int m0, int n0,
+                                      const float (&acc)[MT][NT][4]) {
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int wm0 = warp_m0(), wn0 = warp_n0();
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int m = m0 + wm0 + mt * 16 + g + 8 * (i >> 1), n = n0 + wn0 + nt * 8 + 2 * t + (i & 1);
+        if (m < M && n < N) out[(long long)m * ld + n] = acc[mt][nt][i];
+      }
+}
+
+// Writes acc (+ bias[n]) into the staging tile sm.c [BM][LDC] for the noise epilogue (after mainloop).
+__device__ __forceinline__ void stage(Smem& sm, int N, int n0, const float* __restrict__ dBias,
+                                      const float (&acc)[MT][NT][4]) {
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int wm0 = warp_m0(), wn0 = warp_n0();
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const int c = wn0 + nt * 8 + 2 * t;
+      // No bias: acc unchanged (no +0 rounding of -0), as epilogue_store does.
+      const float b0 = (dBias && n0 + c < N) ? dBias[n0 + c] : 0.0f;
+      const float b1 = (dBias && n0 + c + 1 < N) ? dBias[n0 + c + 1] : 0.0f;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int r = wm0 + mt * 16 + g + 8 * h;
+        float2 v;
+        v.x = dBias ? acc[mt][nt][2 * h] + b0 : acc[mt][nt][2 * h];
+        v.y = dBias ? acc[mt][nt][2 * h + 1] + b1 : acc[mt][nt][2 * h + 1];
+        *reinterpret_cast<float2*>(&sm.c[r * LDC + c]) = v;
+      }
+    }
+  __syncthreads();
+}
+
+__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
+  const int t = blockIdx.x % (tilesM * tilesN);
+  split = blockIdx.x / (tilesM * tilesN);
+  m0 = (t / tilesN) * BM;
+  n0 = (t % tilesN) * BN;
+}
+
+}  // namespace tf32
+}  // namespace vant
