@@ -29,9 +29,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train three small models (no noise, NT, VANT) and compare their robustness to inference noise.",
-        "Data: Fashion-MNIST from --data, else the full set when installed (apt-get install dataset-fashion-mnist), else",
-        "the subset of it that ships in data/fashion-mnist-demo (the first 9000 / 2000 images: the CPU demo's data),",
-        "else the built-in synthetic images. On the CPU it takes a few minutes; on a GPU it trains ResNet-18 on more data.",
+        "Data: Fashion-MNIST from --data; else the full set when installed (apt-get install dataset-fashion-mnist); else the first 9000 / 2000 images of it that ship in data/fashion-mnist-demo (all the CPU demo uses); else the built-in synthetic images.",
+        "On the CPU it takes about 2 minutes; on a GPU it trains ResNet-18 on more data.",
         "Writes DIR/{none,nt,vant}/ (run folders), DIR/compare.png, DIR/<key>.png and DIR/summary.json."})
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-report", description = "Report folder (default: ${DEFAULT-VALUE}).")
