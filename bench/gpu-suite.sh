@@ -2,7 +2,8 @@
 # The GPU benchmark suite (issue 7): one command on a GPU host that has only an NVIDIA driver (plus, for
 # the peer, python3 with PyTorch). Run it from the checkout with .gpubundle/ beside it, packed here by
 #   VANT_ARCHS=90 BUNDLE_EXCLUDE='openblas-[0-9.-]+-linux-x86_64' bash ../shared/gpu/bundle.sh
-# (in a regular clone, not a git worktree; sm_90 only and no OpenBLAS keep it near 52 MiB), then:
+# (in a regular clone, not a git worktree, with no target/ yet: a fatbin built earlier for all architectures
+# is kept and pushes the bundle over 60 MiB; sm_90 only and no OpenBLAS keep it near 54 MiB), then:
 #
 #   bash bench/gpu-suite.sh
 #
