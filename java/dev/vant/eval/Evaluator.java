@@ -9,6 +9,7 @@ import dev.vant.data.Normalization;
 import dev.vant.nn.Model;
 import dev.vant.nn.NoiseContext;
 import dev.vant.nn.NoiseOperator;
+import dev.vant.nn.SoftmaxCrossEntropy;
 import dev.vant.noise.InferenceTrace;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
@@ -139,13 +140,25 @@ public final class Evaluator {
     return run(repeat, level, onlyOperator, sink, null, 0);
   }
 
+  /** The per-batch host count of {@link #accuracy}: the path traces take, for tests that compare the two. */
+  double accuracyCountedOnHost(double sigma, int repeat) {
+    return run(repeat, b -> sigma, null, (batch, n, correct, levels) -> {}).accuracy;
+  }
+
+  /**
+   * Without a sink the correct answers are counted on the backend by the loss kernel's statistics and summed
+   * there ({@link SoftmaxCrossEntropy#accumulate}), read once at the end: on a GPU no batch waits for the host.
+   * A sink needs each batch's count, so then the logits come back batch by batch.
+   */
   private Outcome run(int repeat, Level level, Integer onlyOperator, BatchSink sink, InferenceTrace trace, int t0) {
     Backend be = model.backend();
     model.eval();
     DataLoader loader = DataLoader.evaluation(test, norm, batchSize);
     long correct = 0, seen = 0;
     int operators = model.noiseOperators().size();
-    try (DataLoader.Epoch it = loader.epoch(0)) {
+    try (DataLoader.Epoch it = loader.epoch(0);
+         SoftmaxCrossEntropy counter = sink == null ? new SoftmaxCrossEntropy(be) : null;
+         Tensor sums = sink == null ? be.zeros(2) : null) {
       while (it.hasNext()) {
         Batch b = it.next();
         int n = b.n();
@@ -160,10 +173,17 @@ public final class Evaluator {
           else cb.type(Noise.Type.NONE);
           if (onlyOperator != null) cb.only(onlyOperator, operators);
           Tensor logits = model.forward(x, cb.build());
-          int c = countCorrect(be.toHost(logits), b.y(), n, logits.dim(1));
-          correct += c;
           seen += n;
-          if (sink != null) {
+          if (sink == null) {
+            float[] labels = new float[n];
+            for (int i = 0; i < n; i++) labels[i] = b.y()[i];
+            try (Tensor y = be.fromHost(labels, n)) {
+              counter.compute(logits, y);
+              counter.accumulate(sums);
+            }
+          } else {
+            int c = countCorrect(be.toHost(logits), b.y(), n, logits.dim(1));
+            correct += c;
             if (levels == null) {
               levels = new float[n];
               java.util.Arrays.fill(levels, scalar);
@@ -172,6 +192,8 @@ public final class Evaluator {
           }
         }
       }
+      // The sum of per-batch counts (each <= batch size) is exact in float up to 2^24 images.
+      if (sums != null) correct = Math.round(be.toHost(sums)[1]);
     }
     return new Outcome(correct / (double) seen);
   }
