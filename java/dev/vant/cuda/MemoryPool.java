@@ -41,6 +41,11 @@ public final class MemoryPool {
     ArrayDeque<CUdeviceptr> list = free.get(cap);
     CUdeviceptr p = list == null ? null : list.poll();
     if (p == null) {
+      if (device.capturing()) {
+        // cuMemAlloc is illegal inside a stream capture (and would invalidate it): name what asked for it.
+        throw new IllegalStateException("device buffer for " + what + ": " + cap + " bytes would need a new allocation "
+            + "while a CUDA graph is being captured (the pool has no free block of that size; run the step eagerly first)");
+      }
       device.makeCurrent();
       p = new CUdeviceptr();
       CudaDevice.check(cuMemAlloc(p, cap), "allocate " + cap + " bytes for " + what
