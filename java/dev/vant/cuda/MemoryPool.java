@@ -57,6 +57,23 @@ public final class MemoryPool {
     return new DeviceBuffer(this, p, bytes, cap);
   }
 
+  /**
+   * A buffer of its own allocation, never one of the free blocks: for a buffer made just before a capture
+   * (which must leave the free blocks to the step it records).
+   */
+  public synchronized DeviceBuffer acquireNew(long bytes, String what) {
+    if (bytes <= 0) throw new IllegalArgumentException("device buffer for " + what + ": size " + bytes + " bytes");
+    long cap = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    if (device.capturing()) throw new IllegalStateException("device buffer for " + what + ": allocation during a CUDA graph capture");
+    device.makeCurrent();
+    CUdeviceptr p = new CUdeviceptr();
+    CudaDevice.check(cuMemAlloc(p, cap), "allocate " + cap + " bytes for " + what + " (pool holds " + reservedBytes + " bytes)");
+    all.add(p);
+    reservedBytes += cap;
+    inUseBytes += cap;
+    return new DeviceBuffer(this, p, bytes, cap);
+  }
+
   synchronized void release(DeviceBuffer b) {
     free.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>()).push(b.rawPtr());
     inUseBytes -= b.capacity();

@@ -432,7 +432,8 @@ public final class CudaBackend implements Backend {
   @Override
   public StepGraph captureStep(StepScalars s, Runnable body) {
     if (recording != null || dev.capturing()) throw new IllegalStateException("captureStep: a step is already being recorded");
-    if (stepState == null) stepState = dev.pool().acquire(16, "step state {step, lr, bc1, bc2}");
+    // Its own allocation: a free block of the pool taken here would be missing to the step being recorded.
+    if (stepState == null) stepState = dev.pool().acquireNew(16, "step state {step, lr, bc1, bc2}");
     String what = "training step " + s.step();
     recording = s;
     recordedAdam = null;
