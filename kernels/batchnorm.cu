@@ -76,8 +76,8 @@ extern "C" __global__ void __launch_bounds__(256)
 batchnorm_apply(const float* dX, const float* __restrict__ dGamma, const float* __restrict__ dBeta,
                 const float* __restrict__ dMean, const float* __restrict__ dInvStd, float* dY, long long total, int C,
                 int relu, int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                unsigned long long seed, unsigned int site, unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+                unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long groups = (total + 3) >> 2;
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {
@@ -93,8 +93,8 @@ batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const flo
                     const float* __restrict__ dRunningMean, const float* __restrict__ dRunningVar, float eps,
                     float* dY, long long total, int C, int relu, int noiseType, float sigmaScalar,
                     const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                    unsigned int site, unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+                    unsigned int site, unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long groups = (total + 3) >> 2;
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {

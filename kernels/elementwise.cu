@@ -20,8 +20,8 @@
 extern "C" __global__ void __launch_bounds__(256)
 relu_forward(const float* dX, float* dY, long long total, int noiseType, float sigmaScalar,
              const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
-             unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+             unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   VANT_GRID_STRIDE(g, (total + 3) >> 2) {
     vant::noise_store_group(na, g, total, dY, [&](long long e) { return vant::relu_if(true, dX[e]); });
   }
@@ -35,8 +35,8 @@ relu_backward(const float* dDy, const float* dX, float* dDx, long long total) {
 extern "C" __global__ void __launch_bounds__(256)
 add_relu_forward(const float* dA, const float* dB, float* dY, long long total, int noiseType, float sigmaScalar,
                  const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
-                 unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+                 unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   VANT_GRID_STRIDE(g, (total + 3) >> 2) {
     vant::noise_store_group(na, g, total, dY, [&](long long e) { return vant::relu_if(true, dA[e] + dB[e]); });
   }
@@ -50,8 +50,8 @@ add_relu_backward(const float* dDy, const float* dA, const float* dB, float* dDx
 extern "C" __global__ void __launch_bounds__(256)
 noise_forward(const float* dX, float* dY, long long total, int noiseType, float sigmaScalar,
               const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
-              unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+              unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   VANT_GRID_STRIDE(g, (total + 3) >> 2) {
     vant::noise_store_group(na, g, total, dY, [&](long long e) { return dX[e]; });
   }
@@ -60,8 +60,8 @@ noise_forward(const float* dX, float* dY, long long total, int noiseType, float 
 extern "C" __global__ void __launch_bounds__(256)
 noise_backward(const float* dDy, float* dDx, long long total, int noiseType, float sigmaScalar,
                const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
-               unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+               unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   VANT_GRID_STRIDE(e, total) { dDx[e] = dDy[e] * vant::noise_grad_factor(na, e); }
 }
 

@@ -12,6 +12,7 @@
 // Java twin: dev.vant.backend.Noise (the contract) as implemented by dev.vant.backend.cpu.ReferenceBackend.
 #pragma once
 #include "philox.cuh"
+#include "step_state.cuh"
 
 namespace vant {
 
@@ -20,7 +21,9 @@ enum NoiseType : int { NOISE_NONE = 0, NOISE_ADDITIVE = 1, NOISE_MULTIPLICATIVE 
 constexpr uint32_t SECOND_STREAM = 0x80000000u;
 
 // The noise of one application, as the kernels receive it (flattened into scalar kernel parameters
-// at every entry point so the Java side passes plain ints, floats and pointers).
+// at every entry point so the Java side passes plain ints, floats and pointers). The last parameter of
+// every entry point, dState, is nullptr in eager launches; a captured step (CUDA graph) passes its
+// StepState and the step word is read from there instead of the frozen parameter (step_state.cuh).
 struct NoiseArgs {
   int type;
   float sigmaScalar;
@@ -33,10 +36,11 @@ struct NoiseArgs {
 
 __host__ __device__ __forceinline__ NoiseArgs make_noise(int type, float sigmaScalar, const float* dSigma,
                                                          long long perSample, unsigned long long seed,
-                                                         unsigned int site, unsigned int step) {
+                                                         unsigned int site, unsigned int step,
+                                                         const StepState* dState) {
   NoiseArgs a;
   a.type = type; a.sigmaScalar = sigmaScalar; a.dSigma = dSigma; a.perSample = perSample;
-  a.seed = seed; a.site = site; a.step = step;
+  a.seed = seed; a.site = site; a.step = dState ? dState->step : step;
   return a;
 }
 

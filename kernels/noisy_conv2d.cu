@@ -116,7 +116,7 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
                      int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
-                     long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+                     long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
   const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
@@ -126,7 +126,7 @@ noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW,
   float acc[TM][TN];
   mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm.pipe, M, k, 0, (long long)r * s * c, m0, n0, acc);
   stage(sm.c, k, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
 }
 
@@ -182,7 +182,7 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                           float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
                           int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
-                          long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+                          long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   using namespace vant::tf32;
   __shared__ Smem sm;
   const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
@@ -192,7 +192,7 @@ noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict_
   float acc[MT][NT][4];
   mainloop(vant::conv::Forward{dX, dW, g}, sm, M, k, 0, (long long)r * s * c, m0, n0, acc);
   stage(sm, k, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
 }
 

@@ -85,7 +85,7 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int batch, int in, int out,
                      int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                     unsigned long long seed, unsigned int site, unsigned int step) {
+                     unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
   int m0, n0, split;
@@ -93,7 +93,7 @@ noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW,
   float acc[TM][TN];
   mainloop<true, true>(vant::matmul::Forward{dX, dW, in}, sm.pipe, batch, out, 0, in, m0, n0, acc);
   stage(sm.c, out, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
 }
 
@@ -149,7 +149,7 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                           float* __restrict__ dY, int batch, int in, int out,
                           int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                          unsigned long long seed, unsigned int site, unsigned int step) {
+                          unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   using namespace vant::tf32;
   __shared__ Smem sm;
   int m0, n0, split;
@@ -157,7 +157,7 @@ noisy_matmul_forward_tf32(const float* __restrict__ dX, const float* __restrict_
   float acc[MT][NT][4];
   mainloop(vant::matmul::Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
   stage(sm, out, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
 }
 

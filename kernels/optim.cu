@@ -11,9 +11,11 @@
 //   bc2 = 1 - beta2^t computed on the host in double:
 //     g = grad + wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g
 //     p = p - lr * (m / bc1) / (sqrt(v / bc2) + eps)
+//   With dState (a captured step, step_state.cuh) lr, bc1 and bc2 are read from it instead of the parameters.
 //   SGD: g = grad + wd p; b = first ? g : mu b + (1 - dampening) g; d = nesterov ? g + mu b : b
 //        (d = g when mu = 0); p = p - lr d.
 #include "philox.cuh"
+#include "step_state.cuh"
 
 namespace vant {
 namespace optim {
@@ -50,7 +52,8 @@ extern "C" __global__ void optim_set_slot(vant::optim::Slot* dTable, int index, 
 
 extern "C" __global__ void __launch_bounds__(256)
 adam_update(const vant::optim::Slot* __restrict__ dTable, int nSlots, long long total, float lr, float beta1,
-            float beta2, float eps, float weightDecay, float bc1, float bc2) {
+            float beta2, float eps, float weightDecay, float bc1, float bc2, const vant::StepState* dState) {
+  if (dState) { lr = dState->lr; bc1 = dState->bc1; bc2 = dState->bc2; }
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;
        i += (long long)gridDim.x * blockDim.x) {
     const vant::optim::Slot s = dTable[vant::optim::find_slot(dTable, nSlots, i)];
@@ -67,7 +70,8 @@ adam_update(const vant::optim::Slot* __restrict__ dTable, int nSlots, long long 
 
 extern "C" __global__ void __launch_bounds__(256)
 sgd_update(const vant::optim::Slot* __restrict__ dTable, int nSlots, long long total, float lr, float momentum,
-           float dampening, float weightDecay, int nesterov, int firstStep) {
+           float dampening, float weightDecay, int nesterov, int firstStep, const vant::StepState* dState) {
+  if (dState) lr = dState->lr;
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;
        i += (long long)gridDim.x * blockDim.x) {
     const vant::optim::Slot s = dTable[vant::optim::find_slot(dTable, nSlots, i)];

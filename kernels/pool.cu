@@ -46,9 +46,9 @@ __device__ __forceinline__ long long argmax(const float* __restrict__ x, const G
 extern "C" __global__ void __launch_bounds__(256, 2)
 maxpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int h, int w, int c, int size,
                 int stride, int pad, int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
-                long long perSample, unsigned long long seed, unsigned int site, unsigned int step) {
+                long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   const vant::pool::Geometry g{n, h, w, c, size, stride, pad, p, q};
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long total = (long long)n * p * q * c;
   for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
        grp += (long long)gridDim.x * blockDim.x) {
@@ -87,8 +87,8 @@ maxpool_backward(const float* __restrict__ dDy, const float* __restrict__ dX, fl
 extern "C" __global__ void __launch_bounds__(256)
 avgpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int hw, int c, int noiseType,
                 float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                unsigned int site, unsigned int step) {
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step);
+                unsigned int site, unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long total = (long long)n * c;
   for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
        grp += (long long)gridDim.x * blockDim.x) {

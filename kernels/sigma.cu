@@ -3,12 +3,15 @@
 // Versions tried: v1 one thread per sample (this one; N is a batch size).
 // Binding: dev.vant.backend.cuda.Sigma. Reference: dev.vant.backend.cpu.ReferenceBackend.sampleSigmas.
 //
-// Shapes: sigma [N].   sigma[i] = fma(theta, |z_i|, base),  z_i = eps(seed, site, step, i)  (philox.cuh)
+// Shapes: sigma [N].   sigma[i] = fma(theta, |z_i|, base),  z_i = eps(seed, site, step, i)  (philox.cuh);
+//   step = dState->step when dState is given (a captured step, step_state.cuh), else the parameter.
 #include "philox.cuh"
+#include "step_state.cuh"
 
 extern "C" __global__ void __launch_bounds__(256)
 sample_sigmas(float* __restrict__ dSigma, int n, unsigned long long seed, unsigned int site, unsigned int step,
-              float base, float theta) {
+              float base, float theta, const vant::StepState* dState) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) dSigma[i] = fmaf(theta, fabsf(vant::noise_element(seed, site, step, (uint64_t)i)), base);
+  const unsigned int s = dState ? dState->step : step;
+  if (i < n) dSigma[i] = fmaf(theta, fabsf(vant::noise_element(seed, site, s, (uint64_t)i)), base);
 }

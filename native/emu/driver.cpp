@@ -18,6 +18,15 @@
 //     is caught after the launch (CUDA_ERROR_ILLEGAL_ADDRESS, sticky like a real device fault);
 //   - a kernel failure (__trap, deadlock at a barrier, misused warp intrinsic, guard zone overwritten)
 //     makes the context's error sticky, as on a GPU: every later call returns it until cuCtxDestroy;
+//   - stream capture (CUDA graphs): a launch, async copy or async memset on a capturing stream is recorded
+//     (kernel parameter values copied at capture, as the real driver does), not run; cuGraphLaunch runs
+//     the recorded nodes in order. While a capture is active (GLOBAL mode: any thread; THREAD_LOCAL: the
+//     capturing thread), what the real driver refuses is refused here too, and the capture invalidated:
+//     cuMemAlloc / cuMemFree / cuCtxSynchronize / cuStreamSynchronize of the capturing stream
+//     (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED), and work on the legacy NULL stream, synchronous copies and
+//     memsets included, which would synchronize with the (blocking) capturing stream
+//     (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT); cuStreamEndCapture then returns
+//     CUDA_ERROR_STREAM_CAPTURE_INVALIDATED. Capture on the NULL stream is refused (UNSUPPORTED);
 //   - everything else in the driver API returns CUDA_ERROR_NOT_SUPPORTED (driver_stubs.cpp).
 #include <sys/sysinfo.h>
 
@@ -28,7 +37,9 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -68,6 +79,11 @@ enum : int {
   CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
   CUDA_ERROR_LAUNCH_FAILED = 719,
   CUDA_ERROR_NOT_SUPPORTED = 801,
+  CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
+  CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901,
+  CUDA_ERROR_STREAM_CAPTURE_IMPLICIT = 906,
+  CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD = 908,
+  CUDA_ERROR_ILLEGAL_STATE_CAPTURE = 401,  // CUDA_ERROR_ILLEGAL_STATE
   CUDA_ERROR_UNKNOWN = 999,
 };
 
@@ -88,7 +104,30 @@ struct Module {
   bool names_visible = true;  // ... unless no name is readable in it at all (a compressed fatbin)
   std::map<std::string, Function*> functions;
 };
-struct Stream { unsigned flags; };
+struct Graph;
+struct Stream {
+  unsigned flags;                 // CU_STREAM_NON_BLOCKING = 1: no implicit synchronization with the NULL stream
+  Graph* capture = nullptr;       // the graph being recorded, while capturing
+  int mode = 0;                   // CU_STREAM_CAPTURE_MODE_GLOBAL 0, THREAD_LOCAL 1, RELAXED 2
+  std::thread::id thread;         // who began the capture
+  bool invalidated = false;       // an illegal call during the capture: cuStreamEndCapture fails
+};
+// One recorded operation of a graph: a kernel launch (parameter values copied at capture), a copy or a memset.
+enum Dir { HTOD, DTOH, DTOD };
+struct Node {
+  enum Kind { KERNEL, COPY, MEMSET } kind = KERNEL;
+  const vant_emu::KernelInfo* kernel = nullptr;
+  vant_emu::LaunchConfig cfg;
+  std::shared_ptr<void> args;     // the kernel's parameter values
+  void* dst = nullptr;
+  const void* src = nullptr;
+  size_t n = 0;                   // bytes (COPY) or words (MEMSET)
+  Dir dir = HTOD;
+  unsigned word = 0;
+  size_t width = 0;
+};
+struct Graph { std::vector<Node> nodes; };
+struct GraphExec { std::vector<Node> nodes; };
 struct Event {
   unsigned flags;
   bool recorded = false;
@@ -138,6 +177,11 @@ const char* error_name(int e) {
     case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: return "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES";
     case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
     case CUDA_ERROR_NOT_SUPPORTED: return "CUDA_ERROR_NOT_SUPPORTED";
+    case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED: return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+    case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED: return "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
+    case CUDA_ERROR_STREAM_CAPTURE_IMPLICIT: return "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT";
+    case CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD: return "CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD";
+    case CUDA_ERROR_ILLEGAL_STATE_CAPTURE: return "CUDA_ERROR_ILLEGAL_STATE";
     case CUDA_ERROR_UNKNOWN: return "CUDA_ERROR_UNKNOWN";
     default: return nullptr;
   }
@@ -159,6 +203,9 @@ const char* error_string(int e) {
     case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: return "too many resources requested for launch";
     case CUDA_ERROR_LAUNCH_FAILED: return "unspecified launch failure";
     case CUDA_ERROR_NOT_SUPPORTED: return "operation not supported (by the vant CPU emulator)";
+    case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED: return "operation not permitted when stream is capturing";
+    case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED: return "operation failed due to a previous error during capture";
+    case CUDA_ERROR_STREAM_CAPTURE_IMPLICIT: return "operation would make the legacy stream depend on a capturing blocking stream";
     default: return nullptr;
   }
 }
@@ -215,18 +262,72 @@ bool guards_intact(std::string* where) {
 
 int device_ok(CUdevice d) { return d == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE; }
 
-int memset_words(CUdeviceptr p, const void* word, size_t width, size_t n) {
-  std::lock_guard<std::mutex> g(mu);
-  if (int e = ready()) return e;
-  if (!find(p, n * width)) return CUDA_ERROR_INVALID_VALUE;
+// ---- stream capture ------------------------------------------------------------------------------------
+std::map<Stream*, bool>& capturing = *new std::map<Stream*, bool>();  // streams with an active capture
+
+// The legacy NULL stream (0, CU_STREAM_LEGACY = 0x1, CU_STREAM_PER_THREAD = 0x2 treated alike).
+bool null_stream(void* s) { return (uintptr_t)s <= 2; }
+
+// Captures whose rules bind the calling thread (GLOBAL: every thread; THREAD_LOCAL: the capturing one).
+bool binds_caller(const Stream* s) {
+  return s->mode == 0 || (s->mode == 1 && s->thread == std::this_thread::get_id());
+}
+
+// A call the driver refuses during capture: every capture binding the caller is invalidated and the call
+// fails with `code` (0: the call is legal). `implicit_only`: the call is work on the NULL stream, illegal
+// only because it would synchronize with a blocking capturing stream.
+int capture_violation(const char* api, int code, bool implicit_only) {
+  bool hit = false;
+  for (auto& [s, on] : capturing) {
+    if (!binds_caller(s) || (implicit_only && (s->flags & 1))) continue;
+    s->invalidated = true;
+    hit = true;
+  }
+  if (!hit) return CUDA_SUCCESS;
+  fprintf(stderr, "[vant emu] %s during stream capture: %s (the capture is invalidated)\n", api, error_name(code));
+  fflush(stderr);
+  return code;
+}
+
+// The capture a call on stream `s` records into, or null when it runs now; *err is set when the call is
+// illegal (NULL-stream work during a capture).
+Graph* recording(void* s, const char* api, int* err) {
+  *err = CUDA_SUCCESS;
+  if (null_stream(s)) {
+    *err = capture_violation(api, CUDA_ERROR_STREAM_CAPTURE_IMPLICIT, true);
+    return nullptr;
+  }
+  Stream* st = (Stream*)s;
+  return st->capture;
+}
+
+int memset_now(CUdeviceptr p, const void* word, size_t width, size_t n) {
   unsigned char* d = (unsigned char*)(uintptr_t)p;
   if (width == 1) memset(d, *(const unsigned char*)word, n);
   else for (size_t i = 0; i < n; ++i) memcpy(d + i * width, word, width);
   return CUDA_SUCCESS;
 }
 
-enum Dir { HTOD, DTOH, DTOD };
-int copy(void* dst, const void* src, size_t n, Dir dir) {
+int memset_words(CUdeviceptr p, const void* word, size_t width, size_t n, void* stream, const char* api) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!find(p, n * width)) return CUDA_ERROR_INVALID_VALUE;
+  int err;
+  if (Graph* gr = recording(stream, api, &err)) {
+    Node node;
+    node.kind = Node::MEMSET;
+    node.dst = (void*)(uintptr_t)p;
+    memcpy(&node.word, word, width);
+    node.width = width;
+    node.n = n;
+    gr->nodes.push_back(node);
+    return CUDA_SUCCESS;
+  }
+  if (err) return err;
+  return memset_now(p, word, width, n);
+}
+
+int copy(void* dst, const void* src, size_t n, Dir dir, void* stream, const char* api) {
   std::lock_guard<std::mutex> g(mu);
   if (int e = ready()) return e;
   if (n == 0) return CUDA_SUCCESS;
@@ -235,6 +336,18 @@ int copy(void* dst, const void* src, size_t n, Dir dir) {
     fprintf(stderr, "[vant emu] memcpy of %zu bytes %p -> %p: a device range lies outside every allocation\n", n, src, dst);
     return CUDA_ERROR_INVALID_VALUE;
   }
+  int err;
+  if (Graph* gr = recording(stream, api, &err)) {  // the copy reads its source when the graph runs
+    Node node;
+    node.kind = Node::COPY;
+    node.dst = dst;
+    node.src = src;
+    node.n = n;
+    node.dir = dir;
+    gr->nodes.push_back(node);
+    return CUDA_SUCCESS;
+  }
+  if (err) return err;
   memmove(dst, src, n);
   return CUDA_SUCCESS;
 }
@@ -429,7 +542,8 @@ CUAPI CUresult cuCtxPopCurrent_v2(void** pctx) {
 
 CUAPI CUresult cuCtxSynchronize() {
   std::lock_guard<std::mutex> g(mu);
-  return ready();
+  if (int e = ready()) return e;
+  return capture_violation("cuCtxSynchronize", CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, false);
 }
 
 // ---- memory ------------------------------------------------------------------------------------------------
@@ -437,6 +551,7 @@ CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
   std::lock_guard<std::mutex> g(mu);
   if (int e = ready()) return e;
   if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+  if (int e = capture_violation("cuMemAlloc", CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, false)) return e;
   const size_t padded = (bytes + GUARD - 1) / GUARD * GUARD;
   if (allocated + padded > total_memory()) return CUDA_ERROR_OUT_OF_MEMORY;
   unsigned char* raw = (unsigned char*)aligned_alloc(GUARD, padded + 2 * GUARD);
@@ -456,6 +571,7 @@ CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 CUAPI CUresult cuMemFree_v2(CUdeviceptr p) {
   std::lock_guard<std::mutex> g(mu);
   if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+  if (int e = capture_violation("cuMemFree", CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, false)) return e;
   auto it = allocations.find(p);
   if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
   allocated -= it->second.padded;
@@ -496,6 +612,7 @@ CUAPI CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n) {
   if (int e = ready()) return e;
   if (n == 0) return CUDA_SUCCESS;
   if (!dst || !src) return CUDA_ERROR_INVALID_VALUE;
+  if (int e = capture_violation("cuMemcpy", CUDA_ERROR_STREAM_CAPTURE_IMPLICIT, true)) return e;
   for (CUdeviceptr p : {dst, src}) {
     auto it = allocations.upper_bound(p);
     const bool maybe_device = it != allocations.begin() && p < std::prev(it)->first + std::prev(it)->second.padded + GUARD &&
@@ -505,21 +622,29 @@ CUAPI CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n) {
   memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
   return CUDA_SUCCESS;
 }
-CUAPI CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) { return cuMemcpy(dst, src, n); }
+CUAPI CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) {
+  {
+    std::lock_guard<std::mutex> g(mu);
+    int err;
+    if (recording(s, "cuMemcpyAsync", &err)) return CUDA_ERROR_NOT_SUPPORTED;  // unified copies are not captured here
+    if (err) return err;
+  }
+  return cuMemcpy(dst, src, n);
+}
 
-CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { return copy((void*)(uintptr_t)dst, src, n, HTOD); }
-CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH); }
-CUAPI CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) { return copy((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n, DTOD); }
-CUAPI CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*) { return cuMemcpyHtoD_v2(dst, src, n); }
-CUAPI CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) { return cuMemcpyDtoH_v2(dst, src, n); }
-CUAPI CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) { return cuMemcpyDtoD_v2(dst, src, n); }
+CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { return copy((void*)(uintptr_t)dst, src, n, HTOD, nullptr, "cuMemcpyHtoD"); }
+CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH, nullptr, "cuMemcpyDtoH"); }
+CUAPI CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) { return copy((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n, DTOD, nullptr, "cuMemcpyDtoD"); }
+CUAPI CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void* s) { return copy((void*)(uintptr_t)dst, src, n, HTOD, s, "cuMemcpyHtoDAsync"); }
+CUAPI CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s) { return copy(dst, (const void*)(uintptr_t)src, n, DTOH, s, "cuMemcpyDtoHAsync"); }
+CUAPI CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) { return copy((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n, DTOD, s, "cuMemcpyDtoDAsync"); }
 
-CUAPI CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) { return memset_words(p, &v, 1, n); }
-CUAPI CUresult cuMemsetD16_v2(CUdeviceptr p, unsigned short v, size_t n) { return memset_words(p, &v, 2, n); }
-CUAPI CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n) { return memset_words(p, &v, 4, n); }
-CUAPI CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, void*) { return memset_words(p, &v, 1, n); }
-CUAPI CUresult cuMemsetD16Async(CUdeviceptr p, unsigned short v, size_t n, void*) { return memset_words(p, &v, 2, n); }
-CUAPI CUresult cuMemsetD32Async(CUdeviceptr p, unsigned int v, size_t n, void*) { return memset_words(p, &v, 4, n); }
+CUAPI CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) { return memset_words(p, &v, 1, n, nullptr, "cuMemsetD8"); }
+CUAPI CUresult cuMemsetD16_v2(CUdeviceptr p, unsigned short v, size_t n) { return memset_words(p, &v, 2, n, nullptr, "cuMemsetD16"); }
+CUAPI CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n) { return memset_words(p, &v, 4, n, nullptr, "cuMemsetD32"); }
+CUAPI CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, void* s) { return memset_words(p, &v, 1, n, s, "cuMemsetD8Async"); }
+CUAPI CUresult cuMemsetD16Async(CUdeviceptr p, unsigned short v, size_t n, void* s) { return memset_words(p, &v, 2, n, s, "cuMemsetD16Async"); }
+CUAPI CUresult cuMemsetD32Async(CUdeviceptr p, unsigned int v, size_t n, void* s) { return memset_words(p, &v, 4, n, s, "cuMemsetD32Async"); }
 
 // ---- modules and functions ---------------------------------------------------------------------------------
 CUAPI CUresult cuModuleLoadData(void** pmod, const void* image) {
@@ -630,7 +755,6 @@ CUAPI CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* n, void
 
 CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                               unsigned shared, void* stream, void** params, void** extra) {
-  (void)stream;
   std::lock_guard<std::mutex> g(mu);
   if (int e = ready()) return e;
   if (!f) return CUDA_ERROR_INVALID_HANDLE;
@@ -659,6 +783,17 @@ CUAPI CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, un
   cfg.block = dim3(bx, by, bz);
   cfg.shared_bytes = shared;
   cfg.name = k->name;
+  int err;
+  if (Graph* gr = recording(stream, k->name, &err)) {
+    Node node;
+    node.kind = Node::KERNEL;
+    node.kernel = k;
+    node.cfg = cfg;
+    node.args = std::shared_ptr<void>(k->capture(params), k->release);
+    gr->nodes.push_back(node);
+    return CUDA_SUCCESS;
+  }
+  if (err) return err;
   std::string why;
   if (!k->launch(cfg, params, &why)) {
     fault(CUDA_ERROR_LAUNCH_FAILED, why);
@@ -674,18 +809,149 @@ CUAPI CUresult cuStreamCreate(void** ps, unsigned flags) {
   std::lock_guard<std::mutex> g(mu);
   if (int e = ready()) return e;
   if (!ps) return CUDA_ERROR_INVALID_VALUE;
-  *ps = new Stream{flags};
+  Stream* st = new Stream();
+  st->flags = flags;
+  *ps = st;
   return CUDA_SUCCESS;
 }
 CUAPI CUresult cuStreamCreateWithPriority(void** ps, unsigned flags, int) { return cuStreamCreate(ps, flags); }
 CUAPI CUresult cuStreamDestroy_v2(void* s) {
-  if (!s) return CUDA_ERROR_INVALID_HANDLE;
-  delete (Stream*)s;
+  std::lock_guard<std::mutex> g(mu);
+  if (null_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+  Stream* st = (Stream*)s;
+  if (st->capture) {  // the driver ends an abandoned capture with the stream
+    delete st->capture;
+    capturing.erase(st);
+  }
+  delete st;
   return CUDA_SUCCESS;
 }
-CUAPI CUresult cuStreamSynchronize(void*) {
+CUAPI CUresult cuStreamSynchronize(void* s) {
   std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (null_stream(s)) return capture_violation("cuStreamSynchronize(NULL stream)", CUDA_ERROR_STREAM_CAPTURE_IMPLICIT, true);
+  Stream* st = (Stream*)s;
+  if (st->capture) {
+    st->invalidated = true;
+    fprintf(stderr, "[vant emu] cuStreamSynchronize of a capturing stream: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (the capture is invalidated)\n");
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  }
+  return CUDA_SUCCESS;
+}
+
+// ---- stream capture and graphs ---------------------------------------------------------------------------
+CUAPI CUresult cuStreamBeginCapture_v2(void* s, int mode) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (mode < 0 || mode > 2) return CUDA_ERROR_INVALID_VALUE;
+  if (null_stream(s)) {
+    fprintf(stderr, "[vant emu] cuStreamBeginCapture on the legacy NULL stream: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED\n");
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  }
+  Stream* st = (Stream*)s;
+  if (st->capture) return CUDA_ERROR_ILLEGAL_STATE_CAPTURE;
+  st->capture = new Graph();
+  st->mode = mode;
+  st->thread = std::this_thread::get_id();
+  st->invalidated = false;
+  capturing[st] = true;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuStreamEndCapture(void* s, void** pgraph) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!pgraph) return CUDA_ERROR_INVALID_VALUE;
+  *pgraph = nullptr;
+  if (null_stream(s)) return CUDA_ERROR_ILLEGAL_STATE_CAPTURE;
+  Stream* st = (Stream*)s;
+  if (!st->capture) return CUDA_ERROR_ILLEGAL_STATE_CAPTURE;
+  if (st->mode == 1 && st->thread != std::this_thread::get_id()) return CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD;
+  Graph* gr = st->capture;
+  st->capture = nullptr;
+  capturing.erase(st);
+  if (st->invalidated) {
+    delete gr;
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  *pgraph = gr;
   return ready();
+}
+
+CUAPI CUresult cuStreamIsCapturing(void* s, int* status) {
+  std::lock_guard<std::mutex> g(mu);
+  if (!status) return CUDA_ERROR_INVALID_VALUE;
+  if (null_stream(s)) {
+    *status = 0;
+    for (auto& [c, on] : capturing) if (!(c->flags & 1)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+    return CUDA_SUCCESS;
+  }
+  Stream* st = (Stream*)s;
+  *status = !st->capture ? 0 : st->invalidated ? 2 : 1;  // NONE, ACTIVE, INVALIDATED
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuGraphDestroy(void* graph) {
+  if (!graph) return CUDA_ERROR_INVALID_VALUE;
+  delete (Graph*)graph;
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuGraphInstantiateWithFlags(void** pexec, void* graph, unsigned long long flags) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!pexec || !graph) return CUDA_ERROR_INVALID_VALUE;
+  if (flags != 0) return CUDA_ERROR_NOT_SUPPORTED;  // auto-free-on-launch, upload, device launch: not emulated
+  *pexec = new GraphExec{((Graph*)graph)->nodes};
+  return CUDA_SUCCESS;
+}
+
+CUAPI CUresult cuGraphExecDestroy(void* exec) {
+  if (!exec) return CUDA_ERROR_INVALID_VALUE;
+  delete (GraphExec*)exec;
+  return CUDA_SUCCESS;
+}
+
+// Runs the nodes in capture order (a captured single stream is a chain). A kernel failure is sticky, as
+// for cuLaunchKernel; the nodes after it do not run.
+CUAPI CUresult cuGraphLaunch(void* exec, void* stream) {
+  std::lock_guard<std::mutex> g(mu);
+  if (int e = ready()) return e;
+  if (!exec) return CUDA_ERROR_INVALID_VALUE;
+  int err;
+  if (recording(stream, "cuGraphLaunch", &err)) return CUDA_ERROR_NOT_SUPPORTED;  // child graphs: not emulated
+  if (err) return err;
+  for (const Node& n : ((GraphExec*)exec)->nodes) {
+    switch (n.kind) {
+      case Node::COPY:
+        if ((n.dir != HTOD && !find((CUdeviceptr)(uintptr_t)n.src, n.n)) || (n.dir != DTOH && !find((CUdeviceptr)(uintptr_t)n.dst, n.n))) {
+          fault(CUDA_ERROR_ILLEGAL_ADDRESS, "graph memcpy node: a device range was freed after capture");
+          return CUDA_SUCCESS;
+        }
+        memmove(n.dst, n.src, n.n);
+        break;
+      case Node::MEMSET:
+        if (!find((CUdeviceptr)(uintptr_t)n.dst, n.n * n.width)) {
+          fault(CUDA_ERROR_ILLEGAL_ADDRESS, "graph memset node: the range was freed after capture");
+          return CUDA_SUCCESS;
+        }
+        memset_now((CUdeviceptr)(uintptr_t)n.dst, &n.word, n.width, n.n);
+        break;
+      case Node::KERNEL: {
+        std::string why;
+        if (!n.kernel->replay(n.cfg, n.args.get(), &why)) {
+          fault(CUDA_ERROR_LAUNCH_FAILED, why);
+          return CUDA_SUCCESS;
+        }
+        std::string where;
+        if (!guards_intact(&where)) {
+          fault(CUDA_ERROR_ILLEGAL_ADDRESS, std::string(n.kernel->name) + " (graph node): " + where);
+          return CUDA_SUCCESS;
+        }
+        break;
+      }
+    }
+  }
+  return CUDA_SUCCESS;
 }
 CUAPI CUresult cuStreamQuery(void*) {
   std::lock_guard<std::mutex> g(mu);

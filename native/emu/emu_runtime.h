@@ -52,6 +52,20 @@ struct Thunk<void (*)(A...)> {
     unpack(args, params, std::index_sequence_for<A...>{});
     return run_grid(cfg, &body<F>, &args, error);
   }
+
+  // Stream capture (CUDA graphs): the parameter values are copied when the launch is captured, as the
+  // real driver does, and the kernel runs from that copy at every graph launch.
+  static void* capture(void** params) {
+    Args* args = new Args{};
+    unpack(*args, params, std::index_sequence_for<A...>{});
+    return args;
+  }
+  static void release(void* args) { delete static_cast<Args*>(args); }
+  template <void (*F)(A...)>
+  static bool replay(const LaunchConfig& cfg, void* args, std::string* error) {
+    Args copy = *static_cast<Args*>(args);  // a kernel may modify its parameters; every replay starts afresh
+    return run_grid(cfg, &body<F>, &copy, error);
+  }
 };
 
 // A kernel of the emulated module: what cuModuleGetFunction finds by name.
@@ -60,6 +74,9 @@ struct KernelInfo {
   bool (*launch)(const LaunchConfig&, void** params, std::string* error);
   unsigned max_threads;  // from __launch_bounds__, else 1024
   unsigned params;       // parameter count
+  void* (*capture)(void** params);  // a heap copy of the parameter values (stream capture) ...
+  void (*release)(void* args);      // ... freed by this ...
+  bool (*replay)(const LaunchConfig&, void* args, std::string* error);  // ... and run by this
 };
 
 template <class... A>
@@ -76,4 +93,6 @@ bool launch(const LaunchConfig& cfg, std::string* error, V... values) {
 }  // namespace vant_emu
 
 #define VANT_EMU_KERNEL(name, max_threads) \
-  ::vant_emu::KernelInfo{#name, &::vant_emu::Thunk<decltype(&name)>::launch<&name>, max_threads, ::vant_emu::param_count(&name)}
+  ::vant_emu::KernelInfo{#name, &::vant_emu::Thunk<decltype(&name)>::launch<&name>, max_threads, ::vant_emu::param_count(&name), \
+                         &::vant_emu::Thunk<decltype(&name)>::capture, &::vant_emu::Thunk<decltype(&name)>::release, \
+                         &::vant_emu::Thunk<decltype(&name)>::replay<&name>}

@@ -43,7 +43,7 @@ print $r "#include \"emu_runtime.h\"\n";
 print $r "#include \"$_\"\n" for @files;
 print $r "\nstatic const ::vant_emu::KernelInfo vant_emu_kernels[] = {\n";
 print $r "  VANT_EMU_KERNEL($_->[0], $_->[1]),\n" for @kernels;
-print $r "  ::vant_emu::KernelInfo{nullptr, nullptr, 0, 0},\n};\n";
+print $r "  ::vant_emu::KernelInfo{nullptr, nullptr, 0, 0, nullptr, nullptr, nullptr},\n};\n";
 print $r "extern \"C\" const ::vant_emu::KernelInfo* vant_emu_kernel_table() { return vant_emu_kernels; }\n";
 close $r; rename("$out/registry.cpp.tmp", "$out/registry.cpp") or die;
 open(my $d, '>', "$out/dyn_smem.cpp.tmp") or die;

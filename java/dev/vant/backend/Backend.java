@@ -42,6 +42,13 @@ public interface Backend extends AutoCloseable {
     return a;
   }
 
+  /** Overwrites the elements of {@code dst} with {@code src} (length = dst's size), e.g. a fixed input buffer. */
+  default void copyFromHost(float[] src, Tensor dst) {
+    try (Tensor t = fromHost(src, dst.shape())) {
+      copy(t, dst);
+    }
+  }
+
   /** Overwrites {@code dst} with {@code src} (same size). */
   void copy(Tensor src, Tensor dst);
 
@@ -174,6 +181,30 @@ public interface Backend extends AutoCloseable {
 
   /** One SGD step; {@code firstStep} initializes the momentum buffers from the gradient (PyTorch). */
   void sgdUpdate(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep);
+
+  // ---- recorded steps (CUDA graphs) ---------------------------------------------------------------
+
+  /** True when {@link #captureStep} works here (the CUDA backend); the CPU backends run every step eagerly. */
+  default boolean canCaptureSteps() {
+    return false;
+  }
+
+  /**
+   * Records the ops that {@code body} issues as one replayable step and runs that recording once, so the
+   * call has the effect of running {@code body} with the scalars {@code s}. Inside {@code body} every
+   * noise op must use step {@code s.step()} and the optimizer update {@code s.lr()} and {@code s.optimizerStep()}
+   * (they are read from device memory on replay; a different value fails here rather than being frozen
+   * into the recording), no tensor may be copied to or from the host, and no new device memory may be
+   * needed (run the same step eagerly first). A recording reads, before writing them, only buffers that
+   * stay allocated across replays (parameters, gradients, optimizer and BatchNorm state, the caller's
+   * fixed inputs); everything else it uses is scratch.
+   *
+   * @throws UnsupportedOperationException where {@link #canCaptureSteps()} is false
+   * @throws IllegalStateException naming the op when the step cannot be recorded
+   */
+  default StepGraph captureStep(StepScalars s, Runnable body) {
+    throw new UnsupportedOperationException(name() + " cannot record steps (CUDA graphs need the CUDA backend)");
+  }
 
   /** Frees what the backend holds (device memory, thread pools). Tensors made by it must be closed first. */
   @Override

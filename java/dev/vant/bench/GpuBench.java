@@ -52,9 +52,17 @@ public final class GpuBench {
    * @param kernelFilter names of the kernel rows to run (e.g. "stem", "gemm4096"); empty: all
    * @param budgetSeconds wall-clock budget: once spent, the remaining training rows are skipped and the
    *     report says so (0: no budget)
+   * @param cudaGraph training rows record the step as a CUDA graph and replay it ({@code --cuda-graph on})
    */
   public record Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
-      List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds) {
+      List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds,
+      boolean cudaGraph) {
+    /** Without CUDA graphs. */
+    public Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
+        List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds) {
+      this(tiny, warmup, samples, kernels, trainBatches, modes, trainWindows, trainWindowSteps, kernelFilter, budgetSeconds, false);
+    }
+
     public Options {
       if (budgetSeconds < 0) throw new IllegalArgumentException("--budget-s must be >= 0, got " + budgetSeconds);
       kernelFilter = List.copyOf(kernelFilter);
@@ -329,7 +337,7 @@ public final class GpuBench {
   private TrainRow train(int batch, TrainStep.Mode mode) {
     int image = o.image();
     log.printf("training step resnet18 3x%dx%d batch %d, noise %s%n", image, image, batch, mode.cliName());
-    try (TrainStep ts = new TrainStep(b, "resnet18", batch, image, mode);
+    try (TrainStep ts = new TrainStep(b, "resnet18", batch, image, mode, o.cudaGraph());
          CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
       int s = 0;
       for (int i = 0; i < 3; i++) ts.run(s++);   // first steps allocate from the pool and load kernels

@@ -84,6 +84,11 @@ public final class GpuReport {
             ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; the floor and % of peak below "
                 + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
             : "exact FP32 (FFMA, `--math fp32`)"));
+    if (!r.train().isEmpty()) {
+      sb.append(r.options().cudaGraph()
+          ? "- training steps: recorded once as a CUDA graph and replayed (`--cuda-graph on`; the rotating batch is copied on the device into the graph's fixed inputs)\n"
+          : "- training steps: launched op by op (`--cuda-graph off`)\n");
+    }
     sb.append("- PyTorch peer: ").append(peerNote).append('\n');
     sb.append("- command: `").append(command).append("`\n\n");
 
@@ -219,6 +224,7 @@ public final class GpuReport {
     j.put("device", dev);
     j.put("tiny", r.options().tiny());
     j.put("math", r.math().cliName());
+    j.put("cudaGraph", r.options().cudaGraph());
     List<Object> ks = new ArrayList<>();
     for (GpuBench.KernelRow k : r.kernels()) {
       Map<String, Object> m = new LinkedHashMap<>();

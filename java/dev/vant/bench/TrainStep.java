@@ -2,6 +2,8 @@ package dev.vant.bench;
 
 import dev.vant.backend.Backend;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StepGraph;
+import dev.vant.backend.StepScalars;
 import dev.vant.nn.Model;
 import dev.vant.nn.Models;
 import dev.vant.nn.NoiseContext;
@@ -19,6 +21,10 @@ import java.util.SplittableRandom;
  * rotate over a few fixed batches, as the trainer's loop does it but without a data loader (the loader
  * is not what is measured). The loss is not read back each step ({@link #run}); {@link #readLoss} reads
  * it when the caller wants a sync point and a sanity check.
+ *
+ * <p>With {@code cudaGraph} (the trainer's {@code --cuda-graph on}) the step is recorded once as a CUDA graph
+ * after two op-by-op steps and replayed from then on; the rotating batch is first copied on the device into
+ * the fixed input buffers the graph reads (the trainer uploads from the host there instead).
  */
 public final class TrainStep implements AutoCloseable {
   /** Noise setting of the benchmarks: none, NT (sigma 1.0) or VANT (sigma 1.0, alpha 0.45, theta 0.45). */
@@ -65,12 +71,23 @@ public final class TrainStep implements AutoCloseable {
   private final Tensor sigma;
   private final int batch;
   private int lastStep = -1;
+  private final boolean cudaGraph;
+  private Tensor xIn, yIn; // fixed inputs of the recorded step (cudaGraph only)
+  private StepGraph graph;
+  private int eager;
 
   /**
    * @param model "resnet18" (the paper's ResNet-18) or "resnet20"
    * @param image input height = width (3 channels, 10 classes)
    */
   public TrainStep(Backend b, String model, int batch, int image, Mode mode) {
+    this(b, model, batch, image, mode, false);
+  }
+
+  /** As above; {@code cudaGraph} records the step as a CUDA graph and replays it (needs {@link Backend#canCaptureSteps()}). */
+  public TrainStep(Backend b, String model, int batch, int image, Mode mode, boolean cudaGraph) {
+    if (cudaGraph && !b.canCaptureSteps()) throw new IllegalArgumentException("train step: " + b.name() + " cannot record CUDA graphs");
+    this.cudaGraph = cudaGraph;
     if (batch < 1) throw new IllegalArgumentException("train step: batch must be >= 1, got " + batch);
     if (image < 1) throw new IllegalArgumentException("train step: image size must be >= 1, got " + image);
     this.b = b;
@@ -95,6 +112,10 @@ public final class TrainStep implements AutoCloseable {
       ys[i] = b.fromHost(y, batch);
     }
     this.sigma = b.zeros(batch);
+    if (cudaGraph) {
+      xIn = b.zeros(batch, image, image, 3);
+      yIn = b.zeros(batch);
+    }
   }
 
   /** The model (for its parameter count and architecture name). */
@@ -108,6 +129,27 @@ public final class TrainStep implements AutoCloseable {
 
   /** Launches (or runs, on the CPU) training step {@code step}; reads nothing back to the host. */
   public void run(int step) {
+    int i = Math.floorMod(step, ROTATE);
+    if (!cudaGraph) {
+      body(step, xs[i], ys[i]);
+    } else {
+      b.copy(xs[i], xIn);
+      b.copy(ys[i], yIn);
+      StepScalars s = new StepScalars(step, adam.lr(), adam.steps() + 1);
+      if (graph != null) {
+        graph.replay(s);
+        adam.countReplayedStep();
+      } else if (eager >= 2) {
+        graph = b.captureStep(s, () -> body(step, xIn, yIn));
+      } else {
+        body(step, xIn, yIn);
+        eager++;
+      }
+    }
+    lastStep = step;
+  }
+
+  private void body(int step, Tensor x, Tensor y) {
     StepLevels lv = schedule.levels(0, step);
     NoiseContext.Builder cb = NoiseContext.builder().seed(SEED).step(step);
     if (!lv.enabled()) {
@@ -118,12 +160,10 @@ public final class TrainStep implements AutoCloseable {
     } else {
       cb.type(lv.type()).sigma(lv.scalar(SEED));
     }
-    int i = Math.floorMod(step, ROTATE);
-    Tensor logits = model.forward(xs[i], cb.build());
-    loss.compute(logits, ys[i]);
+    Tensor logits = model.forward(x, cb.build());
+    loss.compute(logits, y);
     model.backward(loss.gradient());
     adam.step();
-    lastStep = step;
   }
 
   /**
@@ -141,6 +181,9 @@ public final class TrainStep implements AutoCloseable {
     for (Tensor t : xs) t.close();
     for (Tensor t : ys) t.close();
     sigma.close();
+    if (graph != null) graph.close();
+    if (xIn != null) xIn.close();
+    if (yIn != null) yIn.close();
     loss.close();
     adam.close();
     model.close();

@@ -67,6 +67,10 @@ public final class BenchCommand implements Callable<Integer> {
       + "tf32 (tensor cores) (default: tf32 on compute capability 8.0+).")
   String math;
 
+  @Option(names = "--cuda-graph", paramLabel = "on|off", description = "Training rows: on records the step once as a CUDA graph "
+      + "and replays it (as vant train --cuda-graph on); default: ${DEFAULT-VALUE}.", defaultValue = "off")
+  String cudaGraph;
+
   @Option(names = "--budget-s", description = "Wall-clock budget in seconds: training rows that would start after it are "
       + "skipped and listed as such (default: ${DEFAULT-VALUE}, no budget).", defaultValue = "0")
   int budgetSeconds;
@@ -137,8 +141,11 @@ public final class BenchCommand implements Callable<Integer> {
     if (name != null && !name.matches("[A-Za-z0-9._-]+")) {
       throw new UsageException("--name may hold letters, digits, '.', '_' and '-' only, got '" + name + "'");
     }
+    if (!cudaGraph.equals("on") && !cudaGraph.equals("off")) {
+      throw new UsageException("--cuda-graph: unknown value '" + cudaGraph + "' (expected on or off)");
+    }
     GpuBench.Options o = new GpuBench.Options(tiny, warmup, samples, kernels, bs, ms, windows, windowSteps,
-        kernelNames == null ? List.of() : kernelNames, budgetSeconds);
+        kernelNames == null ? List.of() : kernelNames, budgetSeconds, cudaGraph.equals("on"));
     for (String k : o.kernelFilter()) {
       if (!o.kernelNames().contains(k)) {
         throw new UsageException("--kernels: unknown kernel row '" + k + "' (expected one of " + String.join(", ", o.kernelNames()) + ")");
@@ -159,6 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
     a.add("--windows " + windows + " --window-steps " + windowSteps);
     if (budgetSeconds > 0) a.add("--budget-s " + budgetSeconds);
     if (math != null) a.add("--math " + math);
+    if (cudaGraph.equals("on")) a.add("--cuda-graph on");
     if (peer != null) a.add("--peer " + peer);
     return a;
   }

@@ -19,7 +19,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file with the same keys as these flags (e.g. sigma-train: 1.0).")
   Path config;
 
-  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the stopped run in DIR (its config.json; other flags are not allowed, except --device, --math and --threads).")
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the stopped run in DIR (its config.json; other flags are not allowed, except --device, --math, --cuda-graph and --threads).")
   Path resume;
 
   @Option(names = "--model", description = "resnet18 | resnet34 | resnet50 | resnet20 | lenet5 | mlp (default: resnet20, the small CPU-sized ResNet).")
@@ -103,6 +103,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
   String math;
 
+  @Option(names = "--cuda-graph", paramLabel = "on|off", description = "on: record the training step once as a CUDA graph and "
+      + "replay it (step, learning rate and Adam's bias corrections read from device memory); results are bit-identical to off. "
+      + "Default: off (not yet measured on a GPU). Needs the CUDA backend.")
+  String cudaGraph;
+
   @Option(names = "--seed", description = "Seed of everything random: init, data order, noise, VANT levels (default: 0).")
   Long seed;
 
@@ -119,6 +124,9 @@ public final class TrainCommand implements Callable<Integer> {
     Datasets.Splits data = loadData(cfg);
     try (Backend backend = DeviceOption.open(cfg.device, cfg.threads, cfg.math)) {
       cfg.math = DeviceOption.mathOf(backend); // config.json records the math the run used
+      if (cfg.cudaGraph.equals("on") && !backend.canCaptureSteps()) {
+        throw new UsageException("--cuda-graph on needs the CUDA backend; --device " + cfg.device + " runs on " + backend.name());
+      }
       try (Trainer t = new Trainer(cfg, data, backend, System.out)) {
         t.fit(dir, resume != null);
       }
@@ -133,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
       Path c = Trainer.config(resume);
       if (!Files.isRegularFile(c)) throw new UsageException("--resume " + resume + ": no " + c.getFileName() + " there");
       if (config != null || model != null || dataset != null || epochs != null || noise != null || sigmaTrain != null || seed != null || out != null) {
-        throw new UsageException("--resume continues a run with its own config.json; only --device, --math and --threads may change");
+        throw new UsageException("--resume continues a run with its own config.json; only --device, --math, --cuda-graph and --threads may change");
       }
       cfg.mergeFile(c);
       cfg.out = resume.toString();
@@ -167,6 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (augment != null) cfg.augment = augment;
     if (device != null) cfg.device = device;
     if (math != null) cfg.math = math;
+    if (cudaGraph != null) cfg.cudaGraph = cudaGraph;
     if (seed != null) cfg.seed = seed;
     if (threads != null) cfg.threads = threads;
     if (out != null) cfg.out = out.toString();

@@ -9,8 +9,12 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 
 /**
  * One opened CUDA device: a context, this build's fatbin loaded as a module, kernels by name, and a
@@ -27,6 +31,11 @@ public final class CudaDevice implements AutoCloseable {
   private final MemoryPool pool;
   private final DeviceInfo info;
   private boolean closed;
+  /** The stream of captures and graph launches (created at the first capture); null until then. */
+  private CUstream graphStream;
+  /** True between {@link #beginCapture} and {@link #endCapture}: launches are recorded, not run. */
+  private boolean capturing;
+  private final java.util.Set<CudaGraph> graphs = new java.util.HashSet<>();
 
   private CudaDevice(CUcontext context, CUmodule module, Fatbin fatbin, DeviceInfo info) {
     this.context = context;
@@ -102,8 +111,76 @@ public final class CudaDevice implements AutoCloseable {
       throw new CudaException(op + ": grid of " + gridX + " blocks is out of range");
     }
     CUfunction f = function(kernel);
-    check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, null, params, null),
-        "launch " + kernel + " for " + op);
+    check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, capturing ? graphStream : null, params, null),
+        "launch " + kernel + " for " + op + (capturing ? " (while capturing a CUDA graph)" : ""));
+  }
+
+  // ---- CUDA graphs ---------------------------------------------------------------------------------------
+  // Every launch normally goes to the legacy default stream. A capture cannot use that stream, so it runs on
+  // graphStream, a blocking stream (flags 0): work on the default stream waits for it and it waits for the
+  // default stream, so replays stay ordered with the surrounding eager work and synchronous copies. The mode
+  // is GLOBAL, the strictest: any call that would synchronize (a synchronous copy, cuMemAlloc,
+  // cuCtxSynchronize) fails during the capture instead of being silently frozen out of the graph.
+
+  /** True while a capture is recording (launches go into the graph; copies and allocations are refused). */
+  public boolean capturing() {
+    return capturing;
+  }
+
+  /**
+   * Starts recording the launches of this thread into a graph (cuStreamBeginCapture, GLOBAL mode). Every
+   * {@link #launch} until {@link #endCapture} is recorded, not run.
+   */
+  public void beginCapture(String what) {
+    makeCurrent();
+    if (capturing) throw new IllegalStateException("capture of " + what + ": a capture is already recording");
+    if (graphStream == null) {
+      CUstream s = new CUstream();
+      check(cuStreamCreate(s, 0), "cuStreamCreate for CUDA graphs");
+      graphStream = s;
+    }
+    check(cuStreamBeginCapture(graphStream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL), "begin capture of " + what);
+    capturing = true;
+  }
+
+  /**
+   * Ends the capture begun by {@link #beginCapture} and instantiates the graph. With {@code abandon} (the
+   * recording body threw) the graph is discarded and null returned; a capture the driver invalidated
+   * (an illegal call inside it) fails naming {@code what}.
+   */
+  public CudaGraph endCapture(String what, boolean abandon) {
+    if (!capturing) throw new IllegalStateException("end capture of " + what + ": no capture is recording");
+    capturing = false;
+    makeCurrent();
+    CUgraph g = new CUgraph();
+    int rc = cuStreamEndCapture(graphStream, g);
+    if (abandon) {
+      if (rc == CUresult.CUDA_SUCCESS) cuGraphDestroy(g);
+      return null;
+    }
+    check(rc, "end capture of " + what);
+    CUgraphExec exec = new CUgraphExec();
+    try {
+      check(cuGraphInstantiate(exec, g, 0), "instantiate the CUDA graph of " + what);
+    } finally {
+      cuGraphDestroy(g);
+    }
+    CudaGraph graph = new CudaGraph(this, exec, what);
+    graphs.add(graph);
+    return graph;
+  }
+
+  void launchGraph(CudaGraph g, CUgraphExec exec) {
+    makeCurrent();
+    if (capturing) throw new IllegalStateException("launch of the CUDA graph of " + g.what() + " during a capture");
+    check(cuGraphLaunch(exec, graphStream), "launch the CUDA graph of " + g.what());
+  }
+
+  void destroyGraph(CudaGraph g, CUgraphExec exec) {
+    if (closed) return;
+    makeCurrent();
+    graphs.remove(g);
+    cuGraphExecDestroy(exec);
   }
 
   /**
@@ -129,6 +206,8 @@ public final class CudaDevice implements AutoCloseable {
   public synchronized void close() {
     if (closed) return;
     makeCurrent();
+    for (CudaGraph g : java.util.List.copyOf(graphs)) g.close();
+    if (graphStream != null) cuStreamDestroy(graphStream);
     pool.freeAll();
     functions.clear();
     cuModuleUnload(module);

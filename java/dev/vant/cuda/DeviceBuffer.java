@@ -65,6 +65,13 @@ public final class DeviceBuffer implements AutoCloseable {
     CudaDevice.check(cuMemcpyHtoD(ptr(), Pointer.to(src), 4L * n), "copy " + n + " floats to device");
   }
 
+  /** Copies {@code src[0 .. n)} (32-bit words) to the start of this buffer. */
+  public void copyFrom(int[] src, int n) {
+    checkFits(4L * n, "copy to device");
+    pool.device().makeCurrent();
+    CudaDevice.check(cuMemcpyHtoD(ptr(), Pointer.to(src), 4L * n), "copy " + n + " words to device");
+  }
+
   /** Copies the first {@code n} floats of this buffer to {@code dst[0 .. n)}. */
   public void copyTo(float[] dst, int n) {
     checkFits(4L * n, "copy to host");

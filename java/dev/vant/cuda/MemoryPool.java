@@ -41,6 +41,11 @@ public final class MemoryPool {
     ArrayDeque<CUdeviceptr> list = free.get(cap);
     CUdeviceptr p = list == null ? null : list.poll();
     if (p == null) {
+      if (device.capturing()) {
+        // cuMemAlloc is illegal inside a stream capture (and would invalidate it): name what asked for it.
+        throw new IllegalStateException("device buffer for " + what + ": " + cap + " bytes would need a new allocation "
+            + "while a CUDA graph is being captured (the pool has no free block of that size; run the step eagerly first)");
+      }
       device.makeCurrent();
       p = new CUdeviceptr();
       CudaDevice.check(cuMemAlloc(p, cap), "allocate " + cap + " bytes for " + what
@@ -48,6 +53,23 @@ public final class MemoryPool {
       all.add(p);
       reservedBytes += cap;
     }
+    inUseBytes += cap;
+    return new DeviceBuffer(this, p, bytes, cap);
+  }
+
+  /**
+   * A buffer of its own allocation, never one of the free blocks: for a buffer made just before a capture
+   * (which must leave the free blocks to the step it records).
+   */
+  public synchronized DeviceBuffer acquireNew(long bytes, String what) {
+    if (bytes <= 0) throw new IllegalArgumentException("device buffer for " + what + ": size " + bytes + " bytes");
+    long cap = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    if (device.capturing()) throw new IllegalStateException("device buffer for " + what + ": allocation during a CUDA graph capture");
+    device.makeCurrent();
+    CUdeviceptr p = new CUdeviceptr();
+    CudaDevice.check(cuMemAlloc(p, cap), "allocate " + cap + " bytes for " + what + " (pool holds " + reservedBytes + " bytes)");
+    all.add(p);
+    reservedBytes += cap;
     inUseBytes += cap;
     return new DeviceBuffer(this, p, bytes, cap);
   }

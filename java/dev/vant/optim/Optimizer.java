@@ -90,6 +90,15 @@ public abstract class Optimizer implements AutoCloseable {
     return steps;
   }
 
+  /**
+   * Counts an update that the device already did without this object: a replay of a recorded training
+   * step ({@link dev.vant.backend.StepGraph}) runs the update recorded from {@link #step()}, with the
+   * learning rate and step count read from device memory.
+   */
+  public void countReplayedStep() {
+    steps++;
+  }
+
   /** Restores the step count (checkpoint load). */
   public void setSteps(int s) {
     if (s < 0) throw new IllegalArgumentException("optimizer steps must be >= 0, got " + s);

@@ -3,6 +3,8 @@ package dev.vant.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StepGraph;
+import dev.vant.backend.StepScalars;
 import dev.vant.data.Augment;
 import dev.vant.data.Batch;
 import dev.vant.data.DataLoader;
@@ -10,6 +12,7 @@ import dev.vant.data.Datasets;
 import dev.vant.eval.AtomicFiles;
 import dev.vant.eval.Evaluator;
 import dev.vant.io.Checkpoint;
+import dev.vant.nn.Counter;
 import dev.vant.nn.Model;
 import dev.vant.nn.NoiseContext;
 import dev.vant.nn.SoftmaxCrossEntropy;
@@ -25,6 +28,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +44,15 @@ import java.util.Map;
  * (noise seed, per global step). The learning rate is a function of the global step (cosine annealing
  * per step over the whole run, after an optional linear warm-up). A resumed run therefore repeats exactly
  * what the uninterrupted run would have done; on the CPU backends it ends bit-identical.
+ *
+ * <p><b>CUDA graphs</b> ({@code --cuda-graph on}). A step's launches are recorded once per batch size and
+ * noise setting ({@link Backend#captureStep}) and then replayed: per step the host uploads the batch into
+ * fixed device buffers, rewrites the 16-byte step state (step, lr, Adam's bias corrections) and launches
+ * the graph. The first {@link #EAGER_BEFORE_CAPTURE} steps of each batch size run op by op, so the memory
+ * pool holds every buffer the step needs (no allocation may happen inside a capture), and so does SGD's
+ * first step. The numbers are bit-identical to the op-by-op run. A step that cannot be recorded (an op
+ * that copies to the host, allocates, or draws noise at another step) fails the run naming the op: graph
+ * mode never falls back silently.
  */
 public final class Trainer implements AutoCloseable {
   static final String CONFIG = "config.json";
@@ -141,9 +154,12 @@ public final class Trainer implements AutoCloseable {
     log.printf("training %s (%,d parameters, %d noise sites) on %s [%d train / %d test] with %s, %s, %s%n",
         cfg.model, model.parameterCount(), model.noiseSites().size(), data.name(), data.train().size(),
         data.test().size(), backend.name(), schedule.describe(), cfg.optimizer);
-    try (SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend)) {
+    try (SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend);
+         Tensor statSum = backend.zeros(2); // one buffer for the whole run: recorded steps accumulate into it
+         Recorder rec = cfg.cudaGraph.equals("on") ? new Recorder() : null) {
       for (int epoch = start; epoch < Math.min(cfg.epochs, stopAfter); epoch++) {
-        EpochMetrics m = epoch(epoch, loss);
+        backend.fill(statSum, 0f);
+        EpochMetrics m = epoch(epoch, loss, statSum, rec);
         history.add(m);
         // Metrics first: a crash between the two leaves one metrics line too many, which a resume
         // ignores (it reads only the checkpoint's epochs), never one too few.
@@ -158,7 +174,7 @@ public final class Trainer implements AutoCloseable {
   /** Steps between reads of the loss statistics: on a GPU each read is a synchronization. */
   static final int READ_EVERY = 20;
 
-  private EpochMetrics epoch(int epoch, SoftmaxCrossEntropy loss) {
+  private EpochMetrics epoch(int epoch, SoftmaxCrossEntropy loss, Tensor statSum, Recorder rec) {
     long t0 = System.nanoTime();
     model.train();
     double sigSum = 0, sigSq = 0;
@@ -167,7 +183,7 @@ public final class Trainer implements AutoCloseable {
     int batches = loader.batches();
     float[] sums = new float[2]; // {sum of batch-mean losses, correct} since the epoch began
     int done = 0, readAt = 0;
-    try (DataLoader.Epoch it = loader.epoch(epoch); Tensor statSum = backend.zeros(2);
+    try (DataLoader.Epoch it = loader.epoch(epoch);
          Progress bar = Progress.start(log, "epoch " + (epoch + 1) + "/" + cfg.epochs, (long) batches * cfg.batch)) {
       while (it.hasNext()) {
         Batch b = it.next();
@@ -176,24 +192,17 @@ public final class Trainer implements AutoCloseable {
         StepLevels lv = schedule.levels(epoch, step);
         float[] labels = new float[n];
         for (int i = 0; i < n; i++) labels[i] = b.y()[i];
-        try (Tensor x = backend.fromHost(b.x(), b.shape());
-             Tensor y = backend.fromHost(labels, n);
-             Tensor sigma = lv.perSample() ? backend.zeros(n) : null) {
-          NoiseContext.Builder cb = NoiseContext.builder().seed(noiseSeed).step(step);
-          if (!lv.enabled()) cb.type(Noise.Type.NONE);
-          else if (lv.perSample()) {
-            lv.fill(backend, noiseSeed, sigma);
-            cb.type(lv.type()).sigmaPerSample(sigma);
-          } else cb.type(lv.type()).sigma(lv.scalar(noiseSeed));
-          Tensor logits = model.forward(x, cb.build());
-          loss.compute(logits, y);
-          loss.accumulate(statSum); // stays on the device; read every READ_EVERY steps
-          model.backward(loss.gradient());
-          optimizer.setLr((float) lr.lr(step));
-          optimizer.step();
-          seen += n;
-          done++;
+        if (rec != null) {
+          rec.step(b, labels, lv, step, loss, statSum);
+        } else {
+          try (Tensor x = backend.fromHost(b.x(), b.shape());
+               Tensor y = backend.fromHost(labels, n);
+               Tensor sigma = lv.perSample() ? backend.zeros(n) : null) {
+            step(x, y, sigma, lv, step, loss, statSum);
+          }
         }
+        seen += n;
+        done++;
         if (done % READ_EVERY == 0 || !it.hasNext()) {
           backend.toHost(statSum, sums);
           if (!Float.isFinite(sums[0])) {
@@ -224,6 +233,94 @@ public final class Trainer implements AutoCloseable {
     return new EpochMetrics(epoch + 1, lossMean, correct / (double) seen, clean, schedule.sigmaTrain(), atSigma,
         mean, Math.sqrt(Math.max(0, sigSq / seen - mean * mean)), sigMin, sigMax, (float) lr.lr((long) epoch * batches),
         seen / trainSeconds, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** One training step on device tensors: forward with the step's noise, loss, backward, update. */
+  private void step(Tensor x, Tensor y, Tensor sigma, StepLevels lv, int step, SoftmaxCrossEntropy loss, Tensor statSum) {
+    NoiseContext.Builder cb = NoiseContext.builder().seed(noiseSeed).step(step);
+    if (!lv.enabled()) cb.type(Noise.Type.NONE);
+    else if (lv.perSample()) {
+      lv.fill(backend, noiseSeed, sigma);
+      cb.type(lv.type()).sigmaPerSample(sigma);
+    } else cb.type(lv.type()).sigma(lv.scalar(noiseSeed));
+    Tensor logits = model.forward(x, cb.build());
+    loss.compute(logits, y);
+    loss.accumulate(statSum); // stays on the device; read every READ_EVERY steps
+    model.backward(loss.gradient());
+    optimizer.setLr((float) lr.lr(step));
+    optimizer.step();
+  }
+
+  /** Op-by-op steps of a batch size before its step is recorded (the pool then holds every buffer it needs). */
+  static final int EAGER_BEFORE_CAPTURE = 2;
+
+  /** Recorded steps, one per batch size (the full batches and the last partial batch of an epoch). */
+  private final class Recorder implements AutoCloseable {
+    /** Fixed inputs of one batch size and the recording that reads them. */
+    private final class Slot {
+      final Tensor x, y, sigma;
+      StepLevels key; // the noise setting recorded (frozen into the graph: formula, level or draw parameters)
+      int eager;      // op-by-op steps with this key so far
+      StepGraph graph;
+      long[] counterSteps; // what one recorded step adds to each host counter of the model (num_batches_tracked)
+
+      Slot(int[] shape, int n) {
+        x = backend.zeros(shape);
+        y = backend.zeros(n);
+        sigma = backend.zeros(n);
+      }
+    }
+
+    private final Map<Integer, Slot> slots = new HashMap<>();
+    private int captures, replays;
+
+    void step(Batch b, float[] labels, StepLevels lv, int step, SoftmaxCrossEntropy loss, Tensor statSum) {
+      int n = b.n();
+      Slot s = slots.computeIfAbsent(n, k -> new Slot(b.shape(), n));
+      // What a recording freezes: everything of the levels but the step of a per-sample draw (read from device
+      // memory). A ramp epoch or a per-epoch VANT level therefore records anew.
+      StepLevels key = lv.mode() == StepLevels.Mode.PER_SAMPLE ? new StepLevels(lv.type(), lv.mode(), lv.base(), lv.theta(), lv.site(), 0) : lv;
+      if (!key.equals(s.key)) {
+        if (s.graph != null) s.graph.close();
+        s.graph = null;
+        s.key = key;
+        s.eager = 0;
+      }
+      backend.copyFromHost(b.x(), s.x);
+      backend.copyFromHost(labels, s.y);
+      float rate = (float) lr.lr(step);
+      StepScalars sc = new StepScalars(step, rate, optimizer.steps() + 1);
+      List<Counter> counters = model.counters();
+      if (s.graph != null) {
+        optimizer.setLr(rate);
+        s.graph.replay(sc);
+        // The host-side effects of a step, which a replay skips: the optimizer's count and BatchNorm's counters.
+        optimizer.countReplayedStep();
+        for (int i = 0; i < counters.size(); i++) counters.get(i).set(counters.get(i).get() + s.counterSteps[i]);
+        replays++;
+      } else if (s.eager >= EAGER_BEFORE_CAPTURE && optimizer.steps() > 0) {
+        long[] before = counters.stream().mapToLong(Counter::get).toArray();
+        s.graph = backend.captureStep(sc, () -> Trainer.this.step(s.x, s.y, s.sigma, lv, step, loss, statSum));
+        s.counterSteps = new long[before.length];
+        for (int i = 0; i < before.length; i++) s.counterSteps[i] = counters.get(i).get() - before[i];
+        captures++;
+      } else {
+        Trainer.this.step(s.x, s.y, s.sigma, lv, step, loss, statSum);
+        s.eager++;
+      }
+    }
+
+    @Override
+    public void close() {
+      for (Slot s : slots.values()) {
+        if (s.graph != null) s.graph.close();
+        s.x.close();
+        s.y.close();
+        s.sigma.close();
+      }
+      slots.clear();
+      if (captures > 0 || replays > 0) log.printf("cuda graphs: %d recorded, %d replayed steps%n", captures, replays);
+    }
   }
 
   /** An evaluator of this run's model on the test split (additive noise of the training type). */

@@ -42,6 +42,16 @@ class TrainCliTest {
       assertUsageError(CliTestSupport.run("train", "--device", "cuda", "--limit", "64", "--out", tmp.resolve("c").toString()), "--device cuda");
     }
     assertUsageError(CliTestSupport.run("train", "--model", "resnet20", "--resnet-blocks", "1,1", "--resnet-widths", "8,16,32"), "--resnet-blocks");
+    assertUsageError(CliTestSupport.run("train", "--cuda-graph", "maybe", "--out", tmp.resolve("g").toString()), "--cuda-graph");
+    assertUsageError(CliTestSupport.run("train", "--cuda-graph", "on", "--device", "cpu", "--out", tmp.resolve("g").toString()), "--cuda-graph on");
+    if (!dev.vant.cuda.Cuda.status().available()) {
+      // auto picks the CPU here: graph mode cannot record there, and says so before training.
+      // (The first line of stderr is --device auto's note that it chose the CPU; the usage error is the last.)
+      CliTestSupport.Run auto = CliTestSupport.run("train", "--cuda-graph", "on", "--limit", "64", "--out", tmp.resolve("g").toString());
+      assertEquals(2, auto.code(), auto.out() + auto.err());
+      List<String> lines = auto.err().lines().filter(l -> !l.isBlank()).toList();
+      assertTrue(lines.get(lines.size() - 1).contains("--cuda-graph on needs the CUDA backend"), auto.err());
+    }
   }
 
   @Test
@@ -66,6 +76,7 @@ class TrainCliTest {
     JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile());
     assertEquals("mlp", c.get("model").asText());
     assertEquals(0.3, c.get("sigma-train").asDouble(), 1e-6);
+    assertEquals("off", c.get("cuda-graph").asText(), "config.json records the graph mode (default off)");
 
     Files.writeString(yaml, "model: mlp\nsigma_train: 0.3\n");
     assertUsageError(CliTestSupport.run("train", "--config", yaml.toString()), "sigma_train");

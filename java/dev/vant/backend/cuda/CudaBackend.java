@@ -8,8 +8,11 @@ import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
 import dev.vant.backend.Shapes;
+import dev.vant.backend.StepGraph;
+import dev.vant.backend.StepScalars;
 import dev.vant.cuda.Cuda;
 import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.CudaGraph;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
 import java.util.Arrays;
@@ -39,6 +42,12 @@ public final class CudaBackend implements Backend {
   private final MathMode math;
   final Optim optim = new Optim(this);
   private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
+  /** The device StepState {step, lr, bc1, bc2} of recorded steps (kernels/step_state.cuh); null until the first capture. */
+  private DeviceBuffer stepState;
+  /** The scalars of the step being recorded; null when not capturing. */
+  private StepScalars recording;
+  /** Adam's betas seen while recording (null: the step has no Adam update), to compute bc1, bc2 per replay. */
+  private AdamConfig recordedAdam;
 
   /**
    * A backend on {@code dev} in the device's default math mode ({@link MathMode#defaultFor}: TF32 on compute
@@ -118,11 +127,42 @@ public final class CudaBackend implements Backend {
   /** The device form of {@code noise} for output {@code y} (sample n owns y's n-th slice along dim 0). */
   KernelArgs.NoiseArgs noise(Noise noise, Tensor y, String op) {
     Shapes.noise(op, noise, y.rank() == 0 ? 1 : y.dim(0));
-    if (!noise.enabled()) return new KernelArgs.NoiseArgs(0, 0f, null, 1, 0, 0, 0);
+    if (!noise.enabled()) return new KernelArgs.NoiseArgs(0, 0f, null, 1, 0, 0, 0, null);
     long perSample = Math.max(1, y.perSample());
     DeviceBuffer sigma = noise.sigma() == null ? null : buf(noise.sigma(), op + " per-sample sigma");
     return new KernelArgs.NoiseArgs(noise.type().ordinal(), noise.sigmaScalar(), sigma, perSample, noise.seed(),
-        noise.site(), noise.step());
+        noise.site(), noise.step(), stepState(op, noise.step()));
+  }
+
+  /**
+   * The device StepState while a step is being recorded (after checking that {@code op} draws noise at the
+   * recorded step: any other step word would be frozen into the graph), null in eager launches.
+   */
+  DeviceBuffer stepState(String op, int step) {
+    if (recording == null) return null;
+    if (step != recording.step()) {
+      throw new IllegalStateException(op + ": noise step " + step + " while recording step " + recording.step()
+          + " (a recorded step reads its step from device memory; an op at another step cannot be recorded)");
+    }
+    return stepState;
+  }
+
+  /** As {@link #stepState(String, int)} for an optimizer update with learning rate {@code lr} and count {@code t} (0: SGD). */
+  DeviceBuffer stepState(String op, float lr, int t, AdamConfig adam) {
+    if (recording == null) return null;
+    if (Float.compare(lr, recording.lr()) != 0 || (adam != null && t != recording.optimizerStep())) {
+      throw new IllegalStateException(op + ": learning rate " + lr + (adam != null ? ", step " + t : "") + " while recording lr "
+          + recording.lr() + ", step " + recording.optimizerStep() + " (they are read from device memory on replay)");
+    }
+    if (adam != null) recordedAdam = adam;
+    return stepState;
+  }
+
+  private void notRecording(String op) {
+    if (recording != null) {
+      throw new IllegalStateException(op + " while recording a step as a CUDA graph: a copy between host and device "
+          + "would synchronize inside the graph (keep the batch upload and the loss read outside the recorded step)");
+    }
   }
 
   /** Blocks for a grid-stride kernel over {@code work} items of 256 threads each. */
@@ -176,6 +216,7 @@ public final class CudaBackend implements Backend {
 
   @Override
   public Tensor fromHost(float[] data, int... shape) {
+    notRecording("fromHost " + Arrays.toString(shape));
     Tensor t = allocate(shape);
     if (data.length != t.size()) {
       t.close();
@@ -198,7 +239,17 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
+  public void copyFromHost(float[] src, Tensor dst) {
+    notRecording("copyFromHost " + dst);
+    if (src.length != dst.size()) throw bad("copyFromHost", src.length + " floats for " + dst);
+    if (src.length > 0) buf(dst, "copyFromHost").copyFrom(src, src.length);
+    fromHostCalls++;
+    fromHostBytes += 4L * src.length;
+  }
+
+  @Override
   public void toHost(Tensor t, float[] dst) {
+    notRecording("toHost " + t);
     if (dst.length < t.size()) throw bad("toHost", "destination of " + dst.length + " floats for " + t);
     if (t.size() > 0) buf(t, "toHost").copyTo(dst, Math.toIntExact(t.size()));
     toHostCalls++;
@@ -364,6 +415,68 @@ public final class CudaBackend implements Backend {
     optim.sgd(params, grads, momentum, cfg, firstStep);
   }
 
+  // ---- recorded steps (CUDA graphs) ---------------------------------------------------------------
+
+  @Override
+  public boolean canCaptureSteps() {
+    return true;
+  }
+
+  /**
+   * Captures {@code body}'s launches as a CUDA graph (stream capture on the device's graph stream) and
+   * launches it once with {@code s}. While recording, every noisy kernel, the VANT level draw and the
+   * optimizer update get the device StepState as their last parameter (kernels/step_state.cuh), so a
+   * replay reads step, lr and Adam's bias corrections from there; {@link StepGraph#replay} rewrites those
+   * 16 bytes (one H2D copy) and launches the graph.
+   */
+  @Override
+  public StepGraph captureStep(StepScalars s, Runnable body) {
+    if (recording != null || dev.capturing()) throw new IllegalStateException("captureStep: a step is already being recorded");
+    // Its own allocation: a free block of the pool taken here would be missing to the step being recorded.
+    if (stepState == null) stepState = dev.pool().acquireNew(16, "step state {step, lr, bc1, bc2}");
+    String what = "training step " + s.step();
+    recording = s;
+    recordedAdam = null;
+    dev.beginCapture(what);
+    CudaGraph g = null;
+    boolean ok = false;
+    try {
+      body.run();
+      ok = true;
+    } finally {
+      recording = null;
+      g = dev.endCapture(what, !ok);
+    }
+    Recorded r = new Recorded(g, recordedAdam);
+    r.replay(s);
+    return r;
+  }
+
+  /** A recorded step: its graph and the Adam betas its bias corrections are computed from. */
+  private final class Recorded implements StepGraph {
+    private final CudaGraph graph;
+    private final AdamConfig adam;
+
+    Recorded(CudaGraph graph, AdamConfig adam) {
+      this.graph = graph;
+      this.adam = adam;
+    }
+
+    @Override
+    public void replay(StepScalars s) {
+      float bc1 = adam == null ? 1f : Optim.biasCorrection(adam.beta1(), s.optimizerStep());
+      float bc2 = adam == null ? 1f : Optim.biasCorrection(adam.beta2(), s.optimizerStep());
+      stepState.copyFrom(new int[] {s.step(), Float.floatToRawIntBits(s.lr()), Float.floatToRawIntBits(bc1),
+          Float.floatToRawIntBits(bc2)}, 4);
+      graph.launch();
+    }
+
+    @Override
+    public void close() {
+      graph.close();
+    }
+  }
+
   /** Waits for the device to finish the queued work; {@code op} names the point for an asynchronous fault. */
   public void synchronize(String op) {
     dev.synchronize(op);
@@ -371,6 +484,8 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void close() {
+    if (stepState != null) stepState.close();
+    stepState = null;
     optim.close();
     if (ownsDevice) dev.close();
   }

@@ -7,7 +7,7 @@ import jcuda.Pointer;
 
 /**
  * The parameter list of one kernel launch, in the order of the kernel's C signature: device pointers
- * (null passes nullptr), int, long long, float. {@link #noise} appends the seven noise parameters every
+ * (null passes nullptr), int, long long, float. {@link #noise} appends the eight noise parameters every
  * noisy entry point ends with (see kernels/noise_epilogue.cuh).
  */
 final class KernelArgs {
@@ -34,9 +34,12 @@ final class KernelArgs {
     return this;
   }
 
-  /** int type, float sigmaScalar, const float* dSigma, long long perSample, u64 seed, u32 site, u32 step. */
+  /**
+   * int type, float sigmaScalar, const float* dSigma, long long perSample, u64 seed, u32 site, u32 step,
+   * const StepState* dState (null in eager launches; kernels/step_state.cuh).
+   */
   KernelArgs noise(NoiseArgs n) {
-    return i(n.type()).f(n.sigmaScalar()).ptr(n.sigma()).l(n.perSample()).l(n.seed()).i(n.site()).i(n.step());
+    return i(n.type()).f(n.sigmaScalar()).ptr(n.sigma()).l(n.perSample()).l(n.seed()).i(n.site()).i(n.step()).ptr(n.state());
   }
 
   Pointer build() {
@@ -44,5 +47,6 @@ final class KernelArgs {
   }
 
   /** The device form of a {@link dev.vant.backend.Noise} for an output with {@code perSample} elements per sample. */
-  record NoiseArgs(int type, float sigmaScalar, DeviceBuffer sigma, long perSample, long seed, int site, int step) {}
+  record NoiseArgs(int type, float sigmaScalar, DeviceBuffer sigma, long perSample, long seed, int site, int step,
+      DeviceBuffer state) {}
 }

@@ -33,10 +33,16 @@ final class Optim implements AutoCloseable {
     if (t < 1) throw bad(op, "step t must be >= 1");
     adamTable = table(adamTable, op, params, grads, m, v);
     if (adamTable.total == 0) return;
-    float bc1 = (float) (1 - Math.pow(cfg.beta1(), t));
-    float bc2 = (float) (1 - Math.pow(cfg.beta2(), t));
+    float bc1 = biasCorrection(cfg.beta1(), t);
+    float bc2 = biasCorrection(cfg.beta2(), t);
     b.launch(op, "adam_update", b.gridFor(adamTable.total), 256, new KernelArgs().ptr(adamTable.buf).i(adamTable.slots)
-        .l(adamTable.total).f(cfg.lr()).f(cfg.beta1()).f(cfg.beta2()).f(cfg.eps()).f(cfg.weightDecay()).f(bc1).f(bc2));
+        .l(adamTable.total).f(cfg.lr()).f(cfg.beta1()).f(cfg.beta2()).f(cfg.eps()).f(cfg.weightDecay()).f(bc1).f(bc2)
+        .ptr(b.stepState(op, cfg.lr(), t, cfg)));
+  }
+
+  /** Adam's bias correction {@code 1 - beta^t}, in double, rounded once to float (eager launches and replays alike). */
+  static float biasCorrection(float beta, int t) {
+    return (float) (1 - Math.pow(beta, t));
   }
 
   void sgd(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep) {
@@ -45,7 +51,16 @@ final class Optim implements AutoCloseable {
     if (sgdTable.total == 0) return;
     b.launch(op, "sgd_update", b.gridFor(sgdTable.total), 256, new KernelArgs().ptr(sgdTable.buf).i(sgdTable.slots)
         .l(sgdTable.total).f(cfg.lr()).f(cfg.momentum()).f(cfg.dampening()).f(cfg.weightDecay())
-        .i(cfg.nesterov() ? 1 : 0).i(firstStep ? 1 : 0));
+        .i(cfg.nesterov() ? 1 : 0).i(firstStep ? 1 : 0).ptr(sgdState(op, cfg, firstStep)));
+  }
+
+  private dev.vant.cuda.DeviceBuffer sgdState(String op, SgdConfig cfg, boolean firstStep) {
+    DeviceBuffer s = b.stepState(op, cfg.lr(), 0, null);
+    if (s != null && firstStep) {
+      throw new IllegalStateException(op + ": SGD's first step (momentum buffers initialized from the gradient) "
+          + "cannot be recorded for replay; run it eagerly");
+    }
+    return s;
   }
 
   private Table table(Table cached, String op, List<Tensor> p, List<Tensor> g, List<Tensor> m, List<Tensor> v) {

@@ -11,7 +11,8 @@ final class Sigma {
     long n = sigma.size();
     if (n > Integer.MAX_VALUE) throw CudaBackend.bad(op, "too many samples");
     if (n == 0) return;
-    KernelArgs a = new KernelArgs().ptr(b.buf(sigma, op)).i((int) n).l(seed).i(site).i(step).f(base).f(theta);
+    KernelArgs a = new KernelArgs().ptr(b.buf(sigma, op)).i((int) n).l(seed).i(site).i(step).f(base).f(theta)
+        .ptr(b.stepState(op, step));
     b.launch(op, "sample_sigmas", (n + 255) / 256, 256, a);
   }
 }

@@ -1,0 +1,48 @@
+package dev.vant.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.vant.backend.MathMode;
+import dev.vant.backend.cpu.FastBackend;
+import dev.vant.backend.cuda.CudaBackend;
+import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.GpuTests;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** {@code vant bench --cuda-graph on}: the benchmark's recorded-and-replayed step computes what the op-by-op step does. */
+@Tag("gpu")
+class TrainStepGraphTest {
+  @Test
+  void replayedBenchStepsEqualOpByOpSteps() {
+    // The recorded steps' memory accesses are checked under ASan by StepGraphTest and CudaGraphTrainTest; this
+    // one (the bench's ResNet-20) would add ~10 s there.
+    Assumptions.assumeFalse("1".equals(System.getenv("VANT_EMU_ASAN")), "not repeated under ASan");
+    try (CudaDevice dev = GpuTests.open()) {
+      TrainStep.Mode m = TrainStep.Mode.VANT; // per-sample levels drawn on the device at every replayed step
+      float[] eager = losses(dev, m, false), graph = losses(dev, m, true);
+      for (int s = 0; s < eager.length; s++) assertEquals(eager[s], graph[s], 0f, m + " step " + s);
+    }
+  }
+
+  /** The loss of steps 0..4 (steps 3 and 4 replay the graph recorded at step 2). */
+  private static float[] losses(CudaDevice dev, TrainStep.Mode m, boolean graph) {
+    try (CudaBackend b = new CudaBackend(dev, MathMode.FP32); TrainStep ts = new TrainStep(b, "resnet20", 2, 8, m, graph)) {
+      float[] l = new float[5];
+      for (int s = 0; s < l.length; s++) {
+        ts.run(s);
+        l[s] = ts.readLoss();
+      }
+      return l;
+    }
+  }
+
+  @Test
+  void theCpuCannotRecord() {
+    try (FastBackend b = new FastBackend(1)) {
+      assertThrows(IllegalArgumentException.class, () -> new TrainStep(b, "resnet20", 2, 8, TrainStep.Mode.NT, true));
+    }
+  }
+}
