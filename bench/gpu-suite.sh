@@ -7,16 +7,17 @@
 #
 #   bash bench/gpu-suite.sh
 #
-# Parts, each under its own time limit so the whole stays within 6.5 minutes:
+# Parts, each under its own time limit so the whole stays within 7 minutes:
 #   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
+#   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
 # set, else bench/results/. Exit code: 0 when vant bench produced its tables, 1 otherwise.
-# Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S override the limits
-#              (GPU_SUITE_FP32_S=0 skips part 4);
+# Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S
+#              override the limits (0 skips part 4 or 5);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ T_TESTS=${GPU_SUITE_TESTS_S:-150}
 T_PEER=${GPU_SUITE_PEER_S:-120}
 T_BENCH=${GPU_SUITE_BENCH_S:-80}
 T_FP32=${GPU_SUITE_FP32_S:-30}
+T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
 if [[ ! -x .gpubundle/run.sh && ! -f .gpubundle/run.sh ]]; then
@@ -56,7 +58,7 @@ CUDA_VER=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/
 NVCC_VER=$(command -v nvcc >/dev/null && nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p' || echo "not installed")
 
 # ---- 1. GPU tests --------------------------------------------------------------------------------
-log "1/4 GPU tests (limit ${T_TESTS} s)"
+log "1/5 GPU tests (limit ${T_TESTS} s)"
 t0=$(date +%s)
 OUT=$RAW timeout "$T_TESTS" bash .gpubundle/run.sh tests > "$RAW/gpu-tests.txt" 2>&1
 TESTS_RC=$?
@@ -72,7 +74,7 @@ if ! command -v python3 >/dev/null; then
 elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
 else
-  log "2/4 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
+  log "2/5 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
   timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
   rc=$?
   if [[ $rc == 0 && -s $RAW/pytorch.json ]]; then
@@ -90,7 +92,7 @@ fi
 PEER_S=$(( $(date +%s) - t0 ))
 
 # ---- 3. vant bench -------------------------------------------------------------------------------
-log "3/4 vant bench (limit ${T_BENCH} s)"
+log "3/5 vant bench (limit ${T_BENCH} s)"
 t0=$(date +%s)
 NOTE_ARGS=()
 [[ -n $PEER_NOTE ]] && NOTE_ARGS=(--peer-note "$PEER_NOTE")
@@ -103,12 +105,25 @@ BENCH_S=$(( $(date +%s) - t0 ))
 FP32_RC=skipped
 FP32_S=0
 if (( T_FP32 > 0 )); then
-  log "4/4 vant bench --math fp32 --only kernels (limit ${T_FP32} s)"
+  log "4/5 vant bench --math fp32 --only kernels (limit ${T_FP32} s)"
   t0=$(date +%s)
   timeout "$T_FP32" bash .gpubundle/run.sh java dev.vant.cli.Main bench --math fp32 --only kernels --out "$RAW" \
     --name vant-bench-fp32 "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/vant-bench-fp32.md" 2> "$RAW/vant-bench-fp32.err"
   FP32_RC=$?
   FP32_S=$(( $(date +%s) - t0 ))
+fi
+
+# ---- 5. training steps replayed as CUDA graphs (issue 8: host time per step; part 3 runs them op by op) --
+GRAPH_RC=skipped
+GRAPH_S=0
+if (( T_GRAPH > 0 )); then
+  log "5/5 vant bench --only train --batch 128 --cuda-graph on (limit ${T_GRAPH} s)"
+  t0=$(date +%s)
+  timeout "$T_GRAPH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch 128 --cuda-graph on \
+    --out "$RAW" --name vant-bench-graph "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} \
+    > "$RAW/vant-bench-graph.md" 2> "$RAW/vant-bench-graph.err"
+  GRAPH_RC=$?
+  GRAPH_S=$(( $(date +%s) - t0 ))
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
@@ -119,7 +134,7 @@ fi
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${FP32_S} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${FP32_S} s, graph steps ${GRAPH_S} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
   echo
@@ -147,6 +162,15 @@ fi
   elif [[ $FP32_RC != skipped ]]; then
     echo "## FP32 kernels FAILED (exit $FP32_RC$([[ $FP32_RC == 124 ]] && echo ", stopped after ${T_FP32} s"))"
     echo; echo '```'; tail -15 "$RAW/vant-bench-fp32.err"; echo '```'
+  fi
+  echo
+  if [[ $GRAPH_RC == 0 && -s $RAW/vant-bench-graph.md ]]; then
+    echo "## Training steps replayed as CUDA graphs (\`vant bench --only train --batch 128 --cuda-graph on\`)"
+    echo
+    sed 's/^#/###/' "$RAW/vant-bench-graph.md"
+  elif [[ $GRAPH_RC != skipped ]]; then
+    echo "## CUDA-graph training steps FAILED (exit $GRAPH_RC$([[ $GRAPH_RC == 124 ]] && echo ", stopped after ${T_GRAPH} s"))"
+    echo; echo '```'; tail -15 "$RAW/vant-bench-graph.err"; echo '```'
   fi
   echo
   if [[ -s $RAW/pytorch.md ]]; then
