@@ -33,6 +33,7 @@ T_PEER=${GPU_SUITE_PEER_S:-120}
 T_BENCH=${GPU_SUITE_BENCH_S:-80}
 T_FP32=${GPU_SUITE_FP32_S:-30}
 T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
+GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
 if [[ ! -x .gpubundle/run.sh && ! -f .gpubundle/run.sh ]]; then
@@ -117,9 +118,9 @@ fi
 GRAPH_RC=skipped
 GRAPH_S=0
 if (( T_GRAPH > 0 )); then
-  log "5/5 vant bench --only train --batch 128 --cuda-graph on (limit ${T_GRAPH} s)"
+  log "5/5 vant bench --only train --batch $GRAPH_BATCH --cuda-graph on (limit ${T_GRAPH} s)"
   t0=$(date +%s)
-  timeout "$T_GRAPH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch 128 --cuda-graph on \
+  timeout "$T_GRAPH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch "$GRAPH_BATCH" --cuda-graph on \
     --out "$RAW" --name vant-bench-graph "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} \
     > "$RAW/vant-bench-graph.md" 2> "$RAW/vant-bench-graph.err"
   GRAPH_RC=$?
@@ -165,7 +166,7 @@ fi
   fi
   echo
   if [[ $GRAPH_RC == 0 && -s $RAW/vant-bench-graph.md ]]; then
-    echo "## Training steps replayed as CUDA graphs (\`vant bench --only train --batch 128 --cuda-graph on\`)"
+    echo "## Training steps replayed as CUDA graphs (\`vant bench --only train --batch $GRAPH_BATCH --cuda-graph on\`)"
     echo
     sed 's/^#/###/' "$RAW/vant-bench-graph.md"
   elif [[ $GRAPH_RC != skipped ]]; then

@@ -29,11 +29,15 @@ softmax_xent_rows(const float* __restrict__ dLogits, const float* __restrict__ d
   const int row = blockIdx.x, tid = threadIdx.x;
   const float* x = dLogits + (long long)row * K;
   // Max and first argmax: each thread scans k = tid, tid + T, ... (ascending), then a tree keeps the
-  // larger value, or the smaller index on ties.
+  // larger value, or the smaller index on ties. NaN logits follow the reference's sequential scan (start
+  // at k = 0, take k when x[k] > x[best]): a NaN at 0 is never replaced, a NaN elsewhere is never taken.
+  // As keys: NaN at 0 -> +inf, NaN elsewhere -> -inf; the tree then never meets a NaN. (With a NaN logit
+  // the loss is NaN whatever m is; only the count of correct answers depends on this.)
   float best = 0.0f;
   int arg = -1;
   for (int k = tid; k < K; k += T) {
-    const float v = x[k];
+    const float xk = x[k];
+    const float v = xk != xk ? (k == 0 ? __int_as_float(0x7f800000) : __int_as_float(0xff800000)) : xk;
     if (arg < 0 || v > best) { best = v; arg = k; }
   }
   sMax[tid] = best;

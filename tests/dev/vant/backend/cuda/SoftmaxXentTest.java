@@ -40,6 +40,36 @@ class SoftmaxXentTest {
     }
   }
 
+  /** NaN logits: the first-argmax rule of the reference's scan (a NaN at 0 wins, a NaN elsewhere never does). */
+  @Test
+  void nanLogitsCountLikeTheReference() {
+    try (GpuTwin t = GpuTwin.open(603)) {
+      float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;
+      float ninf = Float.NEGATIVE_INFINITY;
+      float[][] rows = {
+          {1, nan, 0, 9, 0, 0, 0, 0, 0, 0}, // NaN at 1: argmax 3 (a tree where NaN knocks out its partners misses 3, 5, 7, 9)
+          {nan, 5, 7, 1, 0, 0, 0, 0, 0, 0}, // NaN at 0: argmax 0
+          {ninf, nan, ninf, ninf, ninf, ninf, ninf, ninf, ninf, ninf}, // only -inf and NaN: argmax 0
+          {2, 1, nan, 0, 0, 0, 0, 0, 0, 9}, // argmax 9
+          {nan, inf, 1, 1, 1, 1, 1, 1, 1, 1}, // NaN at 0 beats +inf: argmax 0
+      };
+      int n = rows.length, k = 10;
+      float[] z = new float[n * k];
+      for (int r = 0; r < n; r++) System.arraycopy(rows[r], 0, z, r * k, k);
+      // Per row, a label on the reference's argmax and one beside it: 5 correct of 10 when the rule matches.
+      for (float shift : new float[] {0, 1}) {
+        float[] labels = {3 + shift, 0 + shift, 0 + shift, (9 + shift) % 10, 0 + shift};
+        Tensor[] logits = t.of(z, n, k), lab = t.of(labels, n), dz = t.out(n, k), stats = t.out(2);
+        t.ref.softmaxCrossEntropy(logits[0], lab[0], dz[0], stats[0]);
+        t.gpu.softmaxCrossEntropy(logits[1], lab[1], dz[1], stats[1]);
+        float want = shift == 0 ? n : 0;
+        assertEquals(want, t.ref.toHost(stats[0])[1], "the reference's count, shift " + shift);
+        assertEquals(want, t.gpu.toHost(stats[1])[1], "the kernel's count, shift " + shift);
+        t.release();
+      }
+    }
+  }
+
   @Test
   void labelOutsideTheClassesGivesNaNLoss() {
     try (GpuTwin t = GpuTwin.open(602)) {
