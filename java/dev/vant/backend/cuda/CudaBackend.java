@@ -435,9 +435,9 @@ public final class CudaBackend implements Backend {
     // Its own allocation: a free block of the pool taken here would be missing to the step being recorded.
     if (stepState == null) stepState = dev.pool().acquireNew(16, "step state {step, lr, bc1, bc2}");
     String what = "training step " + s.step();
-    recording = s;
     recordedAdam = null;
     dev.beginCapture(what);
+    recording = s; // only once the capture runs: a failed begin must not leave the backend "recording"
     CudaGraph g = null;
     boolean ok = false;
     try {
