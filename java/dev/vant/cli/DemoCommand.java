@@ -155,7 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
         RobustnessFiles.writeCsv(run.resolve("robustness.csv"), curve, null);
         RobustnessPlots.curve(curve, out.resolve(key + ".png"), "demo: " + key);
         curves.add(curve);
-        models.put(key, entry(cfg, curve, history));
+        models.put(key, entry(cfg, d, curve, history));
       }
       summary.put("models", models);
     }
@@ -191,12 +191,13 @@ public final class DemoCommand implements Callable<Integer> {
     return c.validate();
   }
 
-  private static Map<String, Object> entry(TrainConfig cfg, RobustnessCurve c, List<EpochMetrics> history) {
+  private static Map<String, Object> entry(TrainConfig cfg, Datasets.Splits d, RobustnessCurve c, List<EpochMetrics> history) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Object> training = new LinkedHashMap<>();
     training.put("model", cfg.model);
     training.put("dataset", cfg.dataset);
-    training.put("train_images", cfg.limit);
+    training.put("train_images", d.train().size()); // what was read: --limit past the data's size reads all of it
+    training.put("test_images", d.test().size());
     training.put("epochs", cfg.epochs);
     training.put("batch", cfg.batch);
     training.put("optimizer", cfg.optimizer + " lr " + cfg.lr + " " + cfg.lrSchedule + " wd " + cfg.weightDecay);

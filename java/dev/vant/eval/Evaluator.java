@@ -147,7 +147,8 @@ public final class Evaluator {
 
   /**
    * Without a sink the correct answers are counted on the backend by the loss kernel's statistics and summed
-   * there ({@link SoftmaxCrossEntropy#accumulate}), read once at the end: on a GPU no batch waits for the host.
+   * there ({@link SoftmaxCrossEntropy#accumulate}), read once at the end: no device-to-host read per batch.
+   * (The batch uploads are still pageable copies, which order each batch after the previous one on a GPU.)
    * A sink needs each batch's count, so then the logits come back batch by batch.
    */
   private Outcome run(int repeat, Level level, Integer onlyOperator, BatchSink sink, InferenceTrace trace, int t0) {

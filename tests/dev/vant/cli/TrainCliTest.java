@@ -135,6 +135,8 @@ class TrainCliTest {
       assertEquals(15, m.get("accuracy_mean").size(), "0 and the paper's 14 levels by default");
       assertEquals(key.equals("none") ? 0 : 1, m.at("/training/ramp_epochs").asInt(), "a quarter of the epochs, at least 1");
       assertEquals(32, m.at("/training/batch").asInt(), "the CPU default");
+      assertEquals(128, m.at("/training/train_images").asInt(), "the images read");
+      assertEquals(64, m.at("/training/test_images").asInt());
       assertTrue(Files.size(tmp.resolve(key + ".png")) > 0);
     }
     assertTrue(Files.size(tmp.resolve("compare.png")) > 0);
