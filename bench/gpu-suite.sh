@@ -102,30 +102,37 @@ timeout "$T_BENCH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --out "$R
 BENCH_RC=$?
 BENCH_S=$(( $(date +%s) - t0 ))
 
-# ---- 4. the exact-FP32 kernels (the TF32 path is part 3's default; issue 8 compares the two) ------------
-FP32_RC=skipped
-FP32_S=0
-if (( T_FP32 > 0 )); then
-  log "4/5 vant bench --math fp32 --only kernels (limit ${T_FP32} s)"
+# ---- 4 and 5: extra vant bench runs beside part 3, for issue 8's comparisons ---------------------------
+# extra_bench PART NAME LIMIT TITLE ARGS...: runs vant bench ARGS as OUT/NAME within LIMIT seconds (0 skips it)
+# and appends its report section (or its failure) to $RAW/extra-sections.md for the report below.
+: > "$RAW/extra-sections.md"
+declare -A EXTRA_S=()
+extra_bench() {
+  local part=$1 name=$2 limit=$3 title=$4; shift 4
+  (( limit > 0 )) || return 0
+  log "$part vant bench $* (limit ${limit} s)"
+  local t0 rc
   t0=$(date +%s)
-  timeout "$T_FP32" bash .gpubundle/run.sh java dev.vant.cli.Main bench --math fp32 --only kernels --out "$RAW" \
-    --name vant-bench-fp32 "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/vant-bench-fp32.md" 2> "$RAW/vant-bench-fp32.err"
-  FP32_RC=$?
-  FP32_S=$(( $(date +%s) - t0 ))
-fi
-
-# ---- 5. training steps replayed as CUDA graphs (issue 8: host time per step; part 3 runs them op by op) --
-GRAPH_RC=skipped
-GRAPH_S=0
-if (( T_GRAPH > 0 )); then
-  log "5/5 vant bench --only train --batch $GRAPH_BATCH --cuda-graph on (limit ${T_GRAPH} s)"
-  t0=$(date +%s)
-  timeout "$T_GRAPH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch "$GRAPH_BATCH" --cuda-graph on \
-    --out "$RAW" --name vant-bench-graph "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} \
-    > "$RAW/vant-bench-graph.md" 2> "$RAW/vant-bench-graph.err"
-  GRAPH_RC=$?
-  GRAPH_S=$(( $(date +%s) - t0 ))
-fi
+  timeout "$limit" bash .gpubundle/run.sh java dev.vant.cli.Main bench "$@" --out "$RAW" --name "$name" \
+    "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/$name.md" 2> "$RAW/$name.err"
+  rc=$?
+  EXTRA_S[$name]=$(( $(date +%s) - t0 ))
+  {
+    if [[ $rc == 0 && -s $RAW/$name.md ]]; then
+      echo "## $title (\`vant bench $*\`)"; echo
+      sed 's/^#/###/' "$RAW/$name.md"
+    else
+      echo "## $title FAILED (exit $rc$([[ $rc == 124 ]] && echo ", stopped after ${limit} s"))"
+      echo; echo '```'; tail -15 "$RAW/$name.err"; echo '```'
+    fi
+    echo
+  } >> "$RAW/extra-sections.md"
+}
+# 4. the exact-FP32 kernels (the TF32 path is part 3's default)
+extra_bench 4/5 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
+# 5. training steps replayed as CUDA graphs (host time per step; part 3 runs them op by op)
+extra_bench 5/5 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
+  --only train --batch "$GRAPH_BATCH" --cuda-graph on
 
 # ---- the report ----------------------------------------------------------------------------------
 {
@@ -135,7 +142,7 @@ fi
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${FP32_S} s, graph steps ${GRAPH_S} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
   echo
@@ -156,24 +163,7 @@ fi
     echo '```'
   fi
   echo
-  if [[ $FP32_RC == 0 && -s $RAW/vant-bench-fp32.md ]]; then
-    echo "## The same kernels on the exact-FP32 path (\`vant bench --math fp32 --only kernels\`)"
-    echo
-    sed 's/^#/###/' "$RAW/vant-bench-fp32.md"
-  elif [[ $FP32_RC != skipped ]]; then
-    echo "## FP32 kernels FAILED (exit $FP32_RC$([[ $FP32_RC == 124 ]] && echo ", stopped after ${T_FP32} s"))"
-    echo; echo '```'; tail -15 "$RAW/vant-bench-fp32.err"; echo '```'
-  fi
-  echo
-  if [[ $GRAPH_RC == 0 && -s $RAW/vant-bench-graph.md ]]; then
-    echo "## Training steps replayed as CUDA graphs (\`vant bench --only train --batch $GRAPH_BATCH --cuda-graph on\`)"
-    echo
-    sed 's/^#/###/' "$RAW/vant-bench-graph.md"
-  elif [[ $GRAPH_RC != skipped ]]; then
-    echo "## CUDA-graph training steps FAILED (exit $GRAPH_RC$([[ $GRAPH_RC == 124 ]] && echo ", stopped after ${T_GRAPH} s"))"
-    echo; echo '```'; tail -15 "$RAW/vant-bench-graph.err"; echo '```'
-  fi
-  echo
+  cat "$RAW/extra-sections.md"
   if [[ -s $RAW/pytorch.md ]]; then
     echo "## PyTorch peer: its own tables (FP32 and TF32)"
     echo
