@@ -3,7 +3,7 @@ package dev.vant.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vant.backend.Backend;
 import dev.vant.data.Datasets;
-import dev.vant.eval.AtomicFiles;
+import dev.vant.io.AtomicFiles;
 import dev.vant.eval.RobustnessCurve;
 import dev.vant.eval.RobustnessFiles;
 import dev.vant.eval.RobustnessPlots;

@@ -6,7 +6,7 @@ import dev.vant.eval.RobustnessFiles;
 import dev.vant.eval.RobustnessPlots;
 import dev.vant.eval.SigmaGrid;
 import dev.vant.eval.TraceCurve;
-import dev.vant.eval.AtomicFiles;
+import dev.vant.io.AtomicFiles;
 import dev.vant.train.TrainedRun;
 import java.nio.file.Files;
 import java.nio.file.Path;

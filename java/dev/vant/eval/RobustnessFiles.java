@@ -1,5 +1,7 @@
 package dev.vant.eval;
 
+import dev.vant.io.AtomicFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,5 +1,7 @@
 package dev.vant.eval;
 
+import dev.vant.io.AtomicFiles;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;

@@ -4,6 +4,6 @@
  * fluctuating-noise evaluation;
  * {@link dev.vant.eval.RobustnessFiles} writes and reads robustness.json / .csv and
  * {@link dev.vant.eval.RobustnessPlots} draws the PNGs. All files are written atomically
- * ({@link dev.vant.eval.AtomicFiles}).
+ * ({@link dev.vant.io.AtomicFiles}).
  */
 package dev.vant.eval;

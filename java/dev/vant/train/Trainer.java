@@ -9,7 +9,7 @@ import dev.vant.data.Augment;
 import dev.vant.data.Batch;
 import dev.vant.data.DataLoader;
 import dev.vant.data.Datasets;
-import dev.vant.eval.AtomicFiles;
+import dev.vant.io.AtomicFiles;
 import dev.vant.eval.Evaluator;
 import dev.vant.io.Checkpoint;
 import dev.vant.nn.Counter;

@@ -1,6 +1,8 @@
-package dev.vant.eval;
+package dev.vant.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,14 +16,30 @@ import java.nio.file.StandardCopyOption;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
+  /** What writes a file's contents to a stream (the stream is buffered and closed by the caller). */
+  @FunctionalInterface
+  public interface Contents {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
   /** Writes {@code bytes} to {@code target} via a temp file + rename; creates missing parent folders. */
   public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, out -> out.write(bytes));
+  }
+
+  /**
+   * Streams {@code contents} to a temp file beside {@code target}, then renames it over the target; on any
+   * failure the temp file is deleted and the target is left as it was. For files too large to hold twice.
+   */
+  public static void write(Path target, Contents contents) throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
     try {
-      Files.write(tmp, bytes);
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+        contents.writeTo(out);
+      }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
