@@ -1,9 +1,8 @@
 package dev.vant.nn;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vant.backend.Noise;
+import dev.vant.backend.cpu.CentralDifference;
 import dev.vant.backend.cpu.CpuTensors;
 import dev.vant.backend.cpu.Precision;
 import dev.vant.backend.cpu.ReferenceBackend;
@@ -12,7 +11,7 @@ import java.util.Random;
 import java.util.function.DoubleSupplier;
 
 /**
- * Central-difference gradient checks of layers and whole models on the {@link ReferenceBackend} in
+ * Central-difference gradient checks ({@link CentralDifference}) of layers and whole models on the {@link ReferenceBackend} in
  * {@link Precision#DOUBLE} mode, with noise on: the +/- passes use the same (seed, site, step), so the
  * noise is the same constant in both and the layer's backward (noise as a constant) must match.
  *
@@ -22,7 +21,6 @@ import java.util.function.DoubleSupplier;
  * ReLU kinks and max-pool switches are avoided by the random inputs (a switch would show as a failure).
  */
 final class NnGradCheck {
-  static final double H = 1e-5, REL = 1e-6, ABS = 1e-9;
   static final int MAX_POINTS = 24;
   static final ReferenceBackend DBL = new ReferenceBackend(Precision.DOUBLE);
 
@@ -57,30 +55,7 @@ final class NnGradCheck {
 
   /** Checks the gradient of {@code L = loss()} with respect to {@code t} against {@code analytic}; returns the worst relative error. */
   static double check(String what, Tensor t, double[] analytic, DoubleSupplier loss) {
-    double[] p = CpuTensors.doubles(t);
-    int n = (int) t.size();
-    int stride = Math.max(1, n / MAX_POINTS);
-    double worst = 0;
-    int checked = 0;
-    for (int i = (n > MAX_POINTS ? stride / 2 : 0); i < n; i += stride) {
-      double v = p[i];
-      p[i] = v + H;
-      double lp = loss.getAsDouble();
-      p[i] = v - H;
-      double lm = loss.getAsDouble();
-      p[i] = v;
-      double num = (lp - lm) / (2 * H);
-      double a = analytic[i];
-      double err = Math.abs(a - num);
-      double scale = Math.max(Math.abs(a), Math.abs(num));
-      if (!(err <= REL * scale + ABS)) {
-        fail(what + ": element " + i + " analytic " + a + " numeric " + num + " |diff| " + err + " > " + (REL * scale + ABS));
-      }
-      worst = Math.max(worst, err / (scale + ABS / REL));
-      checked++;
-    }
-    assertTrue(checked > 0, what + ": nothing checked");
-    return worst;
+    return CentralDifference.check(what, CpuTensors.doubles(t), analytic, loss, MAX_POINTS, true);
   }
 
   /**

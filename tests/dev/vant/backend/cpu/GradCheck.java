@@ -1,6 +1,5 @@
 package dev.vant.backend.cpu;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vant.backend.Backend;
 import dev.vant.backend.Noise;
@@ -9,7 +8,8 @@ import java.util.Random;
 import java.util.function.DoubleSupplier;
 
 /**
- * Central-difference gradient checks on the {@link ReferenceBackend} in {@link Precision#DOUBLE} mode.
+ * Central-difference gradient checks ({@link CentralDifference}) on the {@link ReferenceBackend} in
+ * {@link Precision#DOUBLE} mode.
  *
  * <p>The scalar checked is {@code L = sum(G * y)} for a fixed random G, so the analytic gradient of an
  * input is the op's backward applied to G (after noiseBackward). Each checked element is perturbed by
@@ -24,9 +24,6 @@ import java.util.function.DoubleSupplier;
  * rounding error remains.
  */
 final class GradCheck {
-  static final double H = 1e-5;
-  static final double REL = 1e-6;
-  static final double ABS = 1e-9;
   /** Elements checked per tensor at most (spread evenly), to keep the tests fast. */
   static final int MAX_POINTS = 60;
 
@@ -55,27 +52,7 @@ final class GradCheck {
 
   /** Checks that {@code analytic} is the gradient of {@code loss} with respect to {@code t}. */
   static void check(String what, Tensor t, Tensor analytic, DoubleSupplier loss) {
-    double[] p = CpuTensors.doubles(t), g = CpuTensors.doubles(analytic);
-    int n = (int) t.size();
-    int stride = Math.max(1, n / MAX_POINTS);
-    double worst = 0;
-    for (int i = 0; i < n; i += stride) {
-      double v = p[i];
-      p[i] = v + H;
-      double lp = loss.getAsDouble();
-      p[i] = v - H;
-      double lm = loss.getAsDouble();
-      p[i] = v;
-      double num = (lp - lm) / (2 * H);
-      double a = g[i];
-      double err = Math.abs(a - num);
-      double allowed = REL * Math.max(Math.abs(a), Math.abs(num)) + ABS;
-      if (!(err <= allowed)) {
-        fail(what + ": element " + i + " analytic " + a + " numeric " + num + " |diff| " + err + " > allowed " + allowed);
-      }
-      worst = Math.max(worst, err / (Math.max(Math.abs(a), Math.abs(num)) + ABS / REL));
-    }
-    loss.getAsDouble(); // leave outputs consistent with the unperturbed input
+    CentralDifference.check(what, CpuTensors.doubles(t), CpuTensors.doubles(analytic), loss, MAX_POINTS, false);
   }
 
   /** The noise variants every op is checked under; per-sample sigma of {@code n} samples where asked. */
