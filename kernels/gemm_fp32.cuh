@@ -87,6 +87,15 @@ __device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, lon
 __device__ __forceinline__ int row_of(int m0, int i) { return m0 + (int)threadIdx.x / 16 + 16 * i; }
 __device__ __forceinline__ int col_of(int n0, int j) { return n0 + (int)threadIdx.x % 16 + 16 * j; }
 
+// The block's tile (m0, n0) and split-K index of a 1-D grid of tilesM * tilesN (* splits) blocks, n fastest.
+__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
+  const int t = blockIdx.x % (tilesM * tilesN);
+  split = blockIdx.x / (tilesM * tilesN);
+  m0 = (t / tilesN) * BM;
+  n0 = (t % tilesN) * BN;
+}
+
 // Writes acc (+ bias[n]) into the staging tile c [BM][LDC] (after mainloop, whose last barrier freed the
 // memory) and waits for the whole block. No bias: acc unchanged (no +0 rounding of -0), as epilogue_store.
 __device__ __forceinline__ void stage(float* c, int N, int n0, const float* __restrict__ dBias,

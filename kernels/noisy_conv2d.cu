@@ -99,16 +99,6 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
   __device__ __forceinline__ const float* b_any() const { return x; }
 };
 
-__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
-  using vant::gemm::BM;
-  using vant::gemm::BN;
-  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
-  const int t = blockIdx.x % (tilesM * tilesN);
-  split = blockIdx.x / (tilesM * tilesN);
-  m0 = (t / tilesN) * BM;
-  n0 = (t % tilesN) * BN;
-}
-
 }  // namespace conv
 }  // namespace vant
 
@@ -122,7 +112,7 @@ noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW,
   const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
   const int M = n * p * q;
   int m0, n0, split;
-  vant::conv::tile_of(M, k, m0, n0, split);
+  vant::gemm::tile_of(M, k, m0, n0, split);
   float acc[TM][TN];
   mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm.pipe, M, k, 0, (long long)r * s * c, m0, n0, acc);
   stage(sm.c, k, n0, dBias, acc);
@@ -138,7 +128,7 @@ conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW
   const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
   const int M = n * h * w;
   int m0, n0, split;
-  vant::conv::tile_of(M, c, m0, n0, split);
+  vant::gemm::tile_of(M, c, m0, n0, split);
   float acc[TM][TN];
   mainloop<true, false>(vant::conv::BackData{dDy, dW, g}, sm, M, c, 0, (long long)r * s * k, m0, n0, acc);
 #pragma unroll
@@ -161,7 +151,7 @@ conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
   const int RSC = r * s * c;
   const long long NPQ = (long long)n * p * q;
   int m0, n0, split;
-  vant::conv::tile_of(k, RSC, m0, n0, split);
+  vant::gemm::tile_of(k, RSC, m0, n0, split);
   const long long k0 = split * kChunk;
   const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
   float acc[TM][TN];

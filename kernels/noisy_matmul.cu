@@ -66,16 +66,6 @@ struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
   __device__ __forceinline__ const float* b_any() const { return x; }
 };
 
-__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
-  using vant::gemm::BM;
-  using vant::gemm::BN;
-  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
-  const int t = blockIdx.x % (tilesM * tilesN);
-  split = blockIdx.x / (tilesM * tilesN);
-  m0 = (t / tilesN) * BM;
-  n0 = (t % tilesN) * BN;
-}
-
 }  // namespace matmul
 }  // namespace vant
 
@@ -89,7 +79,7 @@ noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW,
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
   int m0, n0, split;
-  vant::matmul::tile_of(batch, out, m0, n0, split);
+  vant::gemm::tile_of(batch, out, m0, n0, split);
   float acc[TM][TN];
   mainloop<true, true>(vant::matmul::Forward{dX, dW, in}, sm.pipe, batch, out, 0, in, m0, n0, acc);
   stage(sm.c, out, n0, dBias, acc);
@@ -103,7 +93,7 @@ matmul_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW
   using namespace vant::gemm;
   __shared__ Smem sm;
   int m0, n0, split;
-  vant::matmul::tile_of(batch, in, m0, n0, split);
+  vant::gemm::tile_of(batch, in, m0, n0, split);
   float acc[TM][TN];
   mainloop<true, false>(vant::matmul::BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc);
 #pragma unroll
@@ -122,7 +112,7 @@ matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
   using namespace vant::gemm;
   __shared__ Smem sm;
   int m0, n0, split;
-  vant::matmul::tile_of(out, in, m0, n0, split);
+  vant::gemm::tile_of(out, in, m0, n0, split);
   const long long k0 = split * kChunk;
   const long long k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
   float acc[TM][TN];
