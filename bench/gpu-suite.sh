@@ -13,11 +13,18 @@
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
+#   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
+#      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
+#   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
+#      (VANT_GPU_TEST_SIZE=small), where the host supports it (not under gVisor):          <= 50 s
+# Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
-# set, else bench/results/. Exit code: 0 when vant bench produced its tables, 1 otherwise.
-# Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S
-#              override the limits (0 skips part 4 or 5);
+# set, else bench/results/. With $OUT set (the device tool, which returns at most 8 files), the raw folder
+# lives in /tmp and is packed, after every part, into $OUT/gpu-suite-<stamp>.tgz, so that what finished
+# comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
+# Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
+#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S override the limits (0 skips part 4, 5, 6 or 7);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,14 +32,18 @@ START=$(date +%s)
 DEST=${OUT:-bench/results}
 DATE=$(date -u +%Y-%m-%d)
 STAMP=$(date -u +%Y%m%d-%H%M%S)
-RAW=$DEST/gpu-suite-$STAMP
-mkdir -p "$RAW"
+if [[ -n ${OUT:-} ]]; then RAW=/tmp/gpu-suite-$STAMP; else RAW=$DEST/gpu-suite-$STAMP; fi
+mkdir -p "$RAW" "$DEST"
+# pack: the raw folder as one file under $OUT (see above); a no-op without $OUT.
+pack() { [[ -n ${OUT:-} ]] && tar -czf "$DEST/gpu-suite-$STAMP.tgz" -C "$(dirname "$RAW")" "$(basename "$RAW")" 2>/dev/null; true; }
 REPORT=$DEST/$DATE-gpu-suite.md
 T_TESTS=${GPU_SUITE_TESTS_S:-150}
 T_PEER=${GPU_SUITE_PEER_S:-120}
 T_BENCH=${GPU_SUITE_BENCH_S:-80}
 T_FP32=${GPU_SUITE_FP32_S:-30}
 T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
+T_TRAIN=${GPU_SUITE_TRAIN_S:-45}
+T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -58,13 +69,20 @@ DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 CUDA_VER=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -1)
 NVCC_VER=$(command -v nvcc >/dev/null && nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p' || echo "not installed")
 
+# ---- 0. does the device open? ------------------------------------------------------------------------
+timeout 60 bash .gpubundle/run.sh java dev.vant.cli.Main info --json > "$RAW/vant-info.json" 2>&1
+log "vant info: exit $? ($(head -c 300 "$RAW/vant-info.json" | tr '\n' ' '))"
+pack
+
 # ---- 1. GPU tests --------------------------------------------------------------------------------
-log "1/5 GPU tests (limit ${T_TESTS} s)"
+log "1/7 GPU tests (limit ${T_TESTS} s)"
 t0=$(date +%s)
 OUT=$RAW timeout "$T_TESTS" bash .gpubundle/run.sh tests > "$RAW/gpu-tests.txt" 2>&1
 TESTS_RC=$?
 TESTS_S=$(( $(date +%s) - t0 ))
 [[ $TESTS_RC == 124 ]] && echo "gpu-suite: the GPU tests ran past ${T_TESTS} s and were stopped" >> "$RAW/gpu-tests.txt"
+log "GPU tests: exit $TESTS_RC after $TESTS_S s: $(grep -E '^\[ *[0-9]+ tests (successful|failed)' "$RAW/gpu-tests.txt" | tr -s ' ' | tr '\n' ' ')"
+pack
 
 # ---- 2. PyTorch peer -----------------------------------------------------------------------------
 PEER_ARGS=()
@@ -75,7 +93,7 @@ if ! command -v python3 >/dev/null; then
 elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
 else
-  log "2/5 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
+  log "2/7 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
   timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
   rc=$?
   if [[ $rc == 0 && -s $RAW/pytorch.json ]]; then
@@ -91,9 +109,10 @@ else
   fi
 fi
 PEER_S=$(( $(date +%s) - t0 ))
+pack
 
 # ---- 3. vant bench -------------------------------------------------------------------------------
-log "3/5 vant bench (limit ${T_BENCH} s)"
+log "3/7 vant bench (limit ${T_BENCH} s)"
 t0=$(date +%s)
 NOTE_ARGS=()
 [[ -n $PEER_NOTE ]] && NOTE_ARGS=(--peer-note "$PEER_NOTE")
@@ -101,6 +120,8 @@ timeout "$T_BENCH" bash .gpubundle/run.sh java dev.vant.cli.Main bench --out "$R
   "${PEER_ARGS[@]}" "${NOTE_ARGS[@]}" ${VANT_BENCH_ARGS:-} > "$RAW/vant-bench.md" 2> "$RAW/vant-bench.err"
 BENCH_RC=$?
 BENCH_S=$(( $(date +%s) - t0 ))
+log "vant bench: exit $BENCH_RC after $BENCH_S s"
+pack
 
 # ---- 4 and 5: extra vant bench runs beside part 3, for issue 8's comparisons ---------------------------
 # extra_bench PART NAME LIMIT TITLE ARGS...: runs vant bench ARGS as OUT/NAME within LIMIT seconds (0 skips it)
@@ -127,12 +148,49 @@ extra_bench() {
     fi
     echo
   } >> "$RAW/extra-sections.md"
+  log "$part: exit $rc after ${EXTRA_S[$name]} s"
+  pack
 }
-# 4. the exact-FP32 kernels (the TF32 path is part 3's default)
-extra_bench 4/5 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
 # 5. training steps replayed as CUDA graphs (host time per step; part 3 runs them op by op)
-extra_bench 5/5 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
+extra_bench 5/7 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
+# 4. the exact-FP32 kernels (the TF32 path is part 3's default)
+extra_bench 4/7 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
+
+# ---- 6. the CLI end to end on the GPU --------------------------------------------------------------
+TRAIN_RC=skipped
+if (( T_TRAIN > 0 )); then
+  log "6/7 vant train + eval --device cuda (limit ${T_TRAIN} s)"
+  t0=$(date +%s)
+  timeout "$T_TRAIN" bash -c '
+    set -e
+    bash .gpubundle/run.sh java dev.vant.cli.Main train --device cuda --model resnet18 --dataset fashion-mnist \
+      --data data/fashion-mnist-demo --epochs 2 --batch 128 --noise vant --sigma-train 0.6 --seed 1 --out "$1/train-run"
+    bash .gpubundle/run.sh java dev.vant.cli.Main eval "$1/train-run" --device cuda --sigmas 0,0.3,0.6,0.9,1.2,1.8 \
+      --repeats 2 --out "$1/train-eval"' _ "$RAW" > "$RAW/vant-train.txt" 2>&1
+  TRAIN_RC=$?
+  TRAIN_S=$(( $(date +%s) - t0 ))
+  log "train + eval: exit $TRAIN_RC after $TRAIN_S s"
+  rm -f "$RAW"/train-run/*.safetensors  # 45 MB per checkpoint: not worth carrying back
+  pack
+fi
+
+# ---- 7. compute-sanitizer memcheck over the kernel tests -------------------------------------------
+SAN_RC=skipped
+SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
+if (( T_SAN > 0 )) && [[ -n $SAN ]]; then
+  log "7/7 compute-sanitizer memcheck (limit ${T_SAN} s)"
+  t0=$(date +%s)
+  VANT_GPU_TEST_SIZE=small OUT=$RAW/sanitizer timeout "$T_SAN" "$SAN" --tool memcheck --target-processes all \
+    --print-limit 20 --error-exitcode 86 bash .gpubundle/run.sh tests --select-package dev.vant.backend.cuda \
+    > "$RAW/sanitizer.txt" 2>&1
+  SAN_RC=$?
+  SAN_S=$(( $(date +%s) - t0 ))
+  log "sanitizer: exit $SAN_RC after $SAN_S s"
+  pack
+elif (( T_SAN > 0 )); then
+  echo "compute-sanitizer not found on this host" > "$RAW/sanitizer.txt"
+fi
 
 # ---- the report ----------------------------------------------------------------------------------
 {
@@ -142,7 +200,7 @@ extra_bench 5/5 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA gra
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
   echo
@@ -164,6 +222,18 @@ extra_bench 5/5 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA gra
   fi
   echo
   cat "$RAW/extra-sections.md"
+  echo "## vant train + eval on the GPU (exit $TRAIN_RC)"
+  echo
+  echo '```'
+  grep -E '^(training|epoch|run folder|evaluating|\||AUC)|rror|xception' "$RAW/vant-train.txt" 2>/dev/null | head -40
+  echo '```'
+  echo
+  echo "## compute-sanitizer memcheck over dev.vant.backend.cuda at small sizes (exit $SAN_RC)"
+  echo
+  echo '```'
+  { grep -E 'ERROR SUMMARY|^\[ *[0-9]+ tests (successful|failed)|Device not supported|rror' "$RAW/sanitizer.txt" || tail -5 "$RAW/sanitizer.txt"; } 2>/dev/null | head -20
+  echo '```'
+  echo
   if [[ -s $RAW/pytorch.md ]]; then
     echo "## PyTorch peer: its own tables (FP32 and TF32)"
     echo
@@ -172,6 +242,7 @@ extra_bench 5/5 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA gra
     echo "## PyTorch peer: ${PEER_NOTE:-no output}"
   fi
 } > "$REPORT"
+pack
 log "wrote $REPORT"
 cat "$REPORT"
 [[ $BENCH_RC == 0 ]]

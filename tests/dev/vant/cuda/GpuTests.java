@@ -53,8 +53,17 @@ public final class GpuTests {
     }
   }
 
-  /** {@code full} on a real GPU; {@code emulated} under the CPU emulation of the driver, which is far slower. */
+  /**
+   * True where the tests should use their small problem sizes: under the CPU emulation of the driver, which is
+   * far slower, and on a real GPU when {@code VANT_GPU_TEST_SIZE=small} (the compute-sanitizer run of
+   * bench/gpu-suite.sh: memcheck slows every kernel down ~100x, and the edge shapes matter there, not the size).
+   */
+  public static boolean smallSizes(CudaDevice dev) {
+    return dev.info().emulated() || "small".equals(System.getenv("VANT_GPU_TEST_SIZE"));
+  }
+
+  /** {@code full} on a real GPU; {@code emulated} where {@link #smallSizes} says so. */
   public static long size(CudaDevice dev, long full, long emulated) {
-    return dev.info().emulated() ? emulated : full;
+    return smallSizes(dev) ? emulated : full;
   }
 }

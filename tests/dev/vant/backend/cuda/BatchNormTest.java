@@ -23,7 +23,7 @@ class BatchNormTest {
   private static final float MOMENTUM = 0.1f;
 
   private static int[] randomShape(GpuTwin t, int i) {
-    boolean small = t.emulated();
+    boolean small = t.small();
     int c = t.between(1, small ? 70 : 160);
     if (i % 5 == 4) return new int[] {t.between(2, small ? 40 : 256), c};
     int n = t.between(1, small ? 4 : 8);

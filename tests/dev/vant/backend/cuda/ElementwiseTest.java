@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 @Tag("gpu")
 class ElementwiseTest {
   private static int[] randomShape(GpuTwin t) {
-    boolean small = t.emulated();
+    boolean small = t.small();
     return new int[] {t.between(1, small ? 6 : 16), t.between(1, small ? 9 : 24), t.between(1, small ? 9 : 24), t.between(1, small ? 19 : 48)};
   }
 

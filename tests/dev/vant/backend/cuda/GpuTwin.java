@@ -81,6 +81,11 @@ final class GpuTwin implements AutoCloseable {
     return dev.info().emulated();
   }
 
+  /** Small problem sizes: under the emulation, or on a GPU under compute-sanitizer ({@link GpuTests#smallSizes}). */
+  boolean small() {
+    return GpuTests.smallSizes(dev);
+  }
+
   /** {@code full} cases on a GPU, {@code emulated} under the CPU emulation of the driver. */
   int count(int full, int emulated) {
     return (int) GpuTests.size(dev, full, emulated);

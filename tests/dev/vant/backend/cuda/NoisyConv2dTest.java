@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 @Tag("gpu")
 class NoisyConv2dTest {
   static Conv2dShape randomShape(GpuTwin t) {
-    boolean small = t.emulated();
+    boolean small = t.small();
     int n = t.between(1, small ? 3 : 6);
     int c = t.between(1, small ? 20 : 80);
     int k = t.between(1, small ? 80 : 150);

@@ -26,7 +26,7 @@ class NoisyMatmulTest {
   private record Dims(int batch, int in, int out) {}
 
   private static Dims random(GpuTwin t) {
-    boolean small = t.emulated();
+    boolean small = t.small();
     return new Dims(t.between(1, small ? 150 : 300), t.between(1, small ? 150 : 700), t.between(1, small ? 150 : 300));
   }
 
@@ -130,7 +130,7 @@ class NoisyMatmulTest {
   @Test
   void tf32MatchesReference() {
     try (GpuTwin t = GpuTwin.open(211, MathMode.TF32)) {
-      boolean small = t.emulated();
+      boolean small = t.small();
       // Fixed edges first: K = 1; IN % 4 == 0 (16-byte cp.async) and != 0 (4-byte gathers) on both sides of
       // one 128 x 64 tile; OUT < 64 with OUT % 4 != 0 (noise groups straddle rows inside one tile); OUT > 64
       // with OUT % 4 != 0 (groups cut by the tile edge); batch 1100 splits the weight gradient's k.

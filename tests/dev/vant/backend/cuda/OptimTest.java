@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class OptimTest {
   private static List<Tensor[]> params(GpuTwin t, int count) {
     List<Tensor[]> l = new ArrayList<>();
-    for (int i = 0; i < count; i++) l.add(t.rand(t.between(1, t.emulated() ? 3000 : 30_000)));
+    for (int i = 0; i < count; i++) l.add(t.rand(t.between(1, t.small() ? 3000 : 30_000)));
     return l;
   }
 

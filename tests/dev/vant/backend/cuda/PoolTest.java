@@ -21,7 +21,7 @@ class PoolTest {
     try (GpuTwin t = GpuTwin.open(501)) {
       int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
-        boolean small = t.emulated();
+        boolean small = t.small();
         int size = t.between(1, 4), stride = t.between(1, 3), pad = t.between(0, size / 2);
         int h = t.between(Math.max(1, size - 2 * pad), small ? 12 : 32), w = t.between(Math.max(1, size - 2 * pad), small ? 12 : 32);
         PoolShape g = i == 0 ? new PoolShape(2, 9, 9, 5, 3, 2, 1)
@@ -51,7 +51,7 @@ class PoolTest {
     try (GpuTwin t = GpuTwin.open(502)) {
       int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
-        boolean small = t.emulated();
+        boolean small = t.small();
         int[] in = {t.between(1, small ? 6 : 16), t.between(1, small ? 9 : 12), t.between(1, small ? 9 : 12), t.between(1, small ? 40 : 300)};
         int[] out = i % 2 == 0 ? new int[] {in[0], in[3]} : new int[] {in[0], 1, 1, in[3]};
         Noise.Type type = t.anyType(i);

@@ -20,7 +20,7 @@ class SoftmaxXentTest {
     try (GpuTwin t = GpuTwin.open(601)) {
       int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
-        boolean small = t.emulated();
+        boolean small = t.small();
         int n = t.between(1, small ? 70 : 512), k = i % 4 == 0 ? 128 : t.between(1, small ? 300 : 1100);
         float[] z = t.uniform(n * k, -4, 4);
         float shift = (float) (t.rnd.nextDouble() * 60 - 30);
