@@ -182,7 +182,7 @@ if (( T_SAN > 0 )) && [[ -n $SAN ]]; then
   log "7/7 compute-sanitizer memcheck (limit ${T_SAN} s)"
   t0=$(date +%s)
   VANT_GPU_TEST_SIZE=small OUT=$RAW/sanitizer timeout "$T_SAN" "$SAN" --tool memcheck --target-processes all \
-    --print-limit 20 --error-exitcode 86 bash .gpubundle/run.sh tests --select-package dev.vant.backend.cuda \
+    --print-limit 20 --error-exitcode 86 bash .gpubundle/run.sh tests --include-package dev.vant.backend.cuda \
     > "$RAW/sanitizer.txt" 2>&1
   SAN_RC=$?
   SAN_S=$(( $(date +%s) - t0 ))

@@ -98,6 +98,7 @@ public final class EvalCommand implements Callable<Integer> {
     DeviceOption.math(math); // a bad --math is a usage error before anything is read
     Path dir = out != null ? out : run;
     Files.createDirectories(dir);
+    boolean drawn;
     try (TrainedRun r = TrainedRun.open(run, checkpoint, device, math, threads == null ? 0 : threads, testLimit)) {
       Evaluator ev = r.evaluator(batch);
       System.out.printf("evaluating %s on %d test images over %d sigmas x %d repeats%n", r.label(),
@@ -107,13 +108,14 @@ public final class EvalCommand implements Callable<Integer> {
       Map<String, Object> meta = meta(r);
       RobustnessFiles.writeJson(dir.resolve("robustness.json"), curve, ref, meta);
       RobustnessFiles.writeCsv(dir.resolve("robustness.csv"), curve, ref);
-      RobustnessPlots.curve(curve, dir.resolve("robustness.png"), r.label());
+      drawn = Plots.orWarn(() -> RobustnessPlots.curve(curve, dir.resolve("robustness.png"), r.label()));
       print(curve, ref);
       for (int i = 0; i < traces.size(); i++) {
         TraceCurve tc = ev.trace(traces.get(i), repeats, tracePasses, r.config().seed);
         tc.writeJson(dir.resolve("trace-" + (i + 1) + ".json"), meta);
         tc.writeCsv(dir.resolve("trace-" + (i + 1) + ".csv"));
-        RobustnessPlots.trace(tc, dir.resolve("trace-" + (i + 1) + ".png"));
+        Path tracePng = dir.resolve("trace-" + (i + 1) + ".png");
+        Plots.orWarn(() -> RobustnessPlots.trace(tc, tracePng));
         System.out.printf(Locale.ROOT, "trace %s: mean accuracy %.2f%% over %d batches (trace-%d.*)%n", tc.spec(),
             100 * tc.overall(), tc.mean().length, i + 1);
       }
@@ -122,7 +124,7 @@ public final class EvalCommand implements Callable<Integer> {
         writeLayerwise(dir, ev.layerwise(s, repeats));
       }
     }
-    System.out.println("wrote " + dir.resolve("robustness.json") + ", .csv, .png");
+    System.out.println("wrote " + dir.resolve("robustness.json") + ", .csv" + (drawn ? ", .png" : " (no .png: see the warning)"));
     return 0;
   }
 

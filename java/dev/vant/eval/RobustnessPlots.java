@@ -17,8 +17,26 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * PNG plots with XChart, rendered off-screen (the class sets {@code java.awt.headless=true} unless the
  * caller chose otherwise, so it works on servers without a display). Files are written atomically.
+ *
+ * <p>Drawing text needs the Java runtime's font library, which links the system's (libfreetype, libharfbuzz,
+ * fontconfig). A bare server may lack them (the first GPU host did: {@code libharfbuzz.so.0} missing); then every
+ * method here throws {@link UnavailableException} naming the file and the cause, and writes nothing.
  */
 public final class RobustnessPlots {
+  /** This runtime cannot render the plot (its native font or graphics libraries failed to load). */
+  public static final class UnavailableException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public UnavailableException(Path png, Throwable cause) {
+      super(png + " not drawn: this Java runtime cannot render text or images (" + cause
+          + "); install the system's font libraries (Debian: libfreetype6 libharfbuzz0b fontconfig) or use a full JDK", cause);
+    }
+  }
+
+  /** Builds and saves one chart. */
+  interface Drawing {
+    void draw() throws IOException;
+  }
   static {
     if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
   }
@@ -40,6 +58,10 @@ public final class RobustnessPlots {
   /** One plot with all curves (for {@code vant compare} and the demo), each with its +/- std band. */
   public static void compare(List<RobustnessCurve> curves, Path png, String title) throws IOException {
     if (curves.isEmpty()) throw new IllegalArgumentException("RobustnessPlots.compare: no curves to plot (" + png + ")");
+    guarded(png, () -> drawCompare(curves, png, title));
+  }
+
+  private static void drawCompare(List<RobustnessCurve> curves, Path png, String title) throws IOException {
     XYChart chart = chart(title == null ? "Robustness" : title, "sigma_inf", "test accuracy");
     chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
     for (int i = 0; i < curves.size(); i++) {
@@ -65,6 +87,10 @@ public final class RobustnessPlots {
 
   /** trace.png: accuracy per batch (left axis) and the level sigma(t) (right axis) over deployment time. */
   public static void trace(TraceCurve tc, Path png) throws IOException {
+    guarded(png, () -> drawTrace(tc, png));
+  }
+
+  private static void drawTrace(TraceCurve tc, Path png) throws IOException {
     XYChart chart = chart("Fluctuating noise: " + tc.spec(), "deployment time t (batch)", "test accuracy");
     double[] t = new double[tc.mean().length];
     for (int i = 0; i < t.length; i++) t[i] = i;
@@ -113,6 +139,19 @@ public final class RobustnessPlots {
       y[2 * n - 1 - i] = Math.max(0, m[i] - sd[i]);
     }
     return y;
+  }
+
+  /**
+   * Runs {@code d}, turning the errors a runtime without its native font or graphics libraries raises (an
+   * UnsatisfiedLinkError, a NoClassDefFoundError of a font class that failed to initialize, an AWTError, or the
+   * InternalError some font managers throw) into an {@link UnavailableException} for {@code png}.
+   */
+  static void guarded(Path png, Drawing d) throws IOException {
+    try {
+      d.draw();
+    } catch (LinkageError | java.awt.AWTError | InternalError e) {
+      throw new UnavailableException(png, e);
+    }
   }
 
   private static void save(XYChart chart, Path png) throws IOException {

@@ -23,6 +23,15 @@ class TrainStepTest {
     }
   }
 
+  /** Was in the GPU-tagged TrainStepGraphTest, where the bundle for GPU hosts carries no OpenBLAS to open the CPU backend. */
+  @Test
+  void theCpuCannotRecord() {
+    try (FastBackend b = new FastBackend(1)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainStep(b, "resnet20", 2, 8, TrainStep.Mode.NT, true));
+      assertTrue(e.getMessage().contains("cannot record CUDA graphs"), e.getMessage());
+    }
+  }
+
   @Test
   void modesParseAndSchedulesMatchTheReport() {
     assertEquals(TrainStep.Mode.VANT, TrainStep.Mode.parse(" VANT "));

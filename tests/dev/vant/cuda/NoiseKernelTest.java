@@ -12,11 +12,15 @@ import org.junit.jupiter.api.Test;
 /**
  * kernels/noise.cu against the Java reference ({@link NoiseStream#addNoise}).
  *
- * <p>Tolerance: 4 ulps of the element's scale max(|x|, |sigma z|). Both sides compute fma(sigma, z, x)
- * with one rounding, so any difference comes from z alone, whose transcendental functions (logf,
- * sincospif on the GPU; double log/sin/cos rounded once in Java) differ by an ulp or two. Measuring in
- * the scale of the operands keeps cancellation (x close to -sigma z) from inflating the ulp count of a
- * tiny result.
+ * <p>Tolerance: 8 ulps of the element's scale s = max(|x|, |sigma z|), derived from the CUDA Math API's stated
+ * maximum errors (no fast math in native/build-kernels.sh): logf 1 ulp, sqrtf correctly rounded, sincospif 1 ulp
+ * each. So the GPU's radius r = sqrtf(-2 logf(u)) is within 2^-23 relative, its sine/cosine within 2^-23, and the
+ * product r*c adds a rounding of 2^-24: |z_gpu - z| <= 2.5 * 2^-23 |z|; Java's z (double, rounded once) is within
+ * 2^-24 |z|, so |z_gpu - z_java| <= 3 * 2^-23 |z|. Both sides then compute fma(sigma, z, x) with one rounding each,
+ * which adds at most ulp(y) <= 2 ulp(s) (|y| <= 2s). With 2^-23 s < 2 ulp(s): 3 * 2 + 2 = 8 ulps of s. The
+ * first GPU run (H200, 2026-11-28) measured 6 ulps over 10^7 elements against the 4 this test asked before, which
+ * was a guess. Measuring in the scale of the operands keeps cancellation (x close to -sigma z) from inflating the
+ * ulp count of a tiny result. Under the emulation the host twins compute exactly what Java does (0 ulps).
  */
 @Tag("gpu")
 class NoiseKernelTest {
@@ -75,7 +79,7 @@ class NoiseKernelTest {
           worst = e;
         }
       }
-      assertTrue(worstUlps <= 4, "element " + worst + ": GPU " + (worst < 0 ? 0 : got[worst]) + ", Java "
+      assertTrue(worstUlps <= 8, "element " + worst + ": GPU " + (worst < 0 ? 0 : got[worst]) + ", Java "
           + (worst < 0 ? 0 : want[worst]) + ", " + worstUlps + " ulps");
       // The pool rounds each block up to 512 bytes and counts the rounded sizes as in use.
       assertEquals(2 * round(4L * total) + round(4L * samples), dev.pool().inUseBytes());

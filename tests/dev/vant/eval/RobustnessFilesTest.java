@@ -100,6 +100,28 @@ class RobustnessFilesTest {
     assertThrows(IllegalArgumentException.class, () -> RobustnessPlots.compare(List.of(), cmp, null));
   }
 
+  /** The first GPU host's runtime lacked libharfbuzz.so.0: the Java font library's link error becomes a named IOException. */
+  @Test
+  void aRuntimeThatCannotDrawNamesThePlotAndWritesNothing() {
+    Path png = dir.resolve("robustness.png");
+    for (Throwable cause : List.of(new UnsatisfiedLinkError("libfontmanager.so: libharfbuzz.so.0: cannot open shared object file"),
+        new NoClassDefFoundError("Could not initialize class sun.font.SunFontManager"), new java.awt.AWTError("no toolkit"),
+        new InternalError("no fonts"))) {
+      RobustnessPlots.UnavailableException e = assertThrows(RobustnessPlots.UnavailableException.class,
+          () -> RobustnessPlots.guarded(png, () -> { throw sneaky(cause); }));
+      assertTrue(e.getMessage().startsWith(png + " not drawn") && e.getMessage().contains(cause.getMessage()), e.getMessage());
+      assertSame(cause, e.getCause());
+      assertFalse(Files.exists(png));
+    }
+    // Other failures are not hidden behind it.
+    assertThrows(IllegalStateException.class, () -> RobustnessPlots.guarded(png, () -> { throw new IllegalStateException("bug"); }));
+  }
+
+  private static RuntimeException sneaky(Throwable t) {
+    if (t instanceof Error e) throw e;
+    return new RuntimeException(t);
+  }
+
   @Test
   void traceCurveWriters() throws IOException {
     TraceCurve t = TraceCurve.of("normal:1,0.2", new double[][] {{1.0, 1.2}, {0.8, 1.0}}, new double[][] {{0.5, 0.7}, {0.7, 0.7}});

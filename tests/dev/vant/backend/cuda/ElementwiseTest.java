@@ -88,8 +88,9 @@ class ElementwiseTest {
 
   /**
    * The Gaussians themselves, per stream: noise(0) with sigma 1 is z (ADDITIVE) and, for COMBINED, z' of the
-   * second stream (site | 0x80000000); noise(1) MULTIPLICATIVE is 1 + z. Within 4 ulps of Java's
-   * {@link NoiseStream} (the transcendentals differ in the last bits on a GPU; bit-equal under emulation).
+   * second stream (site | 0x80000000); noise(1) MULTIPLICATIVE is 1 + z. Within 8 ulps of Java's
+   * {@link NoiseStream} (the bound derived from the CUDA Math API's maximum errors in
+   * {@code dev.vant.cuda.NoiseKernelTest}; bit-equal under emulation).
    */
   @Test
   void gpuNoiseEqualsCpuNoiseForTheSameSeedSiteStep() {
@@ -119,7 +120,7 @@ class ElementwiseTest {
       float want = plus == null ? z[e] : plus + z[e];
       float scale = Math.max(Math.abs(z[e]), plus == null ? 0f : 1f);
       double u = Math.abs((double) got[e] - want) / Math.ulp(scale);
-      if (!(u <= 4)) org.junit.jupiter.api.Assertions.fail(what + ": element " + e + " gpu " + got[e] + " cpu " + want + " (" + u + " ulps)");
+      if (!(u <= 8)) org.junit.jupiter.api.Assertions.fail(what + ": element " + e + " gpu " + got[e] + " cpu " + want + " (" + u + " ulps)");
     }
   }
 
