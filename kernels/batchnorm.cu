@@ -16,6 +16,7 @@
 // Backward (3 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
 //   dBeta = sum g, dGamma = sum g * xhat,  dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
 #include "colreduce.cuh"
+#include "fastdiv.cuh"
 #include "noise_epilogue.cuh"
 
 namespace vant {
@@ -81,8 +82,10 @@ batchnorm_apply(const float* dX, const float* __restrict__ dGamma, const float* 
   const long long groups = (total + 3) >> 2;
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {
+    const int c0 = (int)((g << 2) % C);  // the channel of the group's first element; lanes step from it
     vant::noise_store_group(na, g, total, dY, [&](long long e) {
-      const int c = (int)(e % C);
+      int c = c0 + (int)(e & 3);
+      while (c >= C) c -= C;
       return vant::relu_if(relu != 0, vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]));
     });
   }
@@ -98,8 +101,10 @@ batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const flo
   const long long groups = (total + 3) >> 2;
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {
+    const int c0 = (int)((g << 2) % C);  // the channel of the group's first element; lanes step from it
     vant::noise_store_group(na, g, total, dY, [&](long long e) {
-      const int c = (int)(e % C);
+      int c = c0 + (int)(e & 3);
+      while (c >= C) c -= C;
       const float invStd = 1.0f / sqrtf(dRunningVar[c] + eps);
       return vant::relu_if(relu != 0, vant::bn::pre(dX[e], dRunningMean[c], invStd, dGamma[c], dBeta[c]));
     });
@@ -141,9 +146,13 @@ batchnorm_backward_apply(const float* dDy, const float* __restrict__ dX, const f
                          const float* __restrict__ dDBeta, int relu, long long rows, int C, float* dDx) {
   const long long total = rows * C;
   const float invRows = (float)(1.0 / (double)rows);
+  // The channel of every element: a FastDiv where all indices fit 31 bits (any activation of a CIFAR-sized
+  // ResNet), else the 64-bit remainder (~4 vs ~70 instructions per element).
+  const vant::FastDiv fc = vant::FastDiv::of((uint32_t)C);
+  const bool narrow = total <= 0x7FFFFFFFLL;
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
        e += (long long)gridDim.x * blockDim.x) {
-    const int c = (int)(e % C);
+    const int c = narrow ? (int)fc.mod((uint32_t)e) : (int)(e % C);
     const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
     float g = dDy[e];
     if (relu && !(vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]) > 0.0f)) g = 0.0f;

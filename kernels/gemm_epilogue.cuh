@@ -37,56 +37,83 @@ __device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float
                           : ((N & 3) ? ((W + 2) >> 2) + 1 : (W + 3) >> 2);
   const bool vec = ((uintptr_t)dY & 15) == 0;
   const int items = segs * slots;
-  for (int i = threadIdx.x; i < items; i += blockDim.x) {
-    const int seg = i / slots, slot = i - seg * slots;
-    const long long s0 = whole ? (long long)m0 * N : (long long)(m0 + seg) * N + n0;  // first element of the range
-    const long long g = (s0 >> 2) + slot;
-    const long long e0 = g << 2;
-    const long long s1 = s0 + len;
-    if (e0 >= s1) continue;
-    const int lo = e0 >= s0 ? 0 : (int)(s0 - e0);  // lanes [lo, hi) of the group lie in this range
-    const int hi = s1 - e0 >= 4 ? 4 : (int)(s1 - e0);
-    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    const int o0 = (int)(e0 - s0);  // offset of lane 0 in the range (negative when the group starts before it)
-    const int r0 = whole ? o0 / W : seg, c0 = whole ? o0 - r0 * W : o0;
-    if (lo == 0 && hi == 4 && (c0 & 3) == 0 && c0 + 4 <= W) {
-      // The group is 4 aligned columns of one tile row (always so when N % 4 == 0): one 16-byte read; the 8
-      // lanes of a quarter-warp read 128 consecutive bytes, no bank conflict (scalar reads would be 4-way).
-      const float4 q = *reinterpret_cast<const float4*>(&sC[r0 * ldc + c0]);
-      v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
-    } else {
+  // U groups per thread in flight: their Philox and Box-Muller chains are independent, so the scheduler can
+  // interleave them. One group at a time left this epilogue latency-bound at the GEMMs' 16 warps per SM (the
+  // first H200 run: the stem conv, whose mainloop is 2 k-tiles, took 2.4x as long with noise as without, while
+  // the standalone noise kernel, at 4x the warps per SM, did the same work in a third of that extra time).
+  constexpr int U = 4;
+  const int stride = (int)blockDim.x;
+  for (int base = threadIdx.x; base < items; base += U * stride) {
+    long long gs[U];
 #pragma unroll
-      for (int l = 0; l < 4; ++l) {
-        if (l >= lo && l < hi) {
-          const int o = o0 + l;
-          const int r = whole ? o / W : seg, c = whole ? o - (o / W) * W : o;
-          v[l] = sC[r * ldc + c];
-        }
+    for (int u = 0; u < U; ++u) {
+      const int i = base + u * stride;  // may be >= items on the last pass: its group is computed, never stored
+      const int seg = i / slots, slot = i - seg * slots;
+      const long long s0 = whole ? (long long)m0 * N : (long long)(m0 + seg) * N + n0;
+      gs[u] = (s0 >> 2) + slot;
+    }
+    Gauss4 z[U], z2[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) { z[u] = Gauss4{0.0f, 0.0f, 0.0f, 0.0f}; z2[u] = z[u]; }
+    if (a.type != NOISE_NONE) {  // uniform: straight-line chains below
+#pragma unroll
+      for (int u = 0; u < U; ++u) z[u] = noise_group(a.seed, a.site, a.step, (uint64_t)gs[u]);
+      if (a.type == NOISE_COMBINED) {
+#pragma unroll
+        for (int u = 0; u < U; ++u) z2[u] = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)gs[u]);
       }
     }
-    if (a.type != NOISE_NONE) {
-      const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
-      Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
-      if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
-      const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
-      // The level of each lane: sample = e / perSample, one division per group.
-      long long q = 0, rem = 0;
-      if (a.dSigma) { q = (e0 + lo) / a.perSample; rem = (e0 + lo) - q * a.perSample; }
 #pragma unroll
-      for (int l = 0; l < 4; ++l) {
-        if (l >= lo && l < hi) {
-          const float s = a.dSigma ? a.dSigma[q] : a.sigmaScalar;
-          v[l] = noise_formula(a.type, s, v[l], zl[l], z2l[l]);
-          if (++rem == a.perSample) { rem = 0; ++q; }
+    for (int u = 0; u < U; ++u) {
+      const int i = base + u * stride;
+      if (i >= items) break;
+      const int seg = i / slots;
+      const long long s0 = whole ? (long long)m0 * N : (long long)(m0 + seg) * N + n0;  // first element of the range
+      const long long g = gs[u];
+      const long long e0 = g << 2;
+      const long long s1 = s0 + len;
+      if (e0 >= s1) continue;
+      const int lo = e0 >= s0 ? 0 : (int)(s0 - e0);  // lanes [lo, hi) of the group lie in this range
+      const int hi = s1 - e0 >= 4 ? 4 : (int)(s1 - e0);
+      float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      const int o0 = (int)(e0 - s0);  // offset of lane 0 in the range (negative when the group starts before it)
+      const int r0 = whole ? o0 / W : seg, c0 = whole ? o0 - r0 * W : o0;
+      if (lo == 0 && hi == 4 && (c0 & 3) == 0 && c0 + 4 <= W) {
+        // The group is 4 aligned columns of one tile row (always so when N % 4 == 0): one 16-byte read; the 8
+        // lanes of a quarter-warp read 128 consecutive bytes, no bank conflict (scalar reads would be 4-way).
+        const float4 q = *reinterpret_cast<const float4*>(&sC[r0 * ldc + c0]);
+        v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
+      } else {
+#pragma unroll
+        for (int l = 0; l < 4; ++l) {
+          if (l >= lo && l < hi) {
+            const int o = o0 + l;
+            const int r = whole ? o / W : seg, c = whole ? o - (o / W) * W : o;
+            v[l] = sC[r * ldc + c];
+          }
         }
       }
-    }
-    if (lo == 0 && hi == 4 && vec) {
-      *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);
-    } else {
+      if (a.type != NOISE_NONE) {
+        const float zl[4] = {z[u].z0, z[u].z1, z[u].z2, z[u].z3}, z2l[4] = {z2[u].z0, z2[u].z1, z2[u].z2, z2[u].z3};
+        // The level of each lane: sample = e / perSample, one division per group.
+        long long q = 0, rem = 0;
+        if (a.dSigma) { q = (e0 + lo) / a.perSample; rem = (e0 + lo) - q * a.perSample; }
 #pragma unroll
-      for (int l = 0; l < 4; ++l)
-        if (l >= lo && l < hi) dY[e0 + l] = v[l];
+        for (int l = 0; l < 4; ++l) {
+          if (l >= lo && l < hi) {
+            const float sg = a.dSigma ? a.dSigma[q] : a.sigmaScalar;
+            v[l] = noise_formula(a.type, sg, v[l], zl[l], z2l[l]);
+            if (++rem == a.perSample) { rem = 0; ++q; }
+          }
+        }
+      }
+      if (lo == 0 && hi == 4 && vec) {
+        *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);
+      } else {
+#pragma unroll
+        for (int l = 0; l < 4; ++l)
+          if (l >= lo && l < hi) dY[e0 + l] = v[l];
+      }
     }
   }
 }

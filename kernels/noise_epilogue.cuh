@@ -103,11 +103,22 @@ __host__ __device__ __forceinline__ void noise_store_group(const NoiseArgs& a, l
     for (int lane = 0; lane < 4; ++lane) if (e0 + lane < total) dY[e0 + lane] = v[lane];
     return;
   }
+  // The same bits as noise_apply_z per element (same level, Gaussians and formula), with one Philox call per
+  // stream and one 64-bit division per group for the level instead of one per element: the first H200 run
+  // showed these divisions, not the Philox rounds, dominating the elementwise noisy kernels.
   const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
-  const float zl[4] = {z.z0, z.z1, z.z2, z.z3};
+  Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
+  if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
+  const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
+  long long sample = 0, rem = 0;
+  if (a.dSigma) { sample = e0 / a.perSample; rem = e0 - sample * a.perSample; }
 #pragma unroll
   for (int lane = 0; lane < 4; ++lane) {
-    if (e0 + lane < total) dY[e0 + lane] = noise_apply_z(a, v[lane], e0 + lane, zl[lane]);
+    if (e0 + lane < total) {
+      const float s = a.dSigma ? a.dSigma[sample] : a.sigmaScalar;
+      dY[e0 + lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
+    }
+    if (++rem == a.perSample) { rem = 0; ++sample; }
   }
 }
 

@@ -22,6 +22,7 @@
 // Grid: 1-D, tilesM * tilesN (* splits) blocks (64 x 64 tiles for FP32, 128 x 64 for TF32).
 // __launch_bounds__(256, 2): without the 2, ptxas capped the GEMM kernels at 64 registers on sm_86/89/90 and
 // spilled; 2 blocks per SM allow 128.
+#include "fastdiv.cuh"
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
 #include "gemm_epilogue.cuh"
@@ -29,8 +30,20 @@
 namespace vant {
 namespace conv {
 
+// The convolution's sizes plus a FastDiv (fastdiv.cuh) for each one the gathers divide by: the index splits
+// below run at every k-tile of every copy, where a hardware-free division costs ~20 instructions. Every index
+// divided is < 2^31 (M, K of the GEMMs are int). Built once per thread at kernel start.
 struct Geometry {
   int n, h, w, c, k, r, s, stride, pad, p, q;
+  FastDiv dc, dk, ds, dp, dq, dh, dw, dstride;
+
+  __device__ __forceinline__ static Geometry of(int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                                                int p, int q) {
+    Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+    g.dc = FastDiv::of(c); g.dk = FastDiv::of(k); g.ds = FastDiv::of(s); g.dp = FastDiv::of(p > 0 ? p : 1);
+    g.dq = FastDiv::of(q > 0 ? q : 1); g.dh = FastDiv::of(h); g.dw = FastDiv::of(w); g.dstride = FastDiv::of(stride);
+    return g;
+  }
 };
 
 // Problems: a_ptr / b_ptr give the address of A(m, k) / B(k, n), or nullptr where the implicit GEMM has a
@@ -41,8 +54,9 @@ struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
   const float* x; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = true;
   __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
-    const int q = m % g.q, t = m / g.q, p = t % g.p, n = t / g.p;
-    const int c = (int)(j % g.c), rs = (int)(j / g.c), s = rs % g.s, r = rs / g.s;
+    int t, q, n, p, rs, c, r, s;
+    g.dq.divmod(m, t, q); g.dp.divmod(t, n, p);
+    g.dc.divmod((int)j, rs, c); g.ds.divmod(rs, r, s);
     const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
     if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
     return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
@@ -60,16 +74,19 @@ struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = 
   const float* dy; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = false;
   __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
-    const int iw = m % g.w, t = m / g.w, ih = t % g.h, n = t / g.h;
-    const int k = (int)(j % g.k), rs = (int)(j / g.k), s = rs % g.s, r = rs / g.s;
+    int t, iw, n, ih, rs, k, r, s;
+    g.dw.divmod(m, t, iw); g.dh.divmod(t, n, ih);
+    g.dk.divmod((int)j, rs, k); g.ds.divmod(rs, r, s);
     const int ph = ih + g.pad - r, qw = iw + g.pad - s;
-    if (ph < 0 || qw < 0 || ph % g.stride != 0 || qw % g.stride != 0) return nullptr;
-    const int p = ph / g.stride, q = qw / g.stride;
-    if (p >= g.p || q >= g.q) return nullptr;
+    if (ph < 0 || qw < 0) return nullptr;
+    int p, q, ph_rem, qw_rem;
+    g.dstride.divmod(ph, p, ph_rem); g.dstride.divmod(qw, q, qw_rem);
+    if (ph_rem != 0 || qw_rem != 0 || p >= g.p || q >= g.q) return nullptr;
     return dy + (((long long)n * g.p + p) * g.q + q) * g.k + k;
   }
   __device__ __forceinline__ const float* b_ptr(long long j, int c) const {
-    const int k = (int)(j % g.k), rs = (int)(j / g.k);
+    int rs, k;
+    g.dk.divmod((int)j, rs, k);
     return wt + ((long long)k * g.r * g.s + rs) * g.c + c;
   }
   __device__ __forceinline__ float a(int m, long long j) const { const float* v = a_ptr(m, j); return v ? *v : 0.0f; }
@@ -85,8 +102,9 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
   static constexpr bool A_K = false, B_K = false;
   __device__ __forceinline__ const float* a_ptr(int k, long long j) const { return dy + j * g.k + k; }
   __device__ __forceinline__ const float* b_ptr(long long j, int rsc) const {
-    const int q = (int)(j % g.q); const long long t = j / g.q; const int p = (int)(t % g.p), n = (int)(t / g.p);
-    const int c = rsc % g.c, rs = rsc / g.c, s = rs % g.s, r = rs / g.s;
+    int t, q, n, p, rs, c, r, s;
+    g.dq.divmod((int)j, t, q); g.dp.divmod(t, n, p);
+    g.dc.divmod(rsc, rs, c); g.ds.divmod(rs, r, s);
     const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
     if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
     return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
@@ -105,38 +123,57 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                     int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
-                     long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+                     int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
+                     const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
+                     unsigned int step, const vant::StepState* dState) {
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int M = n * p * q;
+  const long long RSC = (long long)r * s * c;
   int m0, n0, split;
   vant::gemm::tile_of(M, k, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
   float acc[TM][TN];
-  mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm.pipe, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  mainloop<true, true>(vant::conv::Forward{dX, dW, g}, sm.pipe, M, k, k0, k1, m0, n0, acc);
+  if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
+    float* dst = dY + (long long)split * M * k;
+#pragma unroll
+    for (int i = 0; i < TM; ++i)
+#pragma unroll
+      for (int j = 0; j < TN; ++j) {
+        const int m = row_of(m0, i), kk = col_of(n0, j);
+        if (m < M && kk < k) dst[(long long)m * k + kk] = acc[i][j];
+      }
+    return;
+  }
   stage(sm.c, k, n0, dBias, acc);
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
 }
 
+// dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q) {
+                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                     int splits, long long kChunk) {
   using namespace vant::gemm;
   __shared__ Smem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int M = n * h * w;
+  const long long RSK = (long long)r * s * k;
   int m0, n0, split;
   vant::gemm::tile_of(M, c, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[TM][TN];
-  mainloop<true, false>(vant::conv::BackData{dDy, dW, g}, sm, M, c, 0, (long long)r * s * k, m0, n0, acc);
+  mainloop<true, false>(vant::conv::BackData{dDy, dW, g}, sm, M, c, k0, k1, m0, n0, acc);
+  float* dst = dDx + (long long)split * M * c;
 #pragma unroll
   for (int i = 0; i < TM; ++i)
 #pragma unroll
     for (int j = 0; j < TN; ++j) {
       const int m = row_of(m0, i), cc = col_of(n0, j);
-      if (m < M && cc < c) dDx[(long long)m * c + cc] = acc[i][j];
+      if (m < M && cc < c) dst[(long long)m * c + cc] = acc[i][j];
     }
 }
 
@@ -147,7 +184,7 @@ conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
                        int splits, long long kChunk) {
   using namespace vant::gemm;
   __shared__ Smem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int RSC = r * s * c;
   const long long NPQ = (long long)n * p * q;
   int m0, n0, split;
@@ -171,33 +208,44 @@ conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                           float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                          int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
-                          long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+                          int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
+                          const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                          unsigned int site, unsigned int step, const vant::StepState* dState) {
   using namespace vant::tf32;
   __shared__ Smem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int M = n * p * q;
+  const long long RSC = (long long)r * s * c;
   int m0, n0, split;
   tile_of(M, k, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
   float acc[MT][NT][4];
-  mainloop(vant::conv::Forward{dX, dW, g}, sm, M, k, 0, (long long)r * s * c, m0, n0, acc);
+  mainloop(vant::conv::Forward{dX, dW, g}, sm, M, k, k0, k1, m0, n0, acc);
+  if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
+    store(dY + (long long)split * M * k, k, M, k, m0, n0, acc);
+    return;
+  }
   stage(sm, k, n0, dBias, acc);
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
 }
 
+// dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                          int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q) {
+                          int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                          int splits, long long kChunk) {
   using namespace vant::tf32;
   __shared__ Smem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int M = n * h * w;
+  const long long RSK = (long long)r * s * k;
   int m0, n0, split;
   tile_of(M, c, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[MT][NT][4];
-  mainloop(vant::conv::BackData{dDy, dW, g}, sm, M, c, 0, (long long)r * s * k, m0, n0, acc);
-  store(dDx, c, M, c, m0, n0, acc);
+  mainloop(vant::conv::BackData{dDy, dW, g}, sm, M, c, k0, k1, m0, n0, acc);
+  store(dDx + (long long)split * M * c, c, M, c, m0, n0, acc);
 }
 
 // dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
@@ -207,7 +255,7 @@ conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
                             int splits, long long kChunk) {
   using namespace vant::tf32;
   __shared__ Smem sm;
-  const vant::conv::Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
+  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int RSC = r * s * c;
   const long long NPQ = (long long)n * p * q;
   int m0, n0, split;

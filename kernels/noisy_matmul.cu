@@ -13,7 +13,8 @@
 //   back. data   dx [B, IN] = dy [B, OUT] w [OUT, IN]                         [M = B,   N = IN,  K = OUT]
 //   back. weight dw [OUT, IN] = dy^T x                                        [M = OUT, N = IN,  K = B]
 //     split-K: block t of `splits` sums k in [t * kChunk, (t+1) * kChunk) into dPart [splits][OUT][IN];
-//     matmul_splitk_reduce adds the splits in order (also used by conv2d backward weight).
+//     matmul_splitk_reduce adds the splits in order (also used by conv2d backward weight and backward data);
+//     matmul_splitk_reduce_noisy adds them, the bias and the noise (conv2d forward's split-K).
 // Grid: 1-D, tilesM * tilesN (* splits) blocks; tile index = blockIdx.x % (tilesM * tilesN), n fastest
 // (tiles of 64 x 64 for FP32, 128 x 64 for TF32).
 // __launch_bounds__(256, 2): with (256) alone ptxas capped the GEMMs at 64 registers on sm_86+ and spilled.
@@ -131,6 +132,38 @@ matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
 extern "C" __global__ void __launch_bounds__(256)
 matmul_splitk_reduce(const float* __restrict__ dPart, float* __restrict__ dOut, long long count, int splits) {
   vant::gemm::splitk_sum(dPart, dOut, count, splits);
+}
+
+// y [count / n, n] = noise(sum over t of part [t][count], t = 0 .. splits-1 in order, + bias[e % n]): the end of
+// a split-K noisy forward (noisy_conv2d_forward*, when its output tiles alone would leave the GPU half idle).
+// The pre-noise value is the bias added to the partials' sum (no bias: the sum unchanged, as stage() does), and
+// the noise is noise_store_group's: one Philox call per group of 4, the contract's bits for every element.
+extern "C" __global__ void __launch_bounds__(256)
+matmul_splitk_reduce_noisy(const float* __restrict__ dPart, const float* __restrict__ dBias, float* __restrict__ dY,
+                           long long count, int n, int splits, int noiseType, float sigmaScalar,
+                           const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                           unsigned int site, unsigned int step, const vant::StepState* dState) {
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
+  const long long groups = (count + 3) >> 2;
+  for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
+       g += (long long)gridDim.x * blockDim.x) {
+    const long long e0 = g << 2;
+    float v[4];
+    int col = (int)(e0 % n);  // one 64-bit division per group; the lanes step through the columns
+#pragma unroll
+    for (int l = 0; l < 4; ++l) {
+      const long long e = e0 + l;
+      if (e < count) {
+        float sum = dPart[e];
+        for (int t = 1; t < splits; ++t) sum += dPart[(long long)t * count + e];
+        v[l] = dBias ? sum + dBias[col] : sum;
+      } else {
+        v[l] = 0.0f;
+      }
+      if (++col == n) col = 0;
+    }
+    vant::noise_store_group(na, g, count, dY, [&](long long e) { return v[e - e0]; });
+  }
 }
 
 // ---- TF32 tensor cores (same parameters and semantics; tiles 128 x 64, so a different grid) -------------------

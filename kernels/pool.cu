@@ -92,8 +92,12 @@ avgpool_forward(const float* __restrict__ dX, float* __restrict__ dY, int n, int
   const long long total = (long long)n * c;
   for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
        grp += (long long)gridDim.x * blockDim.x) {
+    // The (sample, channel) of the group's first element, one 64-bit division for the group; lanes step on.
+    const long long nn0 = (grp << 2) / c;
+    const int cc0 = (int)((grp << 2) - nn0 * c);
     vant::noise_store_group(na, grp, total, dY, [&](long long e) {
-      const long long nn = e / c; const int cc = (int)(e % c);
+      long long nn = nn0; int cc = cc0 + (int)(e & 3);
+      while (cc >= c) { cc -= c; ++nn; }
       const float* base = dX + nn * hw * c + cc;
       double s = 0.0;
       for (int i = 0; i < hw; ++i) s += base[(long long)i * c];

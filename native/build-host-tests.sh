@@ -20,3 +20,12 @@ if [[ ! -x $bin || $bin -ot $root/native/philox_check.cpp || $bin -ot $root/kern
 fi
 echo "[vant] philox.cuh known answers (g++):"
 "$bin" kat
+
+fbin=$out/fastdiv_check
+if [[ ! -x $fbin || $fbin -ot $root/native/fastdiv_check.cpp || $fbin -ot $root/kernels/fastdiv.cuh ]]; then
+  "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -I "$root/kernels" \
+    -o "$fbin.tmp" "$root/native/fastdiv_check.cpp"
+  mv "$fbin.tmp" "$fbin"
+fi
+echo "[vant] fastdiv.cuh against the hardware division (g++):"
+"$fbin"

@@ -127,7 +127,7 @@ public final class CudaBackend implements Backend {
   /** The device form of {@code noise} for output {@code y} (sample n owns y's n-th slice along dim 0). */
   KernelArgs.NoiseArgs noise(Noise noise, Tensor y, String op) {
     Shapes.noise(op, noise, y.rank() == 0 ? 1 : y.dim(0));
-    if (!noise.enabled()) return new KernelArgs.NoiseArgs(0, 0f, null, 1, 0, 0, 0, null);
+    if (!noise.enabled()) return KernelArgs.NoiseArgs.NONE;
     long perSample = Math.max(1, y.perSample());
     DeviceBuffer sigma = noise.sigma() == null ? null : buf(noise.sigma(), op + " per-sample sigma");
     return new KernelArgs.NoiseArgs(noise.type().ordinal(), noise.sigmaScalar(), sigma, perSample, noise.seed(),

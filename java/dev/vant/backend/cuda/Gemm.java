@@ -3,7 +3,8 @@ package dev.vant.backend.cuda;
 import dev.vant.backend.MathMode;
 
 /**
- * Launch geometry of the GEMM kernels of one math mode and the split-K rule of the weight gradients:
+ * Launch geometry of the GEMM kernels of one math mode and the split-K rule (conv forward and data gradient,
+ * conv and linear weight gradients):
  * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
  * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
  * {@code _tf32} kernels). The split rule depends on the shape and the tile only, never on the device, so a
@@ -16,11 +17,16 @@ final class Gemm {
   /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
   static final int BK = 16;
   static final int THREADS = 256;
-  /** A split covers at least this many k (32 k-steps), so the mainloop dominates the extra reduction. */
-  static final long MIN_K_PER_SPLIT = 512;
+  /** A split covers at least this many k (16 k-steps), so the mainloop dominates the extra reduction. */
+  static final long MIN_K_PER_SPLIT = 256;
   static final int MAX_SPLITS = 32;
-  /** Enough blocks to fill a large GPU; splitting beyond that only adds partials traffic. */
-  static final long TARGET_BLOCKS = 512;
+  /**
+   * Enough blocks for two per multiprocessor on a 132-SM GPU (H100 / H200: two 256-thread GEMM blocks fit per SM);
+   * splitting beyond that only adds partials traffic. A constant, not read from the device, so that a model sums
+   * its gradients in the same order on every GPU. (Was 512 with 512 k per split, for the weight gradients alone,
+   * before the first GPU run; the forward and data-gradient splits came with it: 2026-11-28 H200 report.)
+   */
+  static final long TARGET_BLOCKS = 256;
   /** Partials workspace cap, in floats (256 MiB). */
   static final long MAX_PARTIALS = 64L << 20;
 

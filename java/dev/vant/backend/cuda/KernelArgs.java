@@ -48,5 +48,8 @@ final class KernelArgs {
 
   /** The device form of a {@link dev.vant.backend.Noise} for an output with {@code perSample} elements per sample. */
   record NoiseArgs(int type, float sigmaScalar, DeviceBuffer sigma, long perSample, long seed, int site, int step,
-      DeviceBuffer state) {}
+      DeviceBuffer state) {
+    /** No noise (type 0). */
+    static final NoiseArgs NONE = new NoiseArgs(0, 0f, null, 1, 0, 0, 0, null);
+  }
 }

@@ -12,8 +12,10 @@ import dev.vant.tensor.Tensor;
  * Binding of {@code kernels/noisy_conv2d.cu}: implicit-GEMM convolution, x [N,H,W,C] (NHWC),
  * w [K,R,S,C] (KRSC), y [N,P,Q,K]; the FP32 or the {@code _tf32} kernels by the backend's math mode.
  * <ul>
- *   <li>forward: y = noise(conv(x, w) + bias), GEMM M = N*P*Q, N = K, K = R*S*C, one write of y;</li>
- *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K;</li>
+ *   <li>forward: y = noise(conv(x, w) + bias), GEMM M = N*P*Q, N = K, K = R*S*C, one write of y; or, where the
+ *       output tiles alone would leave the GPU idle ({@link Gemm#kChunk}), split-K partials and one reduction
+ *       that adds them in order, the bias and the noise;</li>
+ *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K (split-K by the same rule);</li>
  *   <li>backward weight: dw, GEMM M = K, N = R*S*C, K = N*P*Q (split-K, fixed-order reduction);
  *       dbias = column sums of dy [N*P*Q, K].</li>
  * </ul>
@@ -28,9 +30,28 @@ final class NoisyConv2d {
     requireShape(op, "y", y, g.outputShape());
     if (bias != null) requireSize(op, "bias", bias, g.k());
     long m = (long) g.n() * g.p() * g.q();
-    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
-        .noise(b.noise(noise, y, op));
-    b.launch(op, b.gemm().kernel("noisy_conv2d_forward"), b.gemm().tiles(m, g.k()), Gemm.THREADS, a);
+    long rsc = (long) g.r() * g.s() * g.c();
+    KernelArgs.NoiseArgs na = b.noise(noise, y, op);
+    long chunk = b.gemm().kChunk(m, g.k(), rsc);
+    int splits = Gemm.splits(rsc, chunk);
+    if (splits == 1) {
+      launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, chunk, na);
+      return;
+    }
+    // Too few output tiles to fill the GPU (the deep layers: 4x4 or 2x2 images, K = R*S*C up to 4608): each split
+    // sums a k-range into partials; the reduction adds them in order, then the bias and the noise.
+    try (DeviceBuffer part = b.workspace(4L * splits * m * g.k(), op + " split-K partials x" + splits)) {
+      launchForward(b, op, g, x, w, null, part, splits, chunk, KernelArgs.NoiseArgs.NONE);
+      NoisyMatmul.splitReduceNoisy(b, op, part, b.bufOrNull(bias, op), b.buf(y, op), m * g.k(), g.k(), splits, na);
+    }
+  }
+
+  private static void launchForward(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, DeviceBuffer bias,
+      DeviceBuffer dst, int splits, long chunk, KernelArgs.NoiseArgs na) {
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(bias).ptr(dst), g).i(splits).l(chunk)
+        .noise(na);
+    long m = (long) g.n() * g.p() * g.q();
+    b.launch(op, b.gemm().kernel("noisy_conv2d_forward"), b.gemm().tiles(m, g.k()) * splits, Gemm.THREADS, a);
   }
 
   static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
@@ -39,8 +60,24 @@ final class NoisyConv2d {
     requireShape(op, "w", w, g.weightShape());
     requireShape(op, "dx", dx, g.inputShape());
     long m = (long) g.n() * g.h() * g.w();
-    b.launch(op, b.gemm().kernel("conv2d_backward_data"), b.gemm().tiles(m, g.c()), Gemm.THREADS,
-        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)), g));
+    long rsk = (long) g.r() * g.s() * g.k();
+    long chunk = b.gemm().kChunk(m, g.c(), rsk);
+    int splits = Gemm.splits(rsk, chunk);
+    if (splits == 1) {
+      launchData(b, op, g, dy, w, b.buf(dx, op), 1, chunk);
+      return;
+    }
+    try (DeviceBuffer part = b.workspace(4L * splits * m * g.c(), op + " split-K partials x" + splits)) {
+      launchData(b, op, g, dy, w, part, splits, chunk);
+      NoisyMatmul.splitReduce(b, op, part, b.buf(dx, op), m * g.c(), splits);
+    }
+  }
+
+  private static void launchData(CudaBackend b, String op, Conv2dShape g, Tensor dy, Tensor w, DeviceBuffer dst,
+      int splits, long chunk) {
+    long m = (long) g.n() * g.h() * g.w();
+    b.launch(op, b.gemm().kernel("conv2d_backward_data"), b.gemm().tiles(m, g.c()) * splits, Gemm.THREADS,
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(dst), g).i(splits).l(chunk));
   }
 
   static void backwardWeight(CudaBackend b, Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {

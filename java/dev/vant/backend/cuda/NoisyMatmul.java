@@ -84,6 +84,16 @@ final class NoisyMatmul {
         new KernelArgs().ptr(part).ptr(out).l(count).i(splits));
   }
 
+  /**
+   * y [count] = noise(sum of the splits' partials in split order + bias[e % n]) (matmul_splitk_reduce_noisy): the end
+   * of conv2d's split-K forward. {@code bias} may be null.
+   */
+  static void splitReduceNoisy(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer bias, DeviceBuffer y, long count,
+      int n, int splits, KernelArgs.NoiseArgs noise) {
+    b.launch(op + " split-K reduce + noise", "matmul_splitk_reduce_noisy", b.gridFor((count + 3) / 4), 256,
+        new KernelArgs().ptr(part).ptr(bias).ptr(y).l(count).i(n).i(splits).noise(noise));
+  }
+
   private record Dims(int batch, int in, int out) {}
 
   private static Dims dims(String op, Tensor x, Tensor w) {

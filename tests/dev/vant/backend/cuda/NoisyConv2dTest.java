@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * bound of {@link GpuTwin#compareTf32} on edge shapes (GEMM K = 1, C = 1, 1x1, stride 2, padding, channel
  * counts % 4 == 0 for the 16-byte copies and != 0 for the gathers) and random ones; with the noise on, bit
  * for bit against the FP32 kernels where both are exact, and against conv-then-noise-kernel in both modes.
+ * Fixed split-K shapes ({@link #SPLIT_FORWARD}, {@link #SPLIT_DATA}) in both modes.
  */
 @Tag("gpu")
 class NoisyConv2dTest {
@@ -38,6 +39,22 @@ class NoisyConv2dTest {
     return new Conv2dShape(n, h, w, c, k, r, s, stride, pad);
   }
 
+  /**
+   * One or two output tiles over a long k: the split-K forward (partials, then matmul_splitk_reduce_noisy adds them,
+   * the bias and the noise) and backward data (matmul_splitk_reduce), by {@link Gemm#kChunk}'s rule, with stride 2,
+   * channel counts % 4 != 0 (the gathers) and == 0 (the 16-byte copies).
+   */
+  static final Conv2dShape[] SPLIT_FORWARD = {new Conv2dShape(1, 4, 4, 64, 24, 3, 3, 1, 1), new Conv2dShape(2, 5, 5, 61, 7, 3, 3, 2, 1)};
+  static final Conv2dShape[] SPLIT_DATA = {new Conv2dShape(1, 4, 4, 24, 64, 3, 3, 1, 1), new Conv2dShape(2, 5, 5, 7, 61, 3, 3, 2, 1)};
+
+  static void assertSplits(Gemm gemm, Conv2dShape g) {
+    long rsc = (long) g.r() * g.s() * g.c(), rsk = (long) g.r() * g.s() * g.k();
+    boolean fwd = List.of(SPLIT_FORWARD).contains(g);
+    long m = fwd ? (long) g.n() * g.p() * g.q() : (long) g.n() * g.h() * g.w();
+    long kDim = fwd ? rsc : rsk;
+    assertTrue(Gemm.splits(kDim, gemm.kChunk(m, fwd ? g.k() : g.c(), kDim)) > 1, g + " must take the split-K path");
+  }
+
   @Test
   void forwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(101)) {
@@ -49,6 +66,12 @@ class NoisyConv2dTest {
       // A stem-like shape: two M tiles with a ragged end, K = 64 + 3 (edge tile in N).
       forwardCase(t, new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), Noise.Type.ADDITIVE, true, true, "stem-like");
       t.release();
+      for (int i = 0; i < SPLIT_FORWARD.length * 2; i++) {
+        Conv2dShape g = SPLIT_FORWARD[i / 2];
+        assertSplits(Gemm.FP32, g);
+        forwardCase(t, g, i % 2 == 0 ? Noise.Type.COMBINED : Noise.Type.ADDITIVE, i % 2 == 0, i < 2, "split-K " + i);
+        t.release();
+      }
     }
   }
 
@@ -69,8 +92,9 @@ class NoisyConv2dTest {
   void backwardDataMatchesReference() {
     try (GpuTwin t = GpuTwin.open(102)) {
       int cases = t.count(200, 200);
-      for (int i = 0; i < cases; i++) {
-        Conv2dShape g = randomShape(t);
+      for (int i = 0; i < cases + SPLIT_DATA.length; i++) {
+        Conv2dShape g = i < cases ? randomShape(t) : SPLIT_DATA[i - cases];
+        if (i >= cases) assertSplits(Gemm.FP32, g);
         Tensor[] dy = t.rand(g.outputShape()), w = t.rand(g.weightShape());
         Tensor[] dx = t.out(g.inputShape());
         t.ref.conv2dBackwardData(g, dy[0], w[0], dx[0]);
@@ -146,6 +170,10 @@ class NoisyConv2dTest {
           new Conv2dShape(2, 7, 7, 12, 20, 1, 1, 2, 0),    // 1x1 stride-2 shortcut, vectors
           new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),      // padding 2, K % 4 != 0 (dy gathers, straddling groups)
           new Conv2dShape(3, 12, 12, 1, 1, 5, 5, 3, 2)));  // C = 1, K = 1, stride 3
+      for (Conv2dShape g : SPLIT_FORWARD) assertSplits(Gemm.TF32, g);
+      for (Conv2dShape g : SPLIT_DATA) assertSplits(Gemm.TF32, g);
+      cases.addAll(List.of(SPLIT_FORWARD));
+      cases.addAll(List.of(SPLIT_DATA));
       int random = t.count(150, 30, 6);
       for (int i = 0; i < random; i++) cases.add(randomShape(t));
       for (int i = 0; i < cases.size(); i++) {
@@ -219,7 +247,8 @@ class NoisyConv2dTest {
   void fusedNoiseEqualsConvThenNoiseKernel() {
     for (MathMode mode : MathMode.values()) {
       try (GpuTwin t = GpuTwin.open(113, mode)) {
-        Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(3, 6, 6, 4, 5, 3, 3, 2, 1)};
+        Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(3, 6, 6, 4, 5, 3, 3, 2, 1),
+            SPLIT_FORWARD[0], SPLIT_FORWARD[1]};
         for (int i = 0; i < shapes.length * 3; i++) {
           Conv2dShape g = shapes[i / 3];
           Noise.Type type = Noise.Type.values()[1 + i % 3];
