@@ -17,6 +17,8 @@
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
 #      (VANT_GPU_TEST_SIZE=small), where the host supports it (not under gVisor):          <= 50 s
+#   8. Nsight Compute over 9 VANT training steps at batch 128 (one metric: each kernel's duration),
+#      aggregated by bench/ncu-step-table.py into where a step's device time goes:          <= 90 s
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
@@ -24,7 +26,8 @@
 # lives in /tmp and is packed, after every part, into $OUT/gpu-suite-<stamp>.tgz, so that what finished
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
-#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S override the limits (0 skips part 4, 5, 6 or 7);
+#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S override the limits (0 skips
+#              part 4, 5, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +47,7 @@ T_FP32=${GPU_SUITE_FP32_S:-30}
 T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
 T_TRAIN=${GPU_SUITE_TRAIN_S:-45}
 T_SAN=${GPU_SUITE_SANITIZER_S:-50}
+T_PROF=${GPU_SUITE_PROFILE_S:-90}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -75,7 +79,7 @@ log "vant info: exit $? ($(head -c 300 "$RAW/vant-info.json" | tr '\n' ' '))"
 pack
 
 # ---- 1. GPU tests --------------------------------------------------------------------------------
-log "1/7 GPU tests (limit ${T_TESTS} s)"
+log "1/8 GPU tests (limit ${T_TESTS} s)"
 t0=$(date +%s)
 OUT=$RAW timeout "$T_TESTS" bash .gpubundle/run.sh tests > "$RAW/gpu-tests.txt" 2>&1
 TESTS_RC=$?
@@ -93,7 +97,7 @@ if ! command -v python3 >/dev/null; then
 elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
 else
-  log "2/7 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
+  log "2/8 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
   timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
   rc=$?
   if [[ $rc == 0 && -s $RAW/pytorch.json ]]; then
@@ -112,7 +116,7 @@ PEER_S=$(( $(date +%s) - t0 ))
 pack
 
 # ---- 3. vant bench -------------------------------------------------------------------------------
-log "3/7 vant bench (limit ${T_BENCH} s)"
+log "3/8 vant bench (limit ${T_BENCH} s)"
 t0=$(date +%s)
 NOTE_ARGS=()
 [[ -n $PEER_NOTE ]] && NOTE_ARGS=(--peer-note "$PEER_NOTE")
@@ -152,15 +156,15 @@ extra_bench() {
   pack
 }
 # 5. training steps replayed as CUDA graphs (host time per step; part 3 runs them op by op)
-extra_bench 5/7 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
+extra_bench 5/8 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
 # 4. the exact-FP32 kernels (the TF32 path is part 3's default)
-extra_bench 4/7 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
+extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
 
 # ---- 6. the CLI end to end on the GPU --------------------------------------------------------------
 TRAIN_RC=skipped
 if (( T_TRAIN > 0 )); then
-  log "6/7 vant train + eval --device cuda (limit ${T_TRAIN} s)"
+  log "6/8 vant train + eval --device cuda (limit ${T_TRAIN} s)"
   t0=$(date +%s)
   timeout "$T_TRAIN" bash -c '
     set -e
@@ -179,7 +183,7 @@ fi
 SAN_RC=skipped
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
 if (( T_SAN > 0 )) && [[ -n $SAN ]]; then
-  log "7/7 compute-sanitizer memcheck (limit ${T_SAN} s)"
+  log "7/8 compute-sanitizer memcheck (limit ${T_SAN} s)"
   t0=$(date +%s)
   VANT_GPU_TEST_SIZE=small OUT=$RAW/sanitizer timeout "$T_SAN" "$SAN" --tool memcheck --target-processes all \
     --print-limit 20 --error-exitcode 86 bash .gpubundle/run.sh tests --include-package dev.vant.backend.cuda \
@@ -192,6 +196,25 @@ elif (( T_SAN > 0 )); then
   echo "compute-sanitizer not found on this host" > "$RAW/sanitizer.txt"
 fi
 
+# ---- 8. where a training step's time goes (Nsight Compute, kernel durations only) ------------------
+PROF_RC=skipped
+NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+if (( T_PROF > 0 )) && [[ -n $NCU ]]; then
+  log "8/8 ncu over 9 VANT training steps at batch 128 (limit ${T_PROF} s)"
+  t0=$(date +%s)
+  # vant bench's train row: 3 warm-up steps, 5 host-timed steps, 1 window of 1 step = 9 steps.
+  timeout "$T_PROF" "$NCU" --csv --clock-control none --metrics gpu__time_duration.sum --target-processes all \
+    bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch 128 --noise vant --windows 1 --window-steps 1 \
+    --out "$RAW/ncu-bench" --name ncu > "$RAW/ncu-train-step.csv" 2> "$RAW/ncu.err"
+  PROF_RC=$?
+  python3 bench/ncu-step-table.py "$RAW/ncu-train-step.csv" 9 > "$RAW/ncu-train-step.md" 2>&1
+  PROF_S=$(( $(date +%s) - t0 ))
+  log "ncu: exit $PROF_RC after $PROF_S s"
+  pack
+elif (( T_PROF > 0 )); then
+  echo "ncu not found on this host" > "$RAW/ncu-train-step.md"
+fi
+
 # ---- the report ----------------------------------------------------------------------------------
 {
   echo "# GPU benchmark suite — $DATE"
@@ -200,7 +223,7 @@ fi
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
   echo
@@ -227,6 +250,10 @@ fi
   echo '```'
   grep -E '^(training|epoch|run folder|evaluating|\||AUC)|rror|xception' "$RAW/vant-train.txt" 2>/dev/null | head -40
   echo '```'
+  echo
+  echo "## Where a VANT training step's device time goes (ncu, batch 128, exit $PROF_RC)"
+  echo
+  cat "$RAW/ncu-train-step.md" 2>/dev/null
   echo
   echo "## compute-sanitizer memcheck over dev.vant.backend.cuda at small sizes (exit $SAN_RC)"
   echo
