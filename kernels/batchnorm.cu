@@ -6,7 +6,7 @@
 // Binding: dev.vant.backend.cuda.BatchNorm. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x, y, dy, dx [rows, C]; gamma, beta, mean, invStd, running*, dGamma, dBeta [C];
-//         partials dPart* [chunks = ceil(rows / 1024), C] (double).
+//         partials dPart* [chunks = ceil(rows / chunkRows), C] (double).
 // Training forward (5 launches):
 //   sum_partial -> mean_final:  mean = sum x / rows
 //   sqdev_partial -> var_final: var = sum (x - mean)^2 / rows, invStd = 1 / sqrt(var + eps),
@@ -31,11 +31,12 @@ __host__ __device__ __forceinline__ float pre(float x, float mean, float invStd,
 }  // namespace vant
 
 extern "C" __global__ void __launch_bounds__(256)
-batchnorm_sum_partial(const float* __restrict__ dX, long long rows, int C, double* __restrict__ dPart) {
+batchnorm_sum_partial(const float* __restrict__ dX, long long rows, int C, long long chunkRows,
+                      double* __restrict__ dPart) {
   __shared__ vant::colred::Smem sm;
   vant::colred::partial(
       [&](long long r, int c, double& v0, double& v1) { v0 = dX[r * C + c]; v1 = 0.0; },
-      rows, C, dPart, nullptr, sm);
+      rows, C, chunkRows, dPart, nullptr, sm);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
@@ -47,7 +48,7 @@ batchnorm_mean_final(const double* __restrict__ dPart, long long nChunks, int C,
 
 extern "C" __global__ void __launch_bounds__(256)
 batchnorm_sqdev_partial(const float* __restrict__ dX, const float* __restrict__ dMean, long long rows, int C,
-                        double* __restrict__ dPart) {
+                        long long chunkRows, double* __restrict__ dPart) {
   __shared__ vant::colred::Smem sm;
   vant::colred::partial(
       [&](long long r, int c, double& v0, double& v1) {
@@ -55,7 +56,7 @@ batchnorm_sqdev_partial(const float* __restrict__ dX, const float* __restrict__ 
         v0 = d * d;
         v1 = 0.0;
       },
-      rows, C, dPart, nullptr, sm);
+      rows, C, chunkRows, dPart, nullptr, sm);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
@@ -115,7 +116,8 @@ extern "C" __global__ void __launch_bounds__(256)
 batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restrict__ dX,
                            const float* __restrict__ dGamma, const float* __restrict__ dBeta,
                            const float* __restrict__ dMean, const float* __restrict__ dInvStd, int relu,
-                           long long rows, int C, double* __restrict__ dPartG, double* __restrict__ dPartGX) {
+                           long long rows, int C, long long chunkRows, double* __restrict__ dPartG,
+                           double* __restrict__ dPartGX) {
   __shared__ vant::colred::Smem sm;
   vant::colred::partial(
       [&](long long r, int c, double& v0, double& v1) {
@@ -126,7 +128,7 @@ batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restric
         v0 = g;
         v1 = (double)g * (double)xhat;
       },
-      rows, C, dPartG, dPartGX, sm);
+      rows, C, chunkRows, dPartG, dPartGX, sm);
 }
 
 extern "C" __global__ void __launch_bounds__(256)

@@ -1,18 +1,20 @@
 // kernels/bias_grad.cu — bias gradients: dbias[c] = sum over rows of dy [rows, cols] (linear: rows = N;
 // conv: rows = N*P*Q, cols = K), deterministic two-pass column sums in double (colreduce.cuh).
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
-// Versions tried: v1 two passes (partials per 1024-row chunk, then one thread per column) — this one.
+// Versions tried: v1 two passes (partials per 1024-row chunk, then one thread per column); v2 (this one) the
+//   chunk size from the host, ~sqrt(4 rows) (colreduce.cuh).
 // Binding: dev.vant.backend.cuda.BiasGrad.
 //
-// Shapes: dDy [rows, cols]; dPart [chunks = ceil(rows / 1024), cols] (double); dDb [cols].
+// Shapes: dDy [rows, cols]; dPart [chunks = ceil(rows / chunkRows), cols] (double); dDb [cols].
 #include "colreduce.cuh"
 
 extern "C" __global__ void __launch_bounds__(256)
-bias_grad_partial(const float* __restrict__ dDy, long long rows, int cols, double* __restrict__ dPart) {
+bias_grad_partial(const float* __restrict__ dDy, long long rows, int cols, long long chunkRows,
+                  double* __restrict__ dPart) {
   __shared__ vant::colred::Smem sm;
   vant::colred::partial(
       [&](long long r, int c, double& v0, double& v1) { v0 = dDy[r * cols + c]; v1 = 0.0; },
-      rows, cols, dPart, nullptr, sm);
+      rows, cols, chunkRows, dPart, nullptr, sm);
 }
 
 extern "C" __global__ void __launch_bounds__(256)

@@ -53,10 +53,22 @@ public final class Sequential extends Layer {
     return cur;
   }
 
+  /**
+   * Layer i computes the gradient of its input only when someone reads it: the caller ({@code inputGrad}) or a
+   * layer before i with parameters. So a leading parameter-free layer (the input noise of a ResNet) does not make
+   * the stem conv compute a data gradient that is thrown away (on an H200 that gradient was 241 µs of a 7.3 ms
+   * ResNet-18 training step).
+   */
   @Override
   public Tensor backward(Tensor dy, boolean inputGrad) {
+    boolean[] wanted = new boolean[layers.size()];
+    boolean any = inputGrad;
+    for (int i = 0; i < wanted.length; i++) {
+      wanted[i] = any;
+      any |= !layers.get(i).parameters().isEmpty();
+    }
     Tensor cur = dy;
-    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, i > 0 || inputGrad);
+    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, wanted[i]);
     return cur;
   }
 

@@ -41,9 +41,9 @@ final class BatchNorm {
     long cBlocks = (d.c + 255) / 256;
     DeviceBuffer dx = b.buf(x, op), dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
     try (DeviceBuffer part = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]")) {
-      b.launch(op, "batchnorm_sum_partial", blocks, 256, new KernelArgs().ptr(dx).l(d.rows).i(d.c).ptr(part));
+      b.launch(op, "batchnorm_sum_partial", blocks, 256, new KernelArgs().ptr(dx).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(part));
       b.launch(op, "batchnorm_mean_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows).ptr(dMean));
-      b.launch(op, "batchnorm_sqdev_partial", blocks, 256, new KernelArgs().ptr(dx).ptr(dMean).l(d.rows).i(d.c).ptr(part));
+      b.launch(op, "batchnorm_sqdev_partial", blocks, 256, new KernelArgs().ptr(dx).ptr(dMean).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(part));
       b.launch(op, "batchnorm_var_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows)
           .f(momentum).f(eps).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
     }
@@ -78,7 +78,8 @@ final class BatchNorm {
     try (DeviceBuffer partG = b.workspace(8L * chunks * d.c, op + " partial sums of dy");
          DeviceBuffer partGX = b.workspace(8L * chunks * d.c, op + " partial sums of dy*xhat")) {
       b.launch(op, "batchnorm_backward_partial", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
-          .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).ptr(partG).ptr(partGX));
+          .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows))
+          .ptr(partG).ptr(partGX));
       b.launch(op, "batchnorm_backward_final", (d.c + 255) / 256, 256,
           new KernelArgs().ptr(partG).ptr(partGX).l(chunks).i(d.c).ptr(dDg).ptr(dDb));
     }

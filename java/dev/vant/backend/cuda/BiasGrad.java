@@ -5,16 +5,31 @@ import dev.vant.tensor.Tensor;
 
 /**
  * Binding of {@code kernels/bias_grad.cu}: dbias [cols] = column sums of dy [rows, cols], in double,
- * in a fixed order (two passes through a pool workspace of ceil(rows / 1024) x cols partials).
+ * in a fixed order (two passes through a pool workspace of ceil(rows / chunkRows(rows)) x cols partials).
+ * The chunking ({@link #chunkRows}) is shared with BatchNorm's statistics (kernels/colreduce.cuh).
  */
 final class BiasGrad {
-  static final int ROWS_PER_CHUNK = 1024; // kernels/colreduce.cuh ROWS
   static final int COLS_PER_BLOCK = 32;   // kernels/colreduce.cuh COLS
+  static final int MIN_CHUNK_ROWS = 64, MAX_CHUNK_ROWS = 1024;
 
   private BiasGrad() {}
 
+  /**
+   * Rows per chunk of the partial pass: the largest power of two <= sqrt(4 rows), within [64, 1024]. The partial
+   * pass then has rows / chunk blocks per 32 columns, each thread summing chunk / 8 rows, and the final pass sums
+   * rows / chunk partials per column: both stay short (a fixed 1024 left 16-64 blocks of 128 serial loads each on
+   * the first H200 run). A function of the shape alone, so the sums are the same on every GPU.
+   */
+  static long chunkRows(long rows) {
+    double limit = Math.sqrt(4.0 * rows);
+    long p = MIN_CHUNK_ROWS;
+    while (p < MAX_CHUNK_ROWS && 2 * p <= limit) p *= 2;
+    return p;
+  }
+
   static long chunks(long rows) {
-    return (rows + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
+    long c = chunkRows(rows);
+    return (rows + c - 1) / c;
   }
 
   /** Blocks of the partial pass. */
@@ -27,7 +42,7 @@ final class BiasGrad {
     long chunks = chunks(rows);
     try (DeviceBuffer part = b.workspace(8L * chunks * cols, op + " partial sums [" + chunks + ", " + cols + "]")) {
       b.launch(op, "bias_grad_partial", partialBlocks(rows, cols), 256,
-          new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols).ptr(part));
+          new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols).l(chunkRows(rows)).ptr(part));
       b.launch(op, "bias_grad_final", (cols + 255) / 256, 256,
           new KernelArgs().ptr(part).l(chunks).i(cols).ptr(b.buf(dbias, op + " dbias")));
     }
