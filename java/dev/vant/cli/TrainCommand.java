@@ -103,9 +103,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--math", paramLabel = "MODE", description = DeviceOption.MATH_HELP)
   String math;
 
-  @Option(names = "--cuda-graph", paramLabel = "on|off", description = "on: record the training step once as a CUDA graph and "
-      + "replay it (step, learning rate and Adam's bias corrections read from device memory); results are bit-identical to off. "
-      + "Default: off (not yet measured on a GPU). Needs the CUDA backend.")
+  @Option(names = "--cuda-graph", paramLabel = "auto|on|off", description = "on: record the training step once as a CUDA graph "
+      + "and replay it (step, learning rate and Adam's bias corrections read from device memory); results are bit-identical to "
+      + "off. auto (default): on with the CUDA backend, off on the CPU. on needs the CUDA backend.")
   String cudaGraph;
 
   @Option(names = "--seed", description = "Seed of everything random: init, data order, noise, VANT levels (default: 0).")

@@ -66,7 +66,7 @@ public final class TrainConfig {
    * "on": the CUDA trainer records a training step once as a CUDA graph and replays it (Trainer); "off"
    * (default until measured on a GPU): every step is launched op by op. Needs the CUDA backend.
    */
-  @JsonProperty("cuda-graph") public String cudaGraph = "off";
+  @JsonProperty("cuda-graph") public String cudaGraph = "auto";
   @JsonProperty("seed") public long seed;
   @JsonProperty("threads") public int threads = Runtime.getRuntime().availableProcessors();
   @JsonProperty("out") public String out;
@@ -115,7 +115,7 @@ public final class TrainConfig {
     oneOf("--vant-per", vantPer, List.of("sample", "epoch"));
     oneOf("--device", device, List.of("auto", "cpu", "cuda"));
     if (math != null) oneOf("--math", math, List.of("fp32", "tf32"));
-    oneOf("--cuda-graph", cudaGraph, List.of("on", "off"));
+    oneOf("--cuda-graph", cudaGraph, List.of("auto", "on", "off"));
     if (cudaGraph.equals("on") && device.equals("cpu")) {
       throw new UsageException("--cuda-graph on records GPU launches: it needs --device cuda or auto, not --device cpu");
     }

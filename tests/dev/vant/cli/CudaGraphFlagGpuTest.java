@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code vant train --cuda-graph on --device cuda}: the run records and replays its step and config.json says so. */
+/** {@code vant train --cuda-graph on|auto --device cuda}: the run records and replays its step and config.json says so. */
 @Tag("gpu")
 class CudaGraphFlagGpuTest {
   @Test
@@ -23,5 +23,13 @@ class CudaGraphFlagGpuTest {
     // 4 steps: two op by op (the pool fills), one recorded, one replayed.
     assertTrue(r.out().contains("cuda graphs: 1 recorded, 1 replayed steps"), r.out());
     assertEquals("on", new ObjectMapper().readTree(out.resolve("config.json").toFile()).path("cuda-graph").asText());
+
+    // The default, auto, records on the GPU too.
+    Path auto = tmp.resolve("auto");
+    CliTestSupport.Run a = CliTestSupport.run("train", "--model", "mlp", "--dataset", "synthetic", "--limit", "64", "--test-limit",
+        "16", "--epochs", "1", "--batch", "16", "--device", "cuda", "--math", "fp32", "--out", auto.toString());
+    assertEquals(0, a.code(), a.out() + a.err());
+    assertTrue(a.out().contains("cuda graphs: 1 recorded, 1 replayed steps"), a.out());
+    assertEquals("auto", new ObjectMapper().readTree(auto.resolve("config.json").toFile()).path("cuda-graph").asText());
   }
 }

@@ -76,7 +76,7 @@ class TrainCliTest {
     JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile());
     assertEquals("mlp", c.get("model").asText());
     assertEquals(0.3, c.get("sigma-train").asDouble(), 1e-6);
-    assertEquals("off", c.get("cuda-graph").asText(), "config.json records the graph mode (default off)");
+    assertEquals("auto", c.get("cuda-graph").asText(), "config.json records the graph mode (default auto: off on the CPU)");
 
     Files.writeString(yaml, "model: mlp\nsigma_train: 0.3\n");
     assertUsageError(CliTestSupport.run("train", "--config", yaml.toString()), "sigma_train");
