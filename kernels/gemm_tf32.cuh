@@ -43,32 +43,50 @@
 namespace vant {
 namespace tf32 {
 
-constexpr int BM = 128, BN = 64, BK = 16, STAGES = 3, THREADS = 256;
+constexpr int BM = 128, BN = 64, THREADS = 256;
 constexpr int WARPS_M = 4, WARPS_N = 2, WM = BM / WARPS_M, WN = BN / WARPS_N;  // warp tile 32 x 32
 constexpr int MT = WM / 16, NT = WN / 8;                                          // 2 x 4 mma tiles per warp
 constexpr int LDA_MN = BM + 8, LDB_MN = BN + 8;  // MN-major row strides, = 8 mod 32
-constexpr int A_STAGE = BK * LDA_MN;             // floats; >= BM * BK, the K-major tile
-constexpr int B_STAGE = BK * LDB_MN;             // floats; >= BN * BK
 constexpr int LDC = BN + 8;                      // epilogue staging row stride (= 8 mod 32: float2 stores of a
                                                  // half-warp, rows g = 0..3, cols 2t, hit 32 banks)
 static_assert(WARPS_M * WARPS_N * 32 == THREADS, "8 warps");
-static_assert(A_STAGE >= BM * BK && B_STAGE >= BN * BK, "stage sizes");
-static_assert(BM * LDC <= STAGES * (A_STAGE + B_STAGE), "the epilogue tile reuses the pipeline's memory");
 
-struct __align__(16) Smem {
-  union {
-    struct {
-      float a[STAGES][A_STAGE];
-      float b[STAGES][B_STAGE];
-    } pipe;
-    float c[BM * LDC];  // the accumulator tile, staged for the noise epilogue (noisy forwards only)
+// The k-depth of a stage and the pipeline depth. K16 (BK 16, 3 stages, 39 KiB of static shared memory) is the
+// default; K32 (BK 32, 3 stages, 78 KiB: dynamic shared memory, raised with cuFuncSetAttribute) halves the
+// barriers and cp.async groups per k and gives each warp 4 k-steps (32 mma) between barriers. The first H200 run
+// measured the K16 mainloop at ~1400 SM cycles per 128 x 64 x 16 k-tile of a conv, several times the tensor
+// cores' own time: K32 is the experiment (the *_tf32k32 kernels; VANT_TF32_TILE=k32 selects them).
+template <int BK_, int STAGES_>
+struct Config {
+  static constexpr int BK = BK_, STAGES = STAGES_;
+  static constexpr int CPR = BK / 4;                  // 16-byte chunks per K-major row
+  static constexpr int A_STAGE = BK * LDA_MN;         // floats; >= BM * BK, the K-major tile
+  static constexpr int B_STAGE = BK * LDB_MN;         // floats; >= BN * BK
+  static_assert(BK == 16 || BK == 32, "the swizzles below are for 4 or 8 chunks per row");
+  static_assert(A_STAGE >= BM * BK && B_STAGE >= BN * BK, "stage sizes");
+  static_assert(BM * LDC <= STAGES * (A_STAGE + B_STAGE), "the epilogue tile reuses the pipeline's memory");
+
+  struct __align__(16) Smem {
+    union {
+      struct {
+        float a[STAGES][A_STAGE];
+        float b[STAGES][B_STAGE];
+      } pipe;
+      float c[BM * LDC];  // the accumulator tile, staged for the noise epilogue (noisy forwards only)
+    };
   };
-};
 
-// Index of element (row, k) in a swizzled K-major tile of 16 floats per row.
-__device__ __forceinline__ int kidx(int row, int k) {
-  return row * BK + ((((k >> 2) ^ (row >> 1)) & 3) << 2) + (k & 3);
-}
+  // Index of element (row, k) in a swizzled K-major tile of BK floats per row. BK 16: a row is 64 bytes, two rows
+  // share the 32 banks, chunk c of row r sits at c ^ ((r >> 1) & 3). BK 32: a row is 128 bytes (all 32 banks),
+  // chunk c at c ^ (r & 7). Either way the 8 rows an ldmatrix phase reads at one chunk land on 8 distinct
+  // 4-bank groups.
+  static __device__ __forceinline__ int kidx(int row, int k) {
+    const int sw = BK == 16 ? (row >> 1) & 3 : row & 7;
+    return row * BK + ((((k >> 2) ^ sw) & (CPR - 1)) << 2) + (k & 3);
+  }
+};
+using K16 = Config<16, 3>;
+using K32 = Config<32, 3>;
 
 __device__ __forceinline__ bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
 
@@ -76,26 +94,27 @@ __device__ __forceinline__ bool aligned16(const void* p) { return ((uintptr_t)p 
 // contiguous in k; VEC: 16-byte copies (the caller has checked p's condition). `at(r, k)` returns the global
 // address of the element (m0 + r, k) (resp. (k, n0 + r)) or nullptr for an implicit zero; rows >= `rows`
 // and k >= kEnd are outside the problem and become zeros. `any` is a valid global address for zero-fills.
-template <int ROWS, bool K_MAJOR, class At>
+template <class C, int ROWS, bool K_MAJOR, class At>
 __device__ __forceinline__ void load_tile(float* s, bool vec, int rows, long long k0, long long kEnd, const float* any,
                                           At at) {
+  constexpr int BK = C::BK;
   const int tid = threadIdx.x;
   if (vec) {
-    constexpr int CHUNKS = ROWS * BK / 4 / THREADS;  // 16-byte chunks per thread: 2 (A) or 1 (B)
+    constexpr int CHUNKS = ROWS * BK / 4 / THREADS;  // 16-byte chunks per thread: 2 (A) or 1 (B) at BK 16
 #pragma unroll
     for (int i = 0; i < CHUNKS; ++i) {
       const int c = tid + i * THREADS;
-      // K-major: 4 chunks per row, consecutive threads along k (one row = 64 contiguous bytes in global
+      // K-major: BK / 4 chunks per row, consecutive threads along k (one row = 4 BK contiguous bytes in global
       // memory). MN-major: ROWS / 4 chunks per k, consecutive threads along m (n).
-      const int r = K_MAJOR ? c >> 2 : (c % (ROWS / 4)) * 4;
-      const int kk = K_MAJOR ? (c & 3) * 4 : c / (ROWS / 4);
+      const int r = K_MAJOR ? c / C::CPR : (c % (ROWS / 4)) * 4;
+      const int kk = K_MAJOR ? (c % C::CPR) * 4 : c / (ROWS / 4);
       const long long k = k0 + kk;
       const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
-      float* dst = K_MAJOR ? s + kidx(r, kk) : s + kk * (ROWS + 8) + r;
+      float* dst = K_MAJOR ? s + C::kidx(r, kk) : s + kk * (ROWS + 8) + r;
       ptx::cp_async_cg16_zfill(dst, src ? src : any, src ? 16u : 0u);
     }
   } else {
-    constexpr int ELEMS = ROWS * BK / THREADS;  // 8 (A) or 4 (B)
+    constexpr int ELEMS = ROWS * BK / THREADS;  // 8 (A) or 4 (B) at BK 16
 #pragma unroll
     for (int i = 0; i < ELEMS; ++i) {
       const int e = tid + i * THREADS;
@@ -103,7 +122,7 @@ __device__ __forceinline__ void load_tile(float* s, bool vec, int rows, long lon
       const int kk = K_MAJOR ? e % BK : e / ROWS;
       const long long k = k0 + kk;
       const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
-      float* dst = K_MAJOR ? s + kidx(r, kk) : s + kk * (ROWS + 8) + r;
+      float* dst = K_MAJOR ? s + C::kidx(r, kk) : s + kk * (ROWS + 8) + r;
       ptx::cp_async_ca_zfill<4>(dst, src ? src : any, src ? 4u : 0u);
     }
   }
@@ -113,7 +132,7 @@ __device__ __forceinline__ uint32_t tf32_of(uint32_t bits) { return ptx::cvt_rna
 __device__ __forceinline__ uint32_t tf32_of(float v) { return ptx::cvt_rna_tf32(v); }
 
 // The warp's A fragments (MT m16 tiles) at k-step ks of a stage.
-template <bool K_MAJOR>
+template <class C, bool K_MAJOR>
 __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t (&a)[MT][4]) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
 #pragma unroll
@@ -121,7 +140,7 @@ __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t
     const int r0 = wm0 + mt * 16;
     if (K_MAJOR) {
       // matrix j = lane / 8: rows r0 + 8 (j & 1) .. +7, k ks + 4 (j >> 1) .. +3 -> a0, a1, a2, a3
-      ptx::ldmatrix_x4(a[mt], s + kidx(r0 + (lane & 15), ks + ((lane >> 4) << 2)));
+      ptx::ldmatrix_x4(a[mt], s + C::kidx(r0 + (lane & 15), ks + ((lane >> 4) << 2)));
 #pragma unroll
       for (int i = 0; i < 4; ++i) a[mt][i] = tf32_of(a[mt][i]);
     } else {
@@ -135,7 +154,7 @@ __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t
 }
 
 // The warp's B fragments (NT n8 tiles) at k-step ks of a stage.
-template <bool K_MAJOR>
+template <class C, bool K_MAJOR>
 __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t (&b)[NT][2]) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   if (K_MAJOR) {
@@ -144,7 +163,7 @@ __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t
       // matrix j = lane / 8: n rows wn0 + 16 np + 8 (j >> 1) .. +7, k ks + 4 (j & 1) .. +3
       // -> b[2np][0], b[2np][1], b[2np+1][0], b[2np+1][1]
       uint32_t r[4];
-      ptx::ldmatrix_x4(r, s + kidx(wn0 + np * 16 + ((lane >> 4) << 3) + (lane & 7), ks + (((lane >> 3) & 1) << 2)));
+      ptx::ldmatrix_x4(r, s + C::kidx(wn0 + np * 16 + ((lane >> 4) << 3) + (lane & 7), ks + (((lane >> 3) & 1) << 2)));
       b[2 * np][0] = tf32_of(r[0]);
       b[2 * np][1] = tf32_of(r[1]);
       b[2 * np + 1][0] = tf32_of(r[2]);
@@ -166,9 +185,10 @@ __device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARP
 
 // acc[mt][nt][i]: row = m0 + warp_m0() + 16 mt + g + 8 (i >> 1), col = n0 + warp_n0() + 8 nt + 2 t + (i & 1)
 // (g = lane / 4, t = lane % 4; the mma C fragment layout).
-template <class P>
-__device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, long long kBegin, long long kEnd, int m0,
-                                         int n0, float (&acc)[MT][NT][4]) {
+template <class C, class P>
+__device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
+                                         int m0, int n0, float (&acc)[MT][NT][4]) {
+  constexpr int BK = C::BK, STAGES = C::STAGES;
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -182,10 +202,10 @@ __device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, lon
   const long long tiles = kEnd > kBegin ? (kEnd - kBegin + BK - 1) / BK : 0;
   auto load = [&](int stage, long long kt) {
     const long long k0 = kBegin + kt * BK;
-    load_tile<BM, P::A_K>(sm.pipe.a[stage], vecA, rowsA, k0, kEnd, anyA,
-                          [&](int r, long long k) { return p.a_ptr(m0 + r, k); });
-    load_tile<BN, P::B_K>(sm.pipe.b[stage], vecB, rowsB, k0, kEnd, anyB,
-                          [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
+    load_tile<C, BM, P::A_K>(sm.pipe.a[stage], vecA, rowsA, k0, kEnd, anyA,
+                             [&](int r, long long k) { return p.a_ptr(m0 + r, k); });
+    load_tile<C, BN, P::B_K>(sm.pipe.b[stage], vecB, rowsB, k0, kEnd, anyB,
+                             [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
   };
   // Prologue: STAGES - 1 tiles in flight. One commit per tile slot, empty or not, so that wait<STAGES-2>
   // below always means "tile kt has landed".
@@ -205,8 +225,8 @@ __device__ __forceinline__ void mainloop(const P& p, Smem& sm, int M, int N, lon
 #pragma unroll
     for (int ks = 0; ks < BK; ks += 8) {
       uint32_t a[MT][4], b[NT][2];
-      frag_a<P::A_K>(sm.pipe.a[s], wm0, ks, a);
-      frag_b<P::B_K>(sm.pipe.b[s], wn0, ks, b);
+      frag_a<C, P::A_K>(sm.pipe.a[s], wm0, ks, a);
+      frag_b<C, P::B_K>(sm.pipe.b[s], wn0, ks, b);
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -234,7 +254,8 @@ __device__ __forceinline__ void store(float* __restrict__ out, long long ld, int
 }
 
 // Writes acc (+ bias[n]) into the staging tile sm.c [BM][LDC] for the noise epilogue (after mainloop).
-__device__ __forceinline__ void stage(Smem& sm, int N, int n0, const float* __restrict__ dBias,
+template <class SmemT>
+__device__ __forceinline__ void stage(SmemT& sm, int N, int n0, const float* __restrict__ dBias,
                                       const float (&acc)[MT][NT][4]) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int wm0 = warp_m0(), wn0 = warp_n0();

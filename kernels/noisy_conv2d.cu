@@ -204,6 +204,74 @@ conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
 }
 
 // ---- TF32 tensor cores (same parameters and semantics; tiles 128 x 64, so a different grid) -------------------
+// Each body is a template over the pipeline configuration (gemm_tf32.cuh): *_tf32 = K16 in static shared memory,
+// *_tf32k32 = K32 in dynamic shared memory (sizeof(K32::Smem) bytes at launch), for the forward only: with an
+// MN-major operand (the data and weight gradients) K32's four k-steps of scalar fragment loads spilled 44-324
+// bytes under the 128-register cap (ptxas, sm_90), so the backward kernels stay K16.
+
+namespace vant {
+namespace conv {
+
+template <class C>
+__device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
+                                             const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
+                                             int splits, long long kChunk, const NoiseArgs& na) {
+  using namespace vant::tf32;
+  const int M = g.n * g.p * g.q;
+  const long long RSC = (long long)g.r * g.s * g.c;
+  int m0, n0, split;
+  tile_of(M, g.k, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
+  float acc[MT][NT][4];
+  mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc);
+  if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
+    store(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);
+    return;
+  }
+  stage(sm, g.k, n0, dBias, acc);
+  store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, g.k, m0, n0, na);
+}
+
+// dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
+template <class C>
+__device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
+                                                   const float* __restrict__ dW, float* __restrict__ dDx, const Geometry& g,
+                                                   int splits, long long kChunk) {
+  using namespace vant::tf32;
+  const int M = g.n * g.h * g.w;
+  const long long RSK = (long long)g.r * g.s * g.k;
+  int m0, n0, split;
+  tile_of(M, g.c, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
+  float acc[MT][NT][4];
+  mainloop<C>(BackData{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
+  store(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc);
+}
+
+// dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
+template <class C>
+__device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const float* __restrict__ dX,
+                                                     const float* __restrict__ dDy, float* __restrict__ dOut,
+                                                     const Geometry& g, int splits, long long kChunk) {
+  using namespace vant::tf32;
+  const int RSC = g.r * g.s * g.c;
+  const long long NPQ = (long long)g.n * g.p * g.q;
+  int m0, n0, split;
+  tile_of(g.k, RSC, m0, n0, split);
+  const long long k0 = split * kChunk;
+  const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
+  float acc[MT][NT][4];
+  mainloop<C>(BackWeight{dDy, dX, g}, sm, g.k, RSC, k0, k1, m0, n0, acc);
+  store(dOut + (long long)split * g.k * RSC, RSC, g.k, RSC, m0, n0, acc);
+}
+
+}  // namespace conv
+}  // namespace vant
+
+#define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
+#define VANT_K32_SMEM(sm)                     \
+  extern __shared__ float4 vant_dyn_smem[]; \
+  vant::tf32::K32::Smem& sm = *reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem)
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
@@ -211,58 +279,35 @@ noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict_
                           int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
                           const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
                           unsigned int site, unsigned int step, const vant::StepState* dState) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
-  const int M = n * p * q;
-  const long long RSC = (long long)r * s * c;
-  int m0, n0, split;
-  tile_of(M, k, m0, n0, split);
-  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
-  float acc[MT][NT][4];
-  mainloop(vant::conv::Forward{dX, dW, g}, sm, M, k, k0, k1, m0, n0, acc);
-  if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
-    store(dY + (long long)split * M * k, k, M, k, m0, n0, acc);
-    return;
-  }
-  stage(sm, k, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
-  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::conv::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
 }
 
-// dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_conv2d_forward_tf32k32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                             float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                             int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
+                             const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                             unsigned int site, unsigned int step, const vant::StepState* dState) {
+  VANT_K32_SMEM(sm);
+  vant::conv::forward_tf32<vant::tf32::K32>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+}
+
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
                           int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
                           int splits, long long kChunk) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
-  const int M = n * h * w;
-  const long long RSK = (long long)r * s * k;
-  int m0, n0, split;
-  tile_of(M, c, m0, n0, split);
-  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
-  float acc[MT][NT][4];
-  mainloop(vant::conv::BackData{dDy, dW, g}, sm, M, c, k0, k1, m0, n0, acc);
-  store(dDx + (long long)split * M * c, c, M, c, m0, n0, acc);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::conv::backward_data_tf32<vant::tf32::K16>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
-// dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
                             int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
                             int splits, long long kChunk) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
-  const int RSC = r * s * c;
-  const long long NPQ = (long long)n * p * q;
-  int m0, n0, split;
-  tile_of(k, RSC, m0, n0, split);
-  const long long k0 = split * kChunk;
-  const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
-  float acc[MT][NT][4];
-  mainloop(vant::conv::BackWeight{dDy, dX, g}, sm, k, RSC, k0, k1, m0, n0, acc);
-  store(dOut + (long long)split * k * RSC, RSC, k, RSC, m0, n0, acc);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk);
 }
+

@@ -167,46 +167,88 @@ matmul_splitk_reduce_noisy(const float* __restrict__ dPart, const float* __restr
 }
 
 // ---- TF32 tensor cores (same parameters and semantics; tiles 128 x 64, so a different grid) -------------------
+// Each body is a template over the pipeline configuration (gemm_tf32.cuh): *_tf32 = K16 in static shared memory,
+// *_tf32k32 = K32 in dynamic shared memory (sizeof(K32::Smem) bytes at launch), for the forward only: with an
+// MN-major operand (the data and weight gradients) K32's four k-steps of scalar fragment loads spilled 44-324
+// bytes under the 128-register cap (ptxas, sm_90), so the backward kernels stay K16.
+
+namespace vant {
+namespace matmul {
+
+template <class C>
+__device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
+                                             const float* __restrict__ dBias, float* __restrict__ dY, int batch, int in,
+                                             int out, const NoiseArgs& na) {
+  using namespace vant::tf32;
+  int m0, n0, split;
+  tile_of(batch, out, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  stage(sm, out, n0, dBias, acc);
+  store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
+}
+
+template <class C>
+__device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
+                                                   const float* __restrict__ dW, float* __restrict__ dDx, int batch,
+                                                   int in, int out) {
+  using namespace vant::tf32;
+  int m0, n0, split;
+  tile_of(batch, in, m0, n0, split);
+  float acc[MT][NT][4];
+  mainloop<C>(BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc);
+  store(dDx, in, batch, in, m0, n0, acc);
+}
+
+// dOut: dw [OUT, IN] when splits == 1, else the partials [splits][OUT][IN] (reduced by matmul_splitk_reduce).
+template <class C>
+__device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const float* __restrict__ dX,
+                                                     const float* __restrict__ dDy, float* __restrict__ dOut, int batch,
+                                                     int in, int out, int splits, long long kChunk) {
+  using namespace vant::tf32;
+  int m0, n0, split;
+  tile_of(out, in, m0, n0, split);
+  const long long k0 = split * kChunk;
+  const long long k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
+  float acc[MT][NT][4];
+  mainloop<C>(BackWeight{dDy, dX, in, out}, sm, out, in, k0, k1, m0, n0, acc);
+  store(dOut + (long long)split * out * in, in, out, in, m0, n0, acc);
+}
+
+}  // namespace matmul
+}  // namespace vant
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                           float* __restrict__ dY, int batch, int in, int out,
                           int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
                           unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  int m0, n0, split;
-  tile_of(batch, out, m0, n0, split);
-  float acc[MT][NT][4];
-  mainloop(vant::matmul::Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
-  stage(sm, out, n0, dBias, acc);
-  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
-  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::matmul::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, batch, in, out,
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_matmul_forward_tf32k32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                             float* __restrict__ dY, int batch, int in, int out,
+                             int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
+                             unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+  extern __shared__ float4 vant_dyn_smem[];
+  vant::matmul::forward_tf32<vant::tf32::K32>(*reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem), dX, dW, dBias, dY,
+      batch, in, out, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
                           int batch, int in, int out) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  int m0, n0, split;
-  tile_of(batch, in, m0, n0, split);
-  float acc[MT][NT][4];
-  mainloop(vant::matmul::BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc);
-  store(dDx, in, batch, in, m0, n0, acc);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::matmul::backward_data_tf32<vant::tf32::K16>(sm, dDy, dW, dDx, batch, in, out);
 }
 
-// dOut: dw [OUT, IN] when splits == 1, else the partials [splits][OUT][IN] (reduced by matmul_splitk_reduce).
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
                             int batch, int in, int out, int splits, long long kChunk) {
-  using namespace vant::tf32;
-  __shared__ Smem sm;
-  int m0, n0, split;
-  tile_of(out, in, m0, n0, split);
-  const long long k0 = split * kChunk;
-  const long long k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
-  float acc[MT][NT][4];
-  mainloop(vant::matmul::BackWeight{dDy, dX, in, out}, sm, out, in, k0, k1, m0, n0, acc);
-  store(dOut + (long long)split * out * in, in, out, in, m0, n0, acc);
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk);
 }
+

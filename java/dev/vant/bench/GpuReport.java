@@ -81,7 +81,8 @@ public final class GpuReport {
             + "per-sample sigma in [0.1, 1.1) for conv, sigma 0.5 for matmul. vant's kernels: %s.%n",
         r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS,
         r.math() == dev.vant.backend.MathMode.TF32
-            ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; the floor and % of peak below "
+            ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; forward pipeline "
+                + dev.vant.backend.cuda.CudaBackend.tf32Tile() + " (VANT_TF32_TILE); the floor and % of peak below "
                 + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
             : "exact FP32 (FFMA, `--math fp32`)"));
     if (!r.train().isEmpty()) {

@@ -9,6 +9,7 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
@@ -111,8 +112,23 @@ public final class CudaDevice implements AutoCloseable {
       throw new CudaException(op + ": grid of " + gridX + " blocks is out of range");
     }
     CUfunction f = function(kernel);
+    if (sharedBytes > STATIC_SHARED_LIMIT) raiseDynamicShared(kernel, f, sharedBytes);
     check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, capturing ? graphStream : null, params, null),
         "launch " + kernel + " for " + op + (capturing ? " (while capturing a CUDA graph)" : ""));
+  }
+
+  /** Dynamic shared memory a kernel may use without opting in (48 KiB on every CUDA GPU). */
+  static final int STATIC_SHARED_LIMIT = 48 * 1024;
+
+  /** Per kernel, the dynamic shared memory it has been allowed (cuFuncSetAttribute), to call the driver once. */
+  private final Map<String, Integer> sharedAllowed = new HashMap<>();
+
+  private synchronized void raiseDynamicShared(String kernel, CUfunction f, int bytes) {
+    Integer have = sharedAllowed.get(kernel);
+    if (have != null && have >= bytes) return;
+    check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+        "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")");
+    sharedAllowed.put(kernel, bytes);
   }
 
   // ---- CUDA graphs ---------------------------------------------------------------------------------------
@@ -210,6 +226,7 @@ public final class CudaDevice implements AutoCloseable {
     if (graphStream != null) cuStreamDestroy(graphStream);
     pool.freeAll();
     functions.clear();
+    sharedAllowed.clear();
     cuModuleUnload(module);
     cuCtxDestroy(context);
     closed = true;

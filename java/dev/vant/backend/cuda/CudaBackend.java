@@ -95,6 +95,14 @@ public final class CudaBackend implements Backend {
   }
 
   /** The GEMM tile geometry of this backend's math mode. */
+  /**
+   * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default) or k32 (BK 32, dynamic
+   * shared memory), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
+   */
+  public static String tf32Tile() {
+    return Gemm.tf32Tile();
+  }
+
   Gemm gemm() {
     return Gemm.of(math);
   }
@@ -173,6 +181,11 @@ public final class CudaBackend implements Backend {
 
   void launch(String op, String kernel, long grid, int block, KernelArgs args) {
     dev.launch(op, kernel, grid, block, 0, args.build());
+  }
+
+  /** As {@link #launch(String, String, long, int, KernelArgs)} with {@code sharedBytes} of dynamic shared memory. */
+  void launch(String op, String kernel, long grid, int block, int sharedBytes, KernelArgs args) {
+    dev.launch(op, kernel, grid, block, sharedBytes, args.build());
   }
 
   /** A scratch buffer from the pool (close it after the launches that use it; the pool keeps it for reuse). */

@@ -11,8 +11,14 @@ import dev.vant.backend.MathMode;
  * given model computes its gradients in the same order on every GPU.
  */
 final class Gemm {
-  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "");
-  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32");
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", "", 0);
+  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32", 0);
+  /**
+   * TF32 with the forward GEMMs on the K32 pipeline (gemm_tf32.cuh: k-depth 32 per stage, 3 stages, 79,872 bytes of
+   * dynamic shared memory); the gradients stay K16. An experiment, selected by {@code VANT_TF32_TILE=k32} (or the
+   * system property {@code vant.tf32.tile}) until a GPU run says which pays.
+   */
+  static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32k32", 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4);
 
   /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
   static final int BK = 16;
@@ -32,22 +38,40 @@ final class Gemm {
 
   final MathMode math;
   final int tileM, tileN;
-  private final String suffix;
+  private final String suffix, forwardSuffix;
+  /** Dynamic shared memory of the forward kernels (0: they use static shared memory). */
+  final int forwardSharedBytes;
 
-  private Gemm(MathMode math, int tileM, int tileN, String suffix) {
+  private Gemm(MathMode math, int tileM, int tileN, String suffix, String forwardSuffix, int forwardSharedBytes) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
     this.suffix = suffix;
+    this.forwardSuffix = forwardSuffix;
+    this.forwardSharedBytes = forwardSharedBytes;
   }
 
   static Gemm of(MathMode m) {
-    return m == MathMode.TF32 ? TF32 : FP32;
+    return m == MathMode.TF32 ? (tf32Tile().equals("k32") ? TF32_K32 : TF32) : FP32;
+  }
+
+  /** The TF32 forward pipeline: {@code vant.tf32.tile}, else {@code VANT_TF32_TILE}, else k16. */
+  static String tf32Tile() {
+    String t = System.getProperty("vant.tf32.tile", System.getenv().getOrDefault("VANT_TF32_TILE", "k16"));
+    if (!t.equals("k16") && !t.equals("k32")) {
+      throw new IllegalArgumentException("VANT_TF32_TILE / vant.tf32.tile must be k16 or k32, got '" + t + "'");
+    }
+    return t;
   }
 
   /** The entry point of {@code base} (an FP32 kernel name) in this mode. */
   String kernel(String base) {
     return base + suffix;
+  }
+
+  /** The entry point of the forward GEMM {@code base} (noisy_conv2d_forward, noisy_matmul_forward) in this mode. */
+  String forwardKernel(String base) {
+    return base + forwardSuffix;
   }
 
   /** Output tiles (blocks per split) of an m x n output. */

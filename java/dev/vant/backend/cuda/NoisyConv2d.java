@@ -51,7 +51,8 @@ final class NoisyConv2d {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(bias).ptr(dst), g).i(splits).l(chunk)
         .noise(na);
     long m = (long) g.n() * g.p() * g.q();
-    b.launch(op, b.gemm().kernel("noisy_conv2d_forward"), b.gemm().tiles(m, g.k()) * splits, Gemm.THREADS, a);
+    Gemm gemm = b.gemm();
+    b.launch(op, gemm.forwardKernel("noisy_conv2d_forward"), gemm.tiles(m, g.k()) * splits, Gemm.THREADS, gemm.forwardSharedBytes, a);
   }
 
   static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {

@@ -30,7 +30,8 @@ final class NoisyMatmul {
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
     if (y.size() == 0) return;
-    b.launch(op, b.gemm().kernel("noisy_matmul_forward"), b.gemm().tiles(d.batch, d.out), Gemm.THREADS, a);
+    Gemm gemm = b.gemm();
+    b.launch(op, gemm.forwardKernel("noisy_matmul_forward"), gemm.tiles(d.batch, d.out), Gemm.THREADS, gemm.forwardSharedBytes, a);
   }
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {
