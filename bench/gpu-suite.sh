@@ -13,6 +13,7 @@
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
+#  4b. the kernel rows and graph-replayed steps again with the K32 TF32 forwards (VANT_TF32_TILE=k32): <= 40 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
@@ -26,8 +27,8 @@
 # lives in /tmp and is packed, after every part, into $OUT/gpu-suite-<stamp>.tgz, so that what finished
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
-#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S override the limits (0 skips
-#              part 4, 5, 6, 7 or 8);
+#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_K32_S override the
+#              limits (0 skips part 4, 4b, 5, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,7 @@ T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
 T_TRAIN=${GPU_SUITE_TRAIN_S:-45}
 T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 T_PROF=${GPU_SUITE_PROFILE_S:-90}
+T_K32=${GPU_SUITE_K32_S:-40}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -160,6 +162,9 @@ extra_bench 5/8 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA gra
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
 # 4. the exact-FP32 kernels (the TF32 path is part 3's default)
 extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
+# 4b. the K32 TF32 forward pipeline (VANT_TF32_TILE=k32): the kernel rows and graph-replayed steps, beside parts 3 and 5
+VANT_TF32_TILE=k32 extra_bench 4b/8 vant-bench-k32 "$T_K32" "TF32 forwards on the K32 pipeline (VANT_TF32_TILE=k32)" \
+  --batch "$GRAPH_BATCH" --cuda-graph on
 
 # ---- 6. the CLI end to end on the GPU --------------------------------------------------------------
 TRAIN_RC=skipped
@@ -185,8 +190,9 @@ SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2
 if (( T_SAN > 0 )) && [[ -n $SAN ]]; then
   log "7/8 compute-sanitizer memcheck (limit ${T_SAN} s)"
   t0=$(date +%s)
+  # --report-api-errors no: StepGraphTest provokes refused calls during a capture on purpose (they are checked there).
   VANT_GPU_TEST_SIZE=small OUT=$RAW/sanitizer timeout "$T_SAN" "$SAN" --tool memcheck --target-processes all \
-    --print-limit 20 --error-exitcode 86 bash .gpubundle/run.sh tests --include-package dev.vant.backend.cuda \
+    --print-limit 20 --report-api-errors no --error-exitcode 86 bash .gpubundle/run.sh tests --include-package dev.vant.backend.cuda \
     > "$RAW/sanitizer.txt" 2>&1
   SAN_RC=$?
   SAN_S=$(( $(date +%s) - t0 ))
@@ -216,6 +222,7 @@ elif (( T_PROF > 0 )); then
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
+python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
 {
   echo "# GPU benchmark suite — $DATE"
   echo
@@ -223,7 +230,11 @@ fi
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, K32 ${EXTRA_S[vant-bench-k32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo
+  echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
+  echo
+  cat "$RAW/issue8-targets.md"
   echo
   echo "## GPU tests (\`bash .gpubundle/run.sh tests\`, exit $TESTS_RC)"
   echo

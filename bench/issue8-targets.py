@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""The targets of issue 8, each with its measured ratio, from one GPU suite run's JSON files.
+
+  python3 bench/issue8-targets.py RAW_DIR > targets.md
+
+RAW_DIR is bench/gpu-suite.sh's raw folder: vant-bench.json (TF32 kernels, op-by-op steps), vant-bench-graph.json
+(steps replayed as CUDA graphs), pytorch.json (the PyTorch peer, same run), and when present vant-bench-k32.json
+(the K32 TF32 forwards: kernels and graph steps). Missing inputs leave their rows out, saying so.
+"""
+import json
+import math
+import os
+import sys
+
+
+def load(raw, name):
+    p = os.path.join(raw, name)
+    return json.load(open(p)) if os.path.exists(p) else None
+
+
+def kernels(v):
+    return {k["name"]: k for k in v["kernels"]} if v else {}
+
+
+def train(v, mode, batch=128):
+    for t in (v or {}).get("train", []):
+        if t["mode"] == mode and t["batch"] == batch:
+            return t
+    return None
+
+
+def peer_train(p, math_mode, mode, batch=128):
+    for t in p["math"][math_mode]["train"]:
+        if t["mode"] == mode and t["batch"] == batch:
+            return t
+    return None
+
+
+def row(target, bound, measured, ratio, ok):
+    return f"| {target} | {bound} | {measured} | {ratio} | {'met' if ok else '**missed**'} |"
+
+
+def noise_rows(label, ks):
+    out = []
+    for name in ["stem", "layer1", "layer2.down", "layer2", "layer3.down", "layer3", "layer4.down", "layer4", "fc", "gemm4096"]:
+        if name in ks:
+            k = ks[name]
+            r = k["fused"]["medianSeconds"] / k["noiseOff"]["medianSeconds"]
+            out.append((name, r))
+    if not out:
+        return []
+    worst = max(out, key=lambda x: x[1])
+    listing = ", ".join(f"{n} {r:.2f}x" for n, r in out)
+    return [row(f"noise cost, fused noisy kernel / noise off ({label})", "<= 1.03x each",
+                listing, f"worst {worst[1]:.2f}x ({worst[0]})", worst[1] <= 1.03)]
+
+
+def main():
+    raw = sys.argv[1]
+    v, g, k32, p = load(raw, "vant-bench.json"), load(raw, "vant-bench-graph.json"), load(raw, "vant-bench-k32.json"), load(raw, "pytorch.json")
+    if not v or not p:
+        print(f"issue 8 targets: need vant-bench.json and pytorch.json in {raw}")
+        return 1
+    print("| target (issue 8) | bound | measured | ratio | |")
+    print("|---|---|---|---|---|")
+    variants = [("TF32 K16", v, g)] + ([("TF32 K32", k32, k32)] if k32 else [])
+    ptf = p["math"]["tf32"]
+    for label, kv, gv in variants:
+        ks = kernels(kv)
+        for r in noise_rows(label, ks):
+            print(r)
+        if "gemm4096" in ks:
+            t = ks["gemm4096"]["fused"]["medianSeconds"] * 1e3
+            c = ptf["matmul"]["ms"]
+            print(row(f"TF32 noisy matmul 4096^3 vs cuBLAS TF32 without noise ({label})", ">= 70%",
+                      f"vant {t:.3f} ms, cuBLAS {c:.3f} ms", f"{100 * c / t:.0f}%", c / t >= 0.70))
+        convs = [(c["layer"], c["ms"]) for c in ptf["conv"]]
+        rs = [(n, ms / (ks[n]["fused"]["medianSeconds"] * 1e3)) for n, ms in convs if n in ks]
+        if rs:
+            gm = math.exp(sum(math.log(r) for _, r in rs) / len(rs))
+            print(row(f"noisy conv2d forward vs cuDNN TF32 without noise, geometric mean of {len(rs)} layers ({label})",
+                      ">= 80%", ", ".join(f"{n} {100 * r:.0f}%" for n, r in rs), f"{100 * gm:.0f}%", gm >= 0.80))
+        for gl, tv in [("graph-replayed", gv), ("op by op", kv if kv is not gv else None)]:
+            if not tv:
+                continue
+            none, vant = train(tv, "none"), train(tv, "vant")
+            if not none or not vant:
+                continue
+            if gl == "graph-replayed":  # op by op the host issues slower than the device runs: no measure of the noise
+                r = vant["secondsPerStep"] / none["secondsPerStep"]
+                print(row(f"VANT training step / no-noise step, batch 128 ({label}, {gl})", "<= 1.03x",
+                          f"{vant['secondsPerStep'] * 1e3:.2f} / {none['secondsPerStep'] * 1e3:.2f} ms", f"{r:.3f}x", r <= 1.03))
+            for pm in ["tf32", "fp32"]:
+                pv, pn = peer_train(p, pm, "vant"), peer_train(p, pm, "none")
+                rv = vant["imagesPerSecond"] / pv["images_per_s"]
+                print(row(f"ResNet-18 VANT images/s vs the PyTorch peer with the paper's noise ({label}, {gl}; PyTorch {pm})",
+                          ">= 2x", f"{vant['imagesPerSecond']:.0f} vs {pv['images_per_s']:.0f}", f"{rv:.2f}x", rv >= 2))
+                rn = none["imagesPerSecond"] / pn["images_per_s"]
+                print(row(f"ResNet-18 without noise vs PyTorch eager ({label}, {gl}; PyTorch {pm})", ">= 1x",
+                          f"{none['imagesPerSecond']:.0f} vs {pn['images_per_s']:.0f}", f"{rn:.2f}x", rn >= 1))
+            h = vant["hostSecondsPerStep"] / vant["secondsPerStep"]
+            print(row(f"host time per VANT step / device time, batch 128 ({label}, {gl})", "<= 5%",
+                      f"{vant['hostSecondsPerStep'] * 1e3:.2f} / {vant['secondsPerStep'] * 1e3:.2f} ms", f"{100 * h:.1f}%", h <= 0.05))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
