@@ -20,6 +20,8 @@
 #      (VANT_GPU_TEST_SIZE=small), where the host supports it (not under gVisor):          <= 50 s
 #   8. Nsight Compute over 9 VANT training steps at batch 128 (one metric: each kernel's duration),
 #      aggregated by bench/ncu-step-table.py into where a step's device time goes:          <= 90 s
+#  8b. Nsight Compute sections (speed of light, warp stalls, occupancy, scheduler, memory) of one layer1
+#      TF32 conv forward launch, K16 and K32 (raw text in the tgz; GPU_SUITE_PROFILE2_S):   <= 40 s
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
@@ -219,6 +221,22 @@ if (( T_PROF > 0 )) && [[ -n $NCU ]]; then
   pack
 elif (( T_PROF > 0 )); then
   echo "ncu not found on this host" > "$RAW/ncu-train-step.md"
+fi
+
+# ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and K32 ----------
+T_PROF2=${GPU_SUITE_PROFILE2_S:-40}
+if (( T_PROF2 > 0 )) && [[ -n $NCU ]]; then
+  log "8b ncu sections of noisy_conv2d_forward_tf32 / _tf32k32 at layer1 (limit ${T_PROF2} s)"
+  for tile in k16 k32; do
+    kname=noisy_conv2d_forward_tf32; [[ $tile == k32 ]] && kname=noisy_conv2d_forward_tf32k32
+    VANT_TF32_TILE=$tile timeout $(( T_PROF2 / 2 )) "$NCU" --clock-control none --target-processes all -k "regex:^${kname}\$" \
+      --launch-skip 3 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section Occupancy \
+      --section LaunchStats --section SchedulerStats --section MemoryWorkloadAnalysis \
+      bash .gpubundle/run.sh java dev.vant.cli.Main bench --only kernels --kernels layer1 --warmup 1 --samples 3 \
+      --out "$RAW/ncu-bench" --name "ncu-$tile" > "$RAW/ncu-layer1-$tile.txt" 2>&1
+    log "8b $tile: exit $?"
+  done
+  pack
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
