@@ -5,9 +5,11 @@
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
 // Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, gathers with guards (this one);
 //   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline: 16-byte copies of 4 channels
-//   when C (resp. K) % 4 == 0, else 4-byte gathers (this one; see gemm_tf32.cuh).
+//   when C (resp. K) % 4 == 0, else 4-byte gathers (this one; see gemm_tf32.cuh); index splits by FastDiv and
+//   split-K in forward and backward data since the first H200 run (layer4 forward 500 -> 63 µs).
 //   Noise epilogue v1 per element from registers; v2 (this one) staged through shared memory, one Philox
-//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh). Nothing measured on a GPU yet.
+//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh); v3 (this one) 4 groups in flight per
+//   thread (2.42x -> 1.80x noise cost at the stem on an H200). Measured: bench/results/2026-11-28-gpu-speed.md.
 // Binding: dev.vant.backend.cuda.NoisyConv2d. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x [N, H, W, C] (NHWC), w [K, R, S, C] (KRSC), bias [K], y / dy [N, P, Q, K],

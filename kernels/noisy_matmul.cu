@@ -5,7 +5,8 @@
 // Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, guarded loads (this one);
 //   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline (this one; see gemm_tf32.cuh).
 //   Noise epilogue v1 per element from registers; v2 (this one) staged through shared memory, one Philox
-//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh). Nothing measured on a GPU yet.
+//   call per group of 4 outputs and 16-byte stores (gemm_epilogue.cuh); v3 (this one) 4 groups in flight per
+//   thread (2.42x -> 1.80x noise cost at the stem on an H200). Measured: bench/results/2026-11-28-gpu-speed.md.
 // Binding: dev.vant.backend.cuda.NoisyMatmul. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes (M, N, K of the GEMM in brackets):
