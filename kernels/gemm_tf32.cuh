@@ -25,8 +25,8 @@
 //   (layer1 forward): issue-bound, not memory-bound — 57% SM throughput, 3% DRAM, 23% occupancy (2 blocks/SM by
 //   registers), a scheduler issues in 60% of cycles; too many fragment loads, cvt.rna and address instructions
 //   per mma.sync, and a barrier every 16 k.
-//   v2 K32 (BK 32, see Config below): no faster on the H200 (layer1 forward 63 vs 57 µs; ResNet-18 step 5.33 vs
-//   5.30 ms): latency was not the limit. Kept selectable, K16 the default.
+//   v2 K32 (BK 32, see Config below): no consistent gain on the H200 (per layer mixed; layer1 forward 63 vs 57
+//   µs; ResNet-18 step 5.33 vs 5.30 ms): latency was not the limit. Kept selectable, K16 the default.
 //   Not tried yet: wgmma / TMA on sm_90a (HOPPER.md: mma.sync runs as HMMA on Hopper, not its fastest path) —
 //   the way to fewer instructions per tensor-core operation; larger warp tiles.
 //

@@ -63,8 +63,9 @@ public final class TrainConfig {
    */
   @JsonProperty("math") public String math;
   /**
-   * "on": the CUDA trainer records a training step once as a CUDA graph and replays it (Trainer); "off"
-   * (default until measured on a GPU): every step is launched op by op. Needs the CUDA backend.
+   * "on": the CUDA trainer records a training step once as a CUDA graph and replays it (Trainer); "off": every
+   * step is launched op by op; "auto" (default): on with a backend that can record (the GPU), off otherwise.
+   * "on" needs the CUDA backend.
    */
   @JsonProperty("cuda-graph") public String cudaGraph = "auto";
   @JsonProperty("seed") public long seed;

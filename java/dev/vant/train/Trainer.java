@@ -309,7 +309,13 @@ public final class Trainer implements AutoCloseable {
         replays++;
       } else if (s.eager >= EAGER_BEFORE_CAPTURE && optimizer.steps() > 0) {
         long[] before = counters.stream().mapToLong(Counter::get).toArray();
-        s.graph = backend.captureStep(sc, () -> Trainer.this.step(s.x, s.y, s.sigma, lv, step, loss, statSum));
+        try {
+          s.graph = backend.captureStep(sc, () -> Trainer.this.step(s.x, s.y, s.sigma, lv, step, loss, statSum));
+        } catch (RuntimeException e) {
+          // Graph mode is the GPU default (--cuda-graph auto): say how to train without it.
+          throw new IllegalStateException(e.getMessage() + " [recording training step " + step
+              + " as a CUDA graph; --cuda-graph off trains op by op]", e);
+        }
         s.counterSteps = new long[before.length];
         for (int i = 0; i < before.length; i++) s.counterSteps[i] = counters.get(i).get() - before[i];
         captures++;

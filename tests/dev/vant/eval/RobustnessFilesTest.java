@@ -102,7 +102,7 @@ class RobustnessFilesTest {
 
   /** The first GPU host's runtime lacked libharfbuzz.so.0: the Java font library's link error becomes a named IOException. */
   @Test
-  void aRuntimeThatCannotDrawNamesThePlotAndWritesNothing() {
+  void aRuntimeThatCannotDrawNamesThePlot() {
     Path png = dir.resolve("robustness.png");
     for (Throwable cause : List.of(new UnsatisfiedLinkError("libfontmanager.so: libharfbuzz.so.0: cannot open shared object file"),
         new NoClassDefFoundError("Could not initialize class sun.font.SunFontManager"), new java.awt.AWTError("no toolkit"),
@@ -111,7 +111,6 @@ class RobustnessFilesTest {
           () -> RobustnessPlots.guarded(png, () -> { throw sneaky(cause); }));
       assertTrue(e.getMessage().startsWith(png + " not drawn") && e.getMessage().contains(cause.getMessage()), e.getMessage());
       assertSame(cause, e.getCause());
-      assertFalse(Files.exists(png));
     }
     // Other failures are not hidden behind it.
     assertThrows(IllegalStateException.class, () -> RobustnessPlots.guarded(png, () -> { throw new IllegalStateException("bug"); }));

@@ -94,7 +94,6 @@ public final class CudaBackend implements Backend {
     return math;
   }
 
-  /** The GEMM tile geometry of this backend's math mode. */
   /**
    * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default) or k32 (BK 32, dynamic
    * shared memory), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
@@ -103,6 +102,7 @@ public final class CudaBackend implements Backend {
     return Gemm.tf32Tile();
   }
 
+  /** The GEMM tile geometry of this backend's math mode. */
   Gemm gemm() {
     return Gemm.of(math);
   }

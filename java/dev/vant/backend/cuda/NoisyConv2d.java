@@ -111,6 +111,13 @@ final class NoisyConv2d {
   }
 
   private static KernelArgs geometry(KernelArgs a, Conv2dShape g) {
+    // The kernels index GEMM rows (N*H*W, N*P*Q) and columns in 32 bits and split them with FastDiv (< 2^31).
+    long rows = Math.max((long) g.n() * g.h() * g.w(), (long) g.n() * g.p() * g.q());
+    long cols = Math.max((long) g.r() * g.s() * g.c(), (long) g.r() * g.s() * g.k());
+    if (rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
+      throw CudaBackend.bad("conv2d " + g, "N*H*W = " + rows + " or R*S*C = " + cols + " exceeds 2^31 - 1, the GPU "
+          + "kernels' 32-bit row and column index: split the batch");
+    }
     return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.k()).i(g.r()).i(g.s()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
   }
 }
