@@ -42,8 +42,10 @@ batchnorm_sum_partial(const float* __restrict__ dX, long long rows, int C, long 
 extern "C" __global__ void __launch_bounds__(256)
 batchnorm_mean_final(const double* __restrict__ dPart, long long nChunks, int C, long long rows,
                      float* __restrict__ dMean) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c < C) dMean[c] = (float)(vant::colred::total(dPart, nChunks, C, c) / (double)rows);
+  const int c = vant::colred::warp_column();
+  if (c >= C) return;  // whole warps
+  const double sum = vant::colred::total(dPart, nChunks, C, c);
+  if (vant::colred::writer()) dMean[c] = (float)(sum / (double)rows);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
@@ -63,9 +65,10 @@ extern "C" __global__ void __launch_bounds__(256)
 batchnorm_var_final(const double* __restrict__ dPart, long long nChunks, int C, long long rows, float momentum,
                     float eps, const float* __restrict__ dMean, float* __restrict__ dRunningMean,
                     float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= C) return;
+  const int c = vant::colred::warp_column();
+  if (c >= C) return;  // whole warps
   const double sq = vant::colred::total(dPart, nChunks, C, c);
+  if (!vant::colred::writer()) return;
   const float var = (float)(sq / (double)rows);
   const float unbiased = (float)(sq / (double)(rows - 1));
   dInvStd[c] = 1.0f / sqrtf(var + eps);
@@ -134,10 +137,12 @@ batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restric
 extern "C" __global__ void __launch_bounds__(256)
 batchnorm_backward_final(const double* __restrict__ dPartG, const double* __restrict__ dPartGX, long long nChunks,
                          int C, float* __restrict__ dDGamma, float* __restrict__ dDBeta) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= C) return;
-  dDBeta[c] = (float)vant::colred::total(dPartG, nChunks, C, c);
-  dDGamma[c] = (float)vant::colred::total(dPartGX, nChunks, C, c);
+  const int c = vant::colred::warp_column();
+  if (c >= C) return;  // whole warps
+  const double g = vant::colred::total(dPartG, nChunks, C, c), gx = vant::colred::total(dPartGX, nChunks, C, c);
+  if (!vant::colred::writer()) return;
+  dDBeta[c] = (float)g;
+  dDGamma[c] = (float)gx;
 }
 
 // dx may be dy.

@@ -1,8 +1,8 @@
 // kernels/bias_grad.cu — bias gradients: dbias[c] = sum over rows of dy [rows, cols] (linear: rows = N;
 // conv: rows = N*P*Q, cols = K), deterministic two-pass column sums in double (colreduce.cuh).
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
-// Versions tried: v1 two passes (partials per 1024-row chunk, then one thread per column); v2 (this one) the
-//   chunk size from the host, ~sqrt(4 rows) (colreduce.cuh).
+// Versions tried: v1 two passes (partials per 1024-row chunk, then one thread per column); v2 the chunk size
+//   from the host, ~sqrt(4 rows); v3 (this one) the final pass one warp per column (colreduce.cuh).
 // Binding: dev.vant.backend.cuda.BiasGrad.
 //
 // Shapes: dDy [rows, cols]; dPart [chunks = ceil(rows / chunkRows), cols] (double); dDb [cols].
@@ -19,6 +19,8 @@ bias_grad_partial(const float* __restrict__ dDy, long long rows, int cols, long 
 
 extern "C" __global__ void __launch_bounds__(256)
 bias_grad_final(const double* __restrict__ dPart, long long nChunks, int cols, float* __restrict__ dDb) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c < cols) dDb[c] = (float)vant::colred::total(dPart, nChunks, cols, c);
+  const int c = vant::colred::warp_column();
+  if (c >= cols) return;  // whole warps
+  const double sum = vant::colred::total(dPart, nChunks, cols, c);
+  if (vant::colred::writer()) dDb[c] = (float)sum;
 }

@@ -61,13 +61,25 @@ __device__ __forceinline__ void partial(F f, long long rows, int cols, long long
   }
 }
 
-// Sum of column c's chunk partials, in chunk order.
+// Pass 2, one warp per column (the final kernels launch ceil(cols / 8) blocks of 256 threads and call this with
+// the warp's column): lane l adds chunks l, l + 32, l + 64, ... in order, then a butterfly of xor shuffles adds
+// the 32 lane sums; the partners of each level add the same two values (x + y == y + x), so every lane ends with
+// the same bits, and the order is fixed: deterministic. One thread per column summing every chunk in turn left
+// the GPU idle: 0.81 ms of a 5.3 ms ResNet-18 step on the H200 (run 3); this version is not yet measured there.
 __device__ __forceinline__ double total(const double* __restrict__ dPart, long long nChunks, int cols, int c) {
+  const int lane = threadIdx.x & 31;
   double s = 0.0;
-#pragma unroll 4
-  for (long long k = 0; k < nChunks; ++k) s += dPart[k * cols + c];
+  for (long long k = lane; k < nChunks; k += 32) s += dPart[k * cols + c];
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
   return s;
 }
+
+// The column of this warp in a final kernel (ceil(cols / 8) blocks of 256 threads); >= cols for idle warps.
+__device__ __forceinline__ int warp_column() { return (int)blockIdx.x * (THREADS / 32) + (int)threadIdx.x / 32; }
+
+// True on the lane that writes the column's results.
+__device__ __forceinline__ bool writer() { return (threadIdx.x & 31) == 0; }
 
 }  // namespace colred
 }  // namespace vant

@@ -38,7 +38,7 @@ final class BatchNorm {
     if (d.rows < 2) throw bad(op, "batch statistics need at least 2 values per channel (N*H*W = " + d.rows + ")");
     long chunks = BiasGrad.chunks(d.rows);
     long blocks = BiasGrad.partialBlocks(d.rows, d.c);
-    long cBlocks = (d.c + 255) / 256;
+    long cBlocks = BiasGrad.finalBlocks(d.c);
     DeviceBuffer dx = b.buf(x, op), dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
     try (DeviceBuffer part = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]")) {
       b.launch(op, "batchnorm_sum_partial", blocks, 256, new KernelArgs().ptr(dx).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(part));
@@ -80,7 +80,7 @@ final class BatchNorm {
       b.launch(op, "batchnorm_backward_partial", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
           .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows))
           .ptr(partG).ptr(partGX));
-      b.launch(op, "batchnorm_backward_final", (d.c + 255) / 256, 256,
+      b.launch(op, "batchnorm_backward_final", BiasGrad.finalBlocks(d.c), 256,
           new KernelArgs().ptr(partG).ptr(partGX).l(chunks).i(d.c).ptr(dDg).ptr(dDb));
     }
     b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, new KernelArgs()

@@ -32,6 +32,11 @@ final class BiasGrad {
     return (rows + c - 1) / c;
   }
 
+  /** Blocks of a final pass: one warp per column, 8 warps per 256-thread block (kernels/colreduce.cuh total). */
+  static long finalBlocks(int cols) {
+    return (cols + 7) / 8;
+  }
+
   /** Blocks of the partial pass. */
   static long partialBlocks(long rows, int cols) {
     return chunks(rows) * ((cols + COLS_PER_BLOCK - 1) / COLS_PER_BLOCK);
@@ -43,7 +48,7 @@ final class BiasGrad {
     try (DeviceBuffer part = b.workspace(8L * chunks * cols, op + " partial sums [" + chunks + ", " + cols + "]")) {
       b.launch(op, "bias_grad_partial", partialBlocks(rows, cols), 256,
           new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols).l(chunkRows(rows)).ptr(part));
-      b.launch(op, "bias_grad_final", (cols + 255) / 256, 256,
+      b.launch(op, "bias_grad_final", finalBlocks(cols), 256,
           new KernelArgs().ptr(part).l(chunks).i(cols).ptr(b.buf(dbias, op + " dbias")));
     }
   }
