@@ -230,6 +230,12 @@ final class GpuTwin implements AutoCloseable {
    * GEMM comparison (see the class comment): {@code absSum} is the reference op applied to |inputs| (A_e),
    * {@code k} the reduction length, {@code n} the reference noise of the output (or NONE).
    */
+  /** {@link #compareTf32} when this twin's GPU computes in TF32 (the label then starts with "tf32 "), else {@link #compareGemm}. */
+  void compareMath(String what, Tensor[] t, Tensor absSum, long k, Noise n, int samples) {
+    if (gpu.math() == MathMode.TF32) compareTf32("tf32 " + what, t, absSum, k, n, samples);
+    else compareGemm(what, t, absSum, k, n, samples);
+  }
+
   void compareGemm(String what, Tensor[] t, Tensor absSum, long k, Noise n, int samples) {
     float[] r = ref.toHost(t[0]), g = gpu.toHost(t[1]), a = ref.toHost(absSum);
     double[] ns = noiseScale(n, r.length, samples);

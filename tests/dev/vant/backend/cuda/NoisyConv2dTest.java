@@ -75,7 +75,11 @@ class NoisyConv2dTest {
     }
   }
 
-  private static void forwardCase(GpuTwin t, Conv2dShape g, Noise.Type type, boolean perSample, boolean bias, String what) {
+  /**
+   * One forward against the reference, with the bound of the twin's math mode; returns {x, w} (reference and GPU
+   * twins) for the backward passes that follow it.
+   */
+  static Tensor[][] forwardCase(GpuTwin t, Conv2dShape g, Noise.Type type, boolean perSample, boolean bias, String what) {
     Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
     Tensor[] b = bias ? t.rand(g.k()) : new Tensor[] {null, null};
     Noise[] nz = t.noise(type, perSample, g.n());
@@ -84,8 +88,9 @@ class NoisyConv2dTest {
     t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
     Tensor abs = t.refZeros(g.outputShape());
     t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-    t.compareGemm("conv2dForward " + what + " " + g + " " + type + (perSample ? " per-sample" : ""), y, abs,
+    t.compareMath("conv2dForward " + what + " " + g + " " + type + (perSample ? " per-sample" : ""), y, abs,
         (long) g.r() * g.s() * g.c(), nz[0], g.n());
+    return new Tensor[][] {x, w};
   }
 
   @Test
@@ -185,18 +190,8 @@ class NoisyConv2dTest {
       for (int i = 0; i < cases.size(); i++) {
         Conv2dShape g = cases.get(i);
         String what = "case " + i + " " + g;
-        Noise.Type type = t.anyType(i);
-        boolean perSample = i % 3 == 0;
-        Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
-        Tensor[] b = i % 2 == 0 ? t.rand(g.k()) : new Tensor[] {null, null};
-        Noise[] nz = t.noise(type, perSample, g.n());
-        Tensor[] y = t.out(g.outputShape());
-        t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
-        t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
-        Tensor abs = t.refZeros(g.outputShape());
-        t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-        long rsc = (long) g.r() * g.s() * g.c();
-        t.compareTf32("tf32 conv2dForward " + what + " " + type + (perSample ? " per-sample" : ""), y, abs, rsc, nz[0], g.n());
+        Tensor[][] xw = forwardCase(t, g, t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
+        Tensor[] x = xw[0], w = xw[1];
 
         Tensor[] dy = t.rand(g.outputShape()), dx = t.out(g.inputShape());
         t.ref.conv2dBackwardData(g, dy[0], w[0], dx[0]);

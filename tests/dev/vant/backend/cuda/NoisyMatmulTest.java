@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("gpu")
 class NoisyMatmulTest {
-  private record Dims(int batch, int in, int out) {}
+  record Dims(int batch, int in, int out) {}
 
   private static Dims random(GpuTwin t) {
     boolean small = t.small();
@@ -35,21 +35,27 @@ class NoisyMatmulTest {
     try (GpuTwin t = GpuTwin.open(201)) {
       int cases = t.count(200, 200);
       for (int i = 0; i < cases; i++) {
-        Dims d = random(t);
-        Noise.Type type = t.anyType(i);
-        boolean perSample = i % 3 == 0;
-        Tensor[] x = t.rand(d.batch, d.in), w = t.rand(d.out, d.in);
-        Tensor[] b = i % 2 == 0 ? t.rand(d.out) : new Tensor[] {null, null};
-        Noise[] nz = t.noise(type, perSample, d.batch);
-        Tensor[] y = t.out(d.batch, d.out);
-        t.ref.linearForward(x[0], w[0], b[0], nz[0], y[0]);
-        t.gpu.linearForward(x[1], w[1], b[1], nz[1], y[1]);
-        Tensor abs = t.refZeros(d.batch, d.out);
-        t.ref.linearForward(t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-        t.compareGemm("linearForward case " + i + " " + d + " " + type + (perSample ? " per-sample" : ""), y, abs, d.in, nz[0], d.batch);
+        forwardCase(t, random(t), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
         t.release();
       }
     }
+  }
+
+  /**
+   * One forward against the reference, with the bound of the twin's math mode; returns {x, w} (reference and GPU
+   * twins) for the backward passes that follow it.
+   */
+  static Tensor[][] forwardCase(GpuTwin t, Dims d, Noise.Type type, boolean perSample, boolean bias, String what) {
+    Tensor[] x = t.rand(d.batch, d.in), w = t.rand(d.out, d.in);
+    Tensor[] b = bias ? t.rand(d.out) : new Tensor[] {null, null};
+    Noise[] nz = t.noise(type, perSample, d.batch);
+    Tensor[] y = t.out(d.batch, d.out);
+    t.ref.linearForward(x[0], w[0], b[0], nz[0], y[0]);
+    t.gpu.linearForward(x[1], w[1], b[1], nz[1], y[1]);
+    Tensor abs = t.refZeros(d.batch, d.out);
+    t.ref.linearForward(t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
+    t.compareMath("linearForward " + what + " " + d + " " + type + (perSample ? " per-sample" : ""), y, abs, d.in, nz[0], d.batch);
+    return new Tensor[][] {x, w};
   }
 
   @Test
@@ -145,17 +151,8 @@ class NoisyMatmulTest {
       for (int i = 0; i < cases.size(); i++) {
         Dims d = cases.get(i);
         String what = "case " + i + " " + d;
-        Noise.Type type = t.anyType(i);
-        boolean perSample = i % 3 == 0;
-        Tensor[] x = t.rand(d.batch, d.in), w = t.rand(d.out, d.in);
-        Tensor[] b = i % 2 == 0 ? t.rand(d.out) : new Tensor[] {null, null};
-        Noise[] nz = t.noise(type, perSample, d.batch);
-        Tensor[] y = t.out(d.batch, d.out);
-        t.ref.linearForward(x[0], w[0], b[0], nz[0], y[0]);
-        t.gpu.linearForward(x[1], w[1], b[1], nz[1], y[1]);
-        Tensor abs = t.refZeros(d.batch, d.out);
-        t.ref.linearForward(t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-        t.compareTf32("tf32 linearForward " + what + " " + type + (perSample ? " per-sample" : ""), y, abs, d.in, nz[0], d.batch);
+        Tensor[][] xw = forwardCase(t, d, t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
+        Tensor[] x = xw[0], w = xw[1];
 
         Tensor[] dy = t.rand(d.batch, d.out), dx = t.out(d.batch, d.in);
         t.ref.linearBackwardData(dy[0], w[0], dx[0]);

@@ -44,32 +44,13 @@ class Tf32K32Test {
         convs.addAll(List.of(NoisyConv2dTest.SPLIT_FORWARD));
         for (int i = t.count(60, 12, 4); i > 0; i--) convs.add(NoisyConv2dTest.randomShape(t));
         for (int i = 0; i < convs.size(); i++) {
-          Conv2dShape g = convs.get(i);
-          Noise.Type type = t.anyType(i);
-          boolean perSample = i % 3 == 0;
-          Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
-          Tensor[] b = i % 2 == 0 ? t.rand(g.k()) : new Tensor[] {null, null};
-          Noise[] nz = t.noise(type, perSample, g.n());
-          Tensor[] y = t.out(g.outputShape());
-          t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
-          t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
-          Tensor abs = t.refZeros(g.outputShape());
-          t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-          t.compareTf32("k32 conv2dForward case " + i + " " + g + " " + type, y, abs, (long) g.r() * g.s() * g.c(), nz[0], g.n());
+          NoisyConv2dTest.forwardCase(t, convs.get(i), t.anyType(i), i % 3 == 0, i % 2 == 0, "k32 case " + i);
           t.release();
         }
         int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9}};
         for (int i = 0; i < linears.length; i++) {
-          int batch = linears[i][0], in = linears[i][1], out = linears[i][2];
-          Noise.Type type = t.anyType(i);
-          Tensor[] x = t.rand(batch, in), w = t.rand(out, in), b = t.rand(out);
-          Noise[] nz = t.noise(type, i % 2 == 0, batch);
-          Tensor[] y = t.out(batch, out);
-          t.ref.linearForward(x[0], w[0], b[0], nz[0], y[0]);
-          t.gpu.linearForward(x[1], w[1], b[1], nz[1], y[1]);
-          Tensor abs = t.refZeros(batch, out);
-          t.ref.linearForward(t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
-          t.compareTf32("k32 linearForward " + batch + "x" + in + "->" + out + " " + type, y, abs, in, nz[0], batch);
+          NoisyMatmulTest.forwardCase(t, new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]), t.anyType(i),
+              i % 2 == 0, true, "k32 case " + i);
           t.release();
         }
         System.out.printf("[vant] tf32 k32 forwards: %d cases, worst |gpu - ref| / allowed = %.3f%n",
