@@ -11,6 +11,7 @@
 // The k order of every output's accumulation is fixed (kBegin, kBegin + 1, ...): results are
 // deterministic run to run.
 #pragma once
+#include "gemm_grid.cuh"
 #include "philox.cuh"
 
 namespace vant {
@@ -89,11 +90,7 @@ __device__ __forceinline__ int col_of(int n0, int j) { return n0 + (int)threadId
 
 // The block's tile (m0, n0) and split-K index of a 1-D grid of tilesM * tilesN (* splits) blocks, n fastest.
 __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
-  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
-  const int t = blockIdx.x % (tilesM * tilesN);
-  split = blockIdx.x / (tilesM * tilesN);
-  m0 = (t / tilesN) * BM;
-  n0 = (t % tilesN) * BN;
+  grid_tile<BM, BN>(M, N, m0, n0, split);
 }
 
 // Writes acc (+ bias[n]) into the staging tile c [BM][LDC] (after mainloop, whose last barrier freed the

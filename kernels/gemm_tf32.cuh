@@ -44,6 +44,7 @@
 // element — the scalar gathers of a convolution with C % 4 != 0 (the stem's C = 3) stay asynchronous too.
 #pragma once
 #include "ptx.cuh"
+#include "gemm_grid.cuh"
 #include "philox.cuh"
 
 namespace vant {
@@ -286,11 +287,7 @@ __device__ __forceinline__ void stage(SmemT& sm, int N, int n0, const float* __r
 }
 
 __device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
-  const int tilesN = (N + BN - 1) / BN, tilesM = (M + BM - 1) / BM;
-  const int t = blockIdx.x % (tilesM * tilesN);
-  split = blockIdx.x / (tilesM * tilesN);
-  m0 = (t / tilesN) * BM;
-  n0 = (t % tilesN) * BN;
+  grid_tile<BM, BN>(M, N, m0, n0, split);
 }
 
 }  // namespace tf32
