@@ -13,6 +13,8 @@ import java.util.Set;
 public final class Sequential extends Layer {
   private final List<String> names;
   private final List<Layer> layers;
+  /** Per layer: does a layer before it have parameters (then its input gradient is read)? Null until the first backward. */
+  private boolean[] paramsBefore;
 
   private Sequential(List<String> names, List<Layer> layers) {
     this.names = List.copyOf(names);
@@ -61,16 +63,19 @@ public final class Sequential extends Layer {
    */
   @Override
   public Tensor backward(Tensor dy, boolean inputGrad) {
-    boolean[] wanted = new boolean[layers.size()];
-    boolean any = inputGrad;
-    for (int i = 0; i < wanted.length; i++) {
-      wanted[i] = any;
-      any |= !layers.get(i).parameters().isEmpty();
+    if (paramsBefore == null) { // the layers are fixed once built: which have parameters before them, computed once
+      paramsBefore = new boolean[layers.size()];
+      boolean any = false;
+      for (int i = 0; i < paramsBefore.length; i++) {
+        paramsBefore[i] = any;
+        any |= !layers.get(i).parameters().isEmpty();
+      }
     }
     Tensor cur = dy;
-    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, wanted[i]);
+    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, inputGrad || paramsBefore[i]);
     return cur;
   }
+
 
   /** Builder of {@link Sequential}. */
   public static final class Builder {
