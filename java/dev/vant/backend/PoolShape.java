@@ -9,7 +9,14 @@ public record PoolShape(int n, int h, int w, int c, int size, int stride, int pa
     if (n <= 0 || h <= 0 || w <= 0 || c <= 0 || size <= 0 || stride <= 0 || pad < 0 || 2 * pad > size) {
       throw new IllegalArgumentException("bad pool shape " + this);
     }
+    if (size > MAX_SIZE) {
+      throw new IllegalArgumentException("pool shape " + this + ": window size " + size + " exceeds " + MAX_SIZE
+          + " (window positions r * size + s are held exactly in floats)");
+    }
   }
+
+  /** The largest window side: {@code size * size} positions stay exact integers in a float. */
+  public static final int MAX_SIZE = 4096;
 
   public int p() {
     return (h + 2 * pad - size) / stride + 1;
@@ -21,5 +28,22 @@ public record PoolShape(int n, int h, int w, int c, int size, int stride, int pa
 
   public int[] outputShape() {
     return new int[] {n, p(), q(), c};
+  }
+
+  /**
+   * The flat NHWC index into x of position {@code pos} ({@code r * size + s}, as maxPoolForward records it) of
+   * window (n, p, q, c); -1 for {@code pos == -1} (a window with no valid position). Anything else that is not
+   * a position of the window inside x throws, naming {@code op} and the window: argmax must come from
+   * maxPoolForward with this shape.
+   */
+  public int inputIndex(String op, int sample, int p, int q, int channel, double pos) {
+    if (pos == -1) return -1;
+    int k = (int) pos, ih = p * stride - pad + k / size, iw = q * stride - pad + k % size;
+    if (k != pos || k < 0 || k >= size * size || ih < 0 || ih >= h || iw < 0 || iw >= w) {
+      throw new IllegalArgumentException(op + ": argmax " + pos + " at window (n " + sample + ", p " + p + ", q " + q
+          + ", c " + channel + ") is not a position r * size + s of that window inside x (argmax must come from"
+          + " maxPoolForward with the same shape)");
+    }
+    return ((sample * h + ih) * w + iw) * c + channel;
   }
 }

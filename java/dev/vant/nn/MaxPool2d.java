@@ -12,7 +12,7 @@ public final class MaxPool2d extends Layer {
   private final int size, stride, pad;
   private final NoiseSlot slot;
   private PoolShape g;
-  private Tensor x, y, dx;
+  private Tensor x, y, argmax, dx;
 
   /** A noisy max-pool (noise operator of its own). */
   public MaxPool2d(int size, int stride, int pad) {
@@ -49,8 +49,9 @@ public final class MaxPool2d extends Layer {
       throw new IllegalArgumentException(describe() + ": input " + java.util.Arrays.toString(x.shape()) + " is too small for a " + size + "x" + size + " pool");
     }
     y = ensure(y, g.outputShape());
+    argmax = ensure(argmax, g.outputShape());
     Noise nz = slot != null ? slot.draw(ctx, x.dim(0), path) : Noise.NONE;
-    backend.maxPoolForward(g, x, nz, y);
+    backend.maxPoolForward(g, x, nz, y, argmax);
     this.x = x;
     return y;
   }
@@ -61,7 +62,7 @@ public final class MaxPool2d extends Layer {
     if (!inputGrad) return null;
     Tensor d = slot != null ? slot.backward(backend, dy) : dy;
     dx = ensure(dx, x.shape());
-    backend.maxPoolBackward(g, d, x, dx);
+    backend.maxPoolBackward(g, d, argmax, dx);
     return dx;
   }
 

@@ -513,7 +513,7 @@ public final class FastBackend implements Backend {
 
   // ---- pooling ------------------------------------------------------------------------------------
 
-  /** Index into x of the first maximum of window (n, p, q, c); NaN wins (propagates). */
+  /** Position r * size + s of the first maximum of window (n, p, q, c), -1 if none; NaN wins (propagates). */
   private static int argmax(PoolShape g, float[] xs, int n, int p, int q, int c) {
     int best = -1;
     float bv = 0;
@@ -523,10 +523,9 @@ public final class FastBackend implements Backend {
       for (int j = 0; j < g.size(); j++) {
         int iw = q * g.stride() - g.pad() + j;
         if (iw < 0 || iw >= g.w()) continue;
-        int idx = ((n * g.h() + ih) * g.w() + iw) * g.c() + c;
-        float v = xs[idx];
+        float v = xs[((n * g.h() + ih) * g.w() + iw) * g.c() + c];
         if (best < 0 || v > bv || (v != v && bv == bv)) {
-          best = idx;
+          best = i * g.size() + j;
           bv = v;
         }
       }
@@ -535,34 +534,45 @@ public final class FastBackend implements Backend {
   }
 
   @Override
-  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y) {
+  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y, Tensor argmax) {
     String op = "maxPoolForward " + g;
     Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "y", y, g.outputShape());
+    if (argmax != null) Shapes.require(op, "argmax", argmax, g.outputShape());
     float[] xs = f(op, "x", x), ys = f(op, "y", y), sig = sigma(op, noise, g.n());
+    float[] ws = argmax == null ? null : f(op, "argmax", argmax);
     int P = g.p(), Q = g.q(), C = g.c(), per = P * Q * C;
     par.forEach(g.n() * P, ci -> {
       int n = ci / P, p = ci % P;
       int o0 = (n * P + p) * Q * C;
-      for (int q = 0; q < Q; q++) for (int c = 0; c < C; c++) ys[o0 + q * C + c] = xs[argmax(g, xs, n, p, q, c)];
+      for (int q = 0; q < Q; q++)
+        for (int c = 0; c < C; c++) {
+          int pos = argmax(g, xs, n, p, q, c), i = g.inputIndex(op, n, p, q, c, pos);
+          ys[o0 + q * C + c] = i < 0 ? 0f : xs[i];
+          if (ws != null) ws[o0 + q * C + c] = pos;
+        }
       FastNoise.apply(noise, sig, per, ys, o0, o0, Q * C);
     });
   }
 
   @Override
-  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor x, Tensor dx) {
+  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor argmax, Tensor dx) {
     String op = "maxPoolBackward " + g;
-    Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
+    Shapes.require(op, "argmax", argmax, g.outputShape());
     Shapes.require(op, "dx", dx, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "dy", dy, g.outputShape());
-    float[] xs = f(op, "x", x), gy = f(op, "dy", dy), gx = f(op, "dx", dx);
+    float[] ws = f(op, "argmax", argmax), gy = f(op, "dy", dy), gx = f(op, "dx", dx);
     int P = g.p(), Q = g.q(), C = g.c(), hwc = g.h() * g.w() * C;
-    // One sample per chunk: overlapping windows only scatter within their own sample.
+    // One sample per chunk: overlapping windows only scatter within their own sample; the adds run in (p, q)
+    // order, the order of the GPU's gather.
     par.forEach(g.n(), n -> {
       Arrays.fill(gx, n * hwc, (n + 1) * hwc, 0f);
       for (int p = 0; p < P; p++)
         for (int q = 0; q < Q; q++)
-          for (int c = 0; c < C; c++) gx[argmax(g, xs, n, p, q, c)] += gy[((n * P + p) * Q + q) * C + c];
+          for (int c = 0; c < C; c++) {
+            int o = ((n * P + p) * Q + q) * C + c, i = g.inputIndex(op, n, p, q, c, ws[o]);
+            if (i >= 0) gx[i] += gy[o];
+          }
     });
   }
 

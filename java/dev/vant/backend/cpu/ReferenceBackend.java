@@ -505,7 +505,7 @@ public final class ReferenceBackend implements Backend {
 
   // ---- pooling ------------------------------------------------------------------------------------
 
-  /** Index into x of the first maximum of window (n, p, q, c); NaN wins (propagates). */
+  /** Position r * size + s of the first maximum of window (n, p, q, c), -1 if none; NaN wins (propagates). */
   private static int argmax(PoolShape g, double[] xs, int n, int p, int q, int c) {
     int best = -1;
     double bv = 0;
@@ -515,10 +515,9 @@ public final class ReferenceBackend implements Backend {
       for (int j = 0; j < g.size(); j++) {
         int iw = q * g.stride() - g.pad() + j;
         if (iw < 0 || iw >= g.w()) continue;
-        int idx = ((n * g.h() + ih) * g.w() + iw) * g.c() + c;
-        double v = xs[idx];
+        double v = xs[((n * g.h() + ih) * g.w() + iw) * g.c() + c];
         if (best < 0 || v > bv || (Double.isNaN(v) && !Double.isNaN(bv))) {
-          best = idx;
+          best = i * g.size() + j;
           bv = v;
         }
       }
@@ -527,32 +526,40 @@ public final class ReferenceBackend implements Backend {
   }
 
   @Override
-  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y) {
+  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y, Tensor argmax) {
     String op = "maxPoolForward " + g;
     Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "y", y, g.outputShape());
-    double[] xs = d(op, "x", x), ys = d(op, "y", y);
+    if (argmax != null) Shapes.require(op, "argmax", argmax, g.outputShape());
+    double[] xs = d(op, "x", x), ys = d(op, "y", y), ws = argmax == null ? null : d(op, "argmax", argmax);
     int P = g.p(), Q = g.q();
     for (int n = 0; n < g.n(); n++)
       for (int p = 0; p < P; p++)
         for (int q = 0; q < Q; q++)
-          for (int c = 0; c < g.c(); c++) ys[((n * P + p) * Q + q) * g.c() + c] = r(xs[argmax(g, xs, n, p, q, c)]);
+          for (int c = 0; c < g.c(); c++) {
+            int o = ((n * P + p) * Q + q) * g.c() + c, pos = argmax(g, xs, n, p, q, c), i = g.inputIndex(op, n, p, q, c, pos);
+            ys[o] = i < 0 ? 0.0 : r(xs[i]);
+            if (ws != null) ws[o] = pos;
+          }
     applyNoise(op, noise, ys, (int) y.size(), g.n());
   }
 
   @Override
-  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor x, Tensor dx) {
+  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor argmax, Tensor dx) {
     String op = "maxPoolBackward " + g;
-    Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
+    Shapes.require(op, "argmax", argmax, g.outputShape());
     Shapes.require(op, "dx", dx, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "dy", dy, g.outputShape());
-    double[] xs = d(op, "x", x), gy = d(op, "dy", dy), gx = d(op, "dx", dx);
+    double[] ws = d(op, "argmax", argmax), gy = d(op, "dy", dy), gx = d(op, "dx", dx);
     double[] acc = new double[(int) dx.size()];
     int P = g.p(), Q = g.q();
     for (int n = 0; n < g.n(); n++)
       for (int p = 0; p < P; p++)
         for (int q = 0; q < Q; q++)
-          for (int c = 0; c < g.c(); c++) acc[argmax(g, xs, n, p, q, c)] += gy[((n * P + p) * Q + q) * g.c() + c];
+          for (int c = 0; c < g.c(); c++) {
+            int o = ((n * P + p) * Q + q) * g.c() + c, i = g.inputIndex(op, n, p, q, c, ws[o]);
+            if (i >= 0) acc[i] += gy[o];
+          }
     for (int i = 0; i < acc.length; i++) gx[i] = r(acc[i]);
   }
 

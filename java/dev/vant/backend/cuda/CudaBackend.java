@@ -390,13 +390,13 @@ public final class CudaBackend implements Backend {
   // ---- pooling ------------------------------------------------------------------------------------
 
   @Override
-  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y) {
-    Pool.maxForward(this, g, x, noise, y);
+  public void maxPoolForward(PoolShape g, Tensor x, Noise noise, Tensor y, Tensor argmax) {
+    Pool.maxForward(this, g, x, noise, y, argmax);
   }
 
   @Override
-  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor x, Tensor dx) {
-    Pool.maxBackward(this, g, dy, x, dx);
+  public void maxPoolBackward(PoolShape g, Tensor dy, Tensor argmax, Tensor dx) {
+    Pool.maxBackward(this, g, dy, argmax, dx);
   }
 
   @Override

@@ -10,27 +10,29 @@ import dev.vant.backend.Shapes;
 import dev.vant.tensor.Tensor;
 
 /**
- * Binding of {@code kernels/pool.cu}: max-pool (x [N,H,W,C] -> y [N,P,Q,C]) and global average pool
- * (x [N,H,W,C] -> y [N,C] or [N,1,1,C]), forward with noise; backward as gathers (no atomics).
+ * Binding of {@code kernels/pool.cu}: max-pool (x [N,H,W,C] -> y [N,P,Q,C], and the window position of each
+ * maximum for the backward) and global average pool (x [N,H,W,C] -> y [N,C] or [N,1,1,C]), forward with noise;
+ * backward as gathers (no atomics).
  */
 final class Pool {
   private Pool() {}
 
-  static void maxForward(CudaBackend b, PoolShape g, Tensor x, Noise noise, Tensor y) {
+  static void maxForward(CudaBackend b, PoolShape g, Tensor x, Noise noise, Tensor y, Tensor argmax) {
     String op = "maxPoolForward " + g;
     requireShape(op, "x", x, g.n(), g.h(), g.w(), g.c());
     requireShape(op, "y", y, g.outputShape());
-    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)), g).noise(b.noise(noise, y, op));
-    b.launch(op, "maxpool_forward", b.gridFor((y.size() + 3) / 4), 256, a);
+    if (argmax != null) requireShape(op, "argmax", argmax, g.outputShape());
+    KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)).ptr(argmax == null ? null : b.buf(argmax, op));
+    b.launch(op, "maxpool_forward", b.gridFor((y.size() + 3) / 4), 256, geometry(a, g).noise(b.noise(noise, y, op)));
   }
 
-  static void maxBackward(CudaBackend b, PoolShape g, Tensor dy, Tensor x, Tensor dx) {
+  static void maxBackward(CudaBackend b, PoolShape g, Tensor dy, Tensor argmax, Tensor dx) {
     String op = "maxPoolBackward " + g;
     requireShape(op, "dy", dy, g.outputShape());
-    requireShape(op, "x", x, g.n(), g.h(), g.w(), g.c());
+    requireShape(op, "argmax", argmax, g.outputShape());
     requireShape(op, "dx", dx, g.n(), g.h(), g.w(), g.c());
-    b.launch(op, "maxpool_backward", b.gridFor(x.size()), 256,
-        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(x, op)).ptr(b.buf(dx, op)), g));
+    b.launch(op, "maxpool_backward", b.gridFor(dx.size()), 256,
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(argmax, op)).ptr(b.buf(dx, op)), g));
   }
 
   static void avgForward(CudaBackend b, Tensor x, Noise noise, Tensor y) {

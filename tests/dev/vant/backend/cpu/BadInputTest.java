@@ -45,6 +45,16 @@ class BadInputTest {
     throwsNaming(() -> b.reluForward(x, Noise.NONE, y), "reluForward", "[2, 5, 5, 3]", "[2, 5, 5, 4]");
     throwsNaming(() -> b.addReluForward(x, y, Noise.NONE, x), "addReluForward", "a", "b");
     throwsNaming(() -> b.maxPoolForward(new PoolShape(2, 5, 5, 3, 3, 2, 1), x, Noise.NONE, b.zeros(2, 2, 2, 3)), "maxPoolForward", "y", "[2, 2, 2, 3]", "[2, 3, 3, 3]");
+    PoolShape pg = new PoolShape(2, 5, 5, 3, 3, 2, 1);
+    throwsNaming(() -> b.maxPoolForward(pg, x, Noise.NONE, b.zeros(2, 3, 3, 3), b.zeros(2, 3, 3, 2)), "maxPoolForward", "argmax", "[2, 3, 3, 2]");
+    throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.zeros(3, 3, 3), x), "maxPoolBackward", "argmax", "[3, 3, 3]");
+    float[] wrong = new float[2 * 3 * 3 * 3];
+    java.util.Arrays.fill(wrong, 4f); // the centre: inside x for every window of this shape
+    wrong[5] = 2.5f;
+    throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.fromHost(wrong, 2, 3, 3, 3), x), "maxPoolBackward", "argmax 2.5", "(n 0, p 0, q 1, c 2)");
+    wrong[5] = 0f; // window (0, 0, 1): position (r 0, s 0) is the padding row
+    throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.fromHost(wrong, 2, 3, 3, 3), x), "maxPoolBackward", "argmax 0.0", "p 0, q 1");
+    throwsNaming(() -> new PoolShape(1, 5000, 5000, 1, 4097, 1, 0), "window size 4097");
     throwsNaming(() -> b.globalAvgPoolForward(x, Noise.NONE, b.zeros(2, 4)), "globalAvgPoolForward", "y", "[2, 4]");
     throwsNaming(() -> b.softmaxCrossEntropy(b.zeros(3, 4), b.zeros(2), b.zeros(3, 4), b.zeros(2)), "softmaxCrossEntropy", "labels", "[2]");
     throwsNaming(() -> b.softmaxCrossEntropy(b.zeros(2, 4), b.fromHost(new float[] {1, 4}, 2), b.zeros(2, 4), b.zeros(2)),

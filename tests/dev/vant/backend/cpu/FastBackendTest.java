@@ -1,5 +1,6 @@
 package dev.vant.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vant.backend.AdamConfig;
@@ -167,17 +168,19 @@ class FastBackendTest {
     PoolShape[] shapes = {new PoolShape(3, 16, 16, 13, 3, 2, 1), new PoolShape(2, 7, 9, 5, 2, 2, 0), new PoolShape(2, 5, 5, 3, 3, 1, 1), new PoolShape(1, 4, 6, 2, 4, 3, 2)};
     for (PoolShape g : shapes) {
       Tensor[] x = t.rand(g.n(), g.h(), g.w(), g.c()), y = t.zeros(g.outputShape()), dy = t.rand(g.outputShape());
+      Tensor[] arg = t.zeros(g.outputShape());
       Tensor[] dx = t.zeros(g.n(), g.h(), g.w(), g.c());
       Tensor[] ya = t.zeros(g.n(), g.c()), dya = t.rand(g.n(), g.c()), dxa = t.zeros(g.n(), g.h(), g.w(), g.c());
       Noise[] nz = t.noise(type, true, g.n(), 11, 4);
       for (int i = 0; i < 2; i++) {
         var be = i == 0 ? t.ref : t.fast;
-        be.maxPoolForward(g, x[i], nz[i], y[i]);
-        be.maxPoolBackward(g, dy[i], x[i], dx[i]);
+        be.maxPoolForward(g, x[i], nz[i], y[i], arg[i]);
+        be.maxPoolBackward(g, dy[i], arg[i], dx[i]);
         be.globalAvgPoolForward(x[i], nz[i], ya[i]);
         be.globalAvgPoolBackward(dya[i], dxa[i]);
       }
       t.compare("maxPoolForward " + g + " " + type, y);
+      assertArrayEquals(t.ref.toHost(arg[0]), t.fast.toHost(arg[1]), "maxPoolForward argmax " + g);
       t.compare("maxPoolBackward " + g, dx);
       t.compare("globalAvgPoolForward " + g + " " + type, ya);
       t.compare("globalAvgPoolBackward " + g, dxa);

@@ -46,9 +46,9 @@ class FastDeterminismTest {
     b.batchNormTrainForward(y, gamma, beta, rm, rv, 0.1f, 1e-5f, sm, si, true, nz, z);
     b.batchNormBackward(z, y, gamma, beta, sm, si, true, dz, dg, dbe);
     PoolShape pg = new PoolShape(g.n(), g.p(), g.q(), K, 3, 2, 1);
-    Tensor pooled = b.zeros(pg.outputShape()), dp = b.zeros(g.outputShape());
-    b.maxPoolForward(pg, z, nz, pooled);
-    b.maxPoolBackward(pg, pooled, z, dp);
+    Tensor pooled = b.zeros(pg.outputShape()), arg = b.zeros(pg.outputShape()), dp = b.zeros(g.outputShape());
+    b.maxPoolForward(pg, z, nz, pooled, arg);
+    b.maxPoolBackward(pg, pooled, arg, dp);
     Tensor avg = b.zeros(g.n(), K), lw = rand(b, rnd, 10, K), logits = b.zeros(g.n(), 10), dl = b.zeros(g.n(), 10);
     Tensor da = b.zeros(g.n(), K), dlw = b.zeros(10, K), dlb = b.zeros(10), dpool = b.zeros(pg.outputShape());
     b.globalAvgPoolForward(pooled, nz, avg);
@@ -63,7 +63,7 @@ class FastDeterminismTest {
       vs.add(b.zeros(p.shape()));
     }
     for (int t = 1; t <= 2; t++) b.adamUpdate(ps, gs, ms, vs, AdamConfig.paper(1e-3f), t);
-    for (Tensor t : List.of(y, dx, dw, db, z, dz, dg, dbe, rm, rv, pooled, dp, avg, logits, da, dlw, dlb, dpool, w, gamma, lw)) {
+    for (Tensor t : List.of(y, dx, dw, db, z, dz, dg, dbe, rm, rv, pooled, arg, dp, avg, logits, da, dlw, dlb, dpool, w, gamma, lw)) {
       out.add(b.toHost(t));
     }
     return out;

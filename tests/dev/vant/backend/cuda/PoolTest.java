@@ -1,5 +1,7 @@
 package dev.vant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.tensor.Tensor;
@@ -10,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * kernels/pool.cu against the FLOAT32 reference: max-pool forward (+ noise) and backward on random
  * windows, strides and paddings (overlapping windows, the stem's 3x3/2 pad 1), with inputs quantized to
- * a few levels in every other case so ties are frequent (the first maximum must win on both sides);
+ * a few levels in every other case so ties are frequent (the first maximum must win on both sides: the
+ * recorded window positions must be equal, and the forward without them must give the same y); each side's
+ * backward routes dy by its own recorded positions;
  * global average pool forward (+ noise) and backward, output as [N, C] and [N, 1, 1, C].
  * Tolerance: {@link GpuTwin#REL}.
  */
@@ -32,14 +36,19 @@ class PoolTest {
         Tensor[] x = t.of(xs, in);
         Noise.Type type = t.anyType(i);
         Noise[] nz = t.noise(type, i % 3 == 0, g.n());
-        Tensor[] y = t.out(g.outputShape());
-        t.ref.maxPoolForward(g, x[0], nz[0], y[0]);
-        t.gpu.maxPoolForward(g, x[1], nz[1], y[1]);
+        Tensor[] y = t.out(g.outputShape()), arg = t.out(g.outputShape());
+        t.ref.maxPoolForward(g, x[0], nz[0], y[0], arg[0]);
+        t.gpu.maxPoolForward(g, x[1], nz[1], y[1], arg[1]);
         String what = "case " + i + " " + g + " " + type;
         t.compare("maxPoolForward " + what, y, t.noiseScale(nz[0], GpuTwin.size(g.outputShape()), g.n()));
+        assertArrayEquals(t.ref.toHost(arg[0]), t.gpu.toHost(arg[1]), "maxPoolForward argmax " + what);
+        Tensor y2 = t.gpu.zeros(g.outputShape());
+        t.gpu.maxPoolForward(g, x[1], nz[1], y2);
+        assertArrayEquals(t.gpu.toHost(y[1]), t.gpu.toHost(y2), "maxPoolForward without argmax " + what);
+        y2.close();
         Tensor[] dy = t.rand(g.outputShape()), dx = t.out(in);
-        t.ref.maxPoolBackward(g, dy[0], x[0], dx[0]);
-        t.gpu.maxPoolBackward(g, dy[1], x[1], dx[1]);
+        t.ref.maxPoolBackward(g, dy[0], arg[0], dx[0]);
+        t.gpu.maxPoolBackward(g, dy[1], arg[1], dx[1]);
         t.compare("maxPoolBackward " + what, dx);
         t.release();
       }
