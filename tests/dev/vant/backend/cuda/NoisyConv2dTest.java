@@ -132,7 +132,26 @@ class NoisyConv2dTest {
       assertTrue(BiasGrad.chunks(9L * 16 * 16) > 32, "more chunks than lanes");
       weightCase(t, manyChunks, true, "many column-sum chunks");
       t.release();
+      manySplits(t);
     }
+  }
+
+  /**
+   * A stem-like weight gradient (3 input channels, one output tile, N*P*Q = 9,216 rows): 36 splits, more than the
+   * 32 the split rule allowed before the third H200 run, summed in order by matmul_splitk_reduce.
+   */
+  private static void manySplits(GpuTwin t) {
+    Conv2dShape g = new Conv2dShape(9, 32, 32, 3, 5, 3, 3, 1, 1);
+    long npq = (long) g.n() * g.p() * g.q();
+    assertTrue(Gemm.splits(npq, t.gpu.gemm().kChunk(g.k(), 27, npq)) > 32, "more than 32 splits");
+    Tensor[] x = t.rand(g.inputShape()), dy = t.rand(g.outputShape()), dw = t.out(g.weightShape()), db = t.out(g.k());
+    t.ref.conv2dBackwardWeight(g, x[0], dy[0], dw[0], db[0]);
+    t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw[1], db[1]);
+    Tensor absW = t.refZeros(g.weightShape()), absB = t.refZeros(g.k());
+    t.ref.conv2dBackwardWeight(g, t.absRef(x[0]), t.absRef(dy[0]), absW, absB);
+    t.compareMath("conv2dBackwardWeight dw many splits " + g, dw, absW, npq, Noise.NONE, g.k());
+    t.compareGemm("conv2dBackwardWeight dbias many splits " + g, db, absB, npq, Noise.NONE, 1); // column sums: FP32 in both modes
+    t.release();
   }
 
   private static void weightCase(GpuTwin t, Conv2dShape g, boolean bias, String what) {
@@ -220,6 +239,7 @@ class NoisyConv2dTest {
       Tensor absW = t.refZeros(split.weightShape());
       t.ref.conv2dBackwardWeight(split, t.absRef(x[0]), t.absRef(dy[0]), absW, null);
       t.compareTf32("tf32 conv2dBackwardWeight split-K " + split, dw, absW, npq, Noise.NONE, split.k());
+      manySplits(t);
       System.out.printf("[vant] tf32 conv2d: %d cases, worst |gpu - ref| / allowed = %.3f%n", cases.size() + 1, t.worstTf32);
     }
   }
