@@ -90,7 +90,39 @@ __host__ __device__ __forceinline__ void epilogue_store(float* dY, long long e, 
 }
 
 // Elementwise kernels own whole Philox groups: elements 4g .. 4g+3 (clipped to total) get
-// y[e] = noise(value(e)), with one Philox call for the four of them. value is any callable long long -> float.
+// y[e] = noise(v[e - 4g]), with one Philox call for the four of them.
+__host__ __device__ __forceinline__ void noise_store_values(const NoiseArgs& a, long long g, long long total,
+                                                            float* dY, float (&v)[4]) {
+  const long long e0 = g << 2;
+  if (a.type != NOISE_NONE) {
+    // The same bits as noise_apply_z per element (same level, Gaussians and formula), with one Philox call per
+    // stream and one 64-bit division per group for the level instead of one per element: the first H200 run
+    // showed these divisions, not the Philox rounds, dominating the elementwise noisy kernels.
+    const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
+    Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
+    if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
+    const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
+    long long sample = 0, rem = 0;
+    if (a.dSigma) { sample = e0 / a.perSample; rem = e0 - sample * a.perSample; }
+#pragma unroll
+    for (int lane = 0; lane < 4; ++lane) {
+      if (e0 + lane < total) {  // past the end, the level would be read past the sigma array
+        const float s = a.dSigma ? a.dSigma[sample] : a.sigmaScalar;
+        v[lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
+      }
+      if (++rem == a.perSample) { rem = 0; ++sample; }
+    }
+  }
+  if (e0 + 3 < total && ((uintptr_t)(dY + e0) & 15) == 0) {
+    *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);  // one 16-byte store
+  } else {
+#pragma unroll
+    for (int lane = 0; lane < 4; ++lane) if (e0 + lane < total) dY[e0 + lane] = v[lane];
+  }
+}
+
+// As noise_store_values, with the values from `value` (any callable long long -> float; lanes past total are
+// not asked for).
 template <class F>
 __host__ __device__ __forceinline__ void noise_store_group(const NoiseArgs& a, long long g, long long total,
                                                            float* dY, F value) {
@@ -98,28 +130,7 @@ __host__ __device__ __forceinline__ void noise_store_group(const NoiseArgs& a, l
   float v[4];
 #pragma unroll
   for (int lane = 0; lane < 4; ++lane) v[lane] = (e0 + lane < total) ? value(e0 + lane) : 0.0f;
-  if (a.type == NOISE_NONE) {
-#pragma unroll
-    for (int lane = 0; lane < 4; ++lane) if (e0 + lane < total) dY[e0 + lane] = v[lane];
-    return;
-  }
-  // The same bits as noise_apply_z per element (same level, Gaussians and formula), with one Philox call per
-  // stream and one 64-bit division per group for the level instead of one per element: the first H200 run
-  // showed these divisions, not the Philox rounds, dominating the elementwise noisy kernels.
-  const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
-  Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
-  if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
-  const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
-  long long sample = 0, rem = 0;
-  if (a.dSigma) { sample = e0 / a.perSample; rem = e0 - sample * a.perSample; }
-#pragma unroll
-  for (int lane = 0; lane < 4; ++lane) {
-    if (e0 + lane < total) {
-      const float s = a.dSigma ? a.dSigma[sample] : a.sigmaScalar;
-      dY[e0 + lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
-    }
-    if (++rem == a.perSample) { rem = 0; ++sample; }
-  }
+  noise_store_values(a, g, total, dY, v);
 }
 
 }  // namespace vant

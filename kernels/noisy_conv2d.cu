@@ -267,6 +267,53 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
   store(dOut + (long long)split * g.k * RSC, RSC, g.k, RSC, m0, n0, acc);
 }
 
+// ---- direct convolution for a short reduction (the RGB stem: R*S*C = 27) --------------------------------------
+//
+// Where R*S*C is tiny the implicit GEMM is all overhead: 2 k-tiles of mainloop, scalar 4-byte gathers (C = 3),
+// then the noise epilogue at the GEMM's 16 warps per SM. On the H200 (run 3) the stem took 93 µs without noise
+// and 175 µs with it (cuDNN TF32: 68 µs), for 33.5 MB of output. Here one thread makes one Philox group of 4
+// consecutive outputs (4 channels of one pixel when K % 4 == 0): 27 input loads (the 16 threads of a pixel read
+// the same addresses: one transaction), 27 16-byte weight reads from shared memory, 108 FMAs, one Philox call,
+// one 16-byte store; ~40 registers, full occupancy. Predicted (not yet measured on a GPU): ~10-15 µs without
+// noise (the output's bytes), ~20-30 µs with (the Box-Muller work then dominates).
+// Numerics, both math modes: FP32 FMAs in (r, s, c) order, padding taps multiplied in as zeros, then + bias —
+// the FP32 implicit GEMM's exact order, so its outputs are the FP32 GEMM kernel's bits (tested), except that
+// the GEMM's zero-filled k tail turns an all-zero sum of -0 into +0. TF32 mode does not round these operands:
+// its GEMMs would only lose accuracy here, not time.
+constexpr int DIRECT_MAX_RSC = 32;         // NoisyConv2d.DIRECT_MAX_RSC
+constexpr int DIRECT_MAX_WEIGHTS = 8192;   // K * R*S*C floats of shared memory (32 KiB); NoisyConv2d.DIRECT_MAX_WEIGHTS
+
+// acc[l] = sum over taps j = (r, s, c) of x[n, p*st-pad+r, q*st-pad+s, c] * w[k0 + l, j], in j order. sw[j * k + kk]
+// holds w[kk, j]; L = 4 reads the 4 channels as one float4 (k0 % 4 == 0, k % 4 == 0).
+template <int L>
+__device__ __forceinline__ void direct_taps(const float* __restrict__ x, const float* sw, int h, int w, int c, int k, int r,
+                                            int s, int stride, int pad, int nn, int pp, int qq, int k0, float (&acc)[L]) {
+#pragma unroll
+  for (int l = 0; l < L; ++l) acc[l] = 0.0f;
+  int j = 0;
+  for (int rr = 0; rr < r; ++rr) {
+    const int ih = pp * stride - pad + rr;
+    for (int ss = 0; ss < s; ++ss) {
+      const int iw = qq * stride - pad + ss;
+      const bool in = ih >= 0 && ih < h && iw >= 0 && iw < w;
+      const float* xp = x + (((long long)nn * h + (in ? ih : 0)) * w + (in ? iw : 0)) * c;
+      for (int cc = 0; cc < c; ++cc, ++j) {
+        const float xv = in ? xp[cc] : 0.0f;  // a padding tap is a zero product, as in the GEMM's gather
+        if constexpr (L == 4) {
+          const float4 wv = *reinterpret_cast<const float4*>(sw + (long long)j * k + k0);
+          acc[0] = fmaf(xv, wv.x, acc[0]);
+          acc[1] = fmaf(xv, wv.y, acc[1]);
+          acc[2] = fmaf(xv, wv.z, acc[2]);
+          acc[3] = fmaf(xv, wv.w, acc[3]);
+        } else {
+#pragma unroll
+          for (int l = 0; l < L; ++l) acc[l] = fmaf(xv, sw[(long long)j * k + k0 + l], acc[l]);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace conv
 }  // namespace vant
 
@@ -313,3 +360,50 @@ conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
   vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
+
+// The direct convolution above (R*S*C <= DIRECT_MAX_RSC, K * R*S*C <= DIRECT_MAX_WEIGHTS, N*P*Q*K < 2^31; checked by
+// the host). Dynamic shared memory: K * R*S*C floats. Grid-stride over Philox groups of y. (256, 4): with (256)
+// alone ptxas held it to 40 registers and spilled.
+extern "C" __global__ void __launch_bounds__(256, 4)
+noisy_conv2d_forward_direct(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                            float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                            int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
+                            long long perSample, unsigned long long seed, unsigned int site, unsigned int step,
+                            const vant::StepState* dState) {
+  extern __shared__ float4 vant_dyn_smem[];
+  float* sw = reinterpret_cast<float*>(vant_dyn_smem);  // sw[j * k + kk] = w[kk, j]: a group's 4 channels adjacent
+  const int rsc = r * s * c;
+  for (int i = threadIdx.x; i < rsc * k; i += blockDim.x) {
+    const int kk = i / rsc, j = i - kk * rsc;
+    sw[j * k + kk] = dW[i];
+  }
+  __syncthreads();
+  const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
+  const long long total = (long long)n * p * q * k;
+  const vant::FastDiv fk = vant::FastDiv::of(k), fq = vant::FastDiv::of(q), fp = vant::FastDiv::of(p);
+  for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
+       grp += (long long)gridDim.x * blockDim.x) {
+    const int e0 = (int)(grp << 2);
+    float v[4];
+    if ((k & 3) == 0) {  // one pixel, channels k0 .. k0 + 3
+      int m, k0, t, qq, nn, pp;
+      fk.divmod(e0, m, k0); fq.divmod(m, t, qq); fp.divmod(t, nn, pp);
+      float acc[4];
+      vant::conv::direct_taps<4>(dX, sw, h, w, c, k, r, s, stride, pad, nn, pp, qq, k0, acc);
+#pragma unroll
+      for (int l = 0; l < 4; ++l) v[l] = dBias ? acc[l] + dBias[k0 + l] : acc[l];
+    } else {  // the group may straddle pixels: element by element
+#pragma unroll
+      for (int l = 0; l < 4; ++l) {
+        v[l] = 0.0f;
+        if (e0 + l >= total) continue;
+        int m, kk, t, qq, nn, pp;
+        fk.divmod(e0 + l, m, kk); fq.divmod(m, t, qq); fp.divmod(t, nn, pp);
+        float acc[1];
+        vant::conv::direct_taps<1>(dX, sw, h, w, c, k, r, s, stride, pad, nn, pp, qq, kk, acc);
+        v[l] = dBias ? acc[0] + dBias[kk] : acc[0];
+      }
+    }
+    vant::noise_store_values(na, grp, total, dY, v);
+  }
+}

@@ -103,8 +103,11 @@ maxpool_backward(const float* __restrict__ dDy, const float* __restrict__ dArg, 
     const int pLo = (int)fs.div((uint32_t)max(0, ih + pad - size + stride)), pHi = min(p - 1, (int)fs.div((uint32_t)(ih + pad)));
     const int qLo = (int)fs.div((uint32_t)max(0, iw + pad - size + stride)), qHi = min(q - 1, (int)fs.div((uint32_t)(iw + pad)));
     float sum = 0.0f;
+    // Not unrolled: at most ceil(size / stride) windows each way, and unrolled copies cost registers (spills on sm_80).
+#pragma unroll 1
     for (int pp = pLo; pp <= pHi; ++pp) {
       const int r = ih + pad - pp * stride;  // this element's row in window (pp, .)
+#pragma unroll 1
       for (int qq = qLo; qq <= qHi; ++qq) {
         const long long o = (((long long)nn * p + pp) * q + qq) * c + cc;
         if (dArg[o] == (float)(r * size + iw + pad - qq * stride)) sum += dDy[o];

@@ -12,7 +12,8 @@ import dev.vant.tensor.Tensor;
  * Binding of {@code kernels/noisy_conv2d.cu}: implicit-GEMM convolution, x [N,H,W,C] (NHWC),
  * w [K,R,S,C] (KRSC), y [N,P,Q,K]; the FP32 or the {@code _tf32} kernels by the backend's math mode.
  * <ul>
- *   <li>forward: y = noise(conv(x, w) + bias), GEMM M = N*P*Q, N = K, K = R*S*C, one write of y; or, where the
+ *   <li>forward: y = noise(conv(x, w) + bias); a direct kernel where R*S*C <= 32 ({@link #direct}); else the
+ *       GEMM M = N*P*Q, N = K, K = R*S*C, one write of y; or, where the
  *       output tiles alone would leave the GPU idle ({@link Gemm#kChunk}), split-K partials and one reduction
  *       that adds them in order, the bias and the noise;</li>
  *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K (split-K by the same rule);</li>
@@ -32,6 +33,10 @@ final class NoisyConv2d {
     long m = (long) g.n() * g.p() * g.q();
     long rsc = (long) g.r() * g.s() * g.c();
     KernelArgs.NoiseArgs na = b.noise(noise, y, op);
+    if (direct(g)) {
+      forwardDirect(b, op, g, x, w, bias, y, na);
+      return;
+    }
     long chunk = b.gemm().kChunk(m, g.k(), rsc);
     int splits = Gemm.splits(rsc, chunk);
     if (splits == 1) {
@@ -44,6 +49,39 @@ final class NoisyConv2d {
       launchForward(b, op, g, x, w, null, part, splits, chunk, KernelArgs.NoiseArgs.NONE);
       NoisyMatmul.splitReduceNoisy(b, op, part, b.bufOrNull(bias, op), b.buf(y, op), m * g.k(), g.k(), splits, na);
     }
+  }
+
+  /** Largest R*S*C of the direct kernel (kernels/noisy_conv2d.cu DIRECT_MAX_RSC). */
+  static final int DIRECT_MAX_RSC = 32;
+  /** Largest K * R*S*C of the direct kernel: its weights in shared memory (DIRECT_MAX_WEIGHTS). */
+  static final int DIRECT_MAX_WEIGHTS = 8192;
+
+  /**
+   * Whether the forward runs the direct kernel ({@code noisy_conv2d_forward_direct}) instead of the implicit GEMM:
+   * a reduction of at most 32 taps (the RGB stem's 27), whose GEMM is mostly overhead, in both math modes (FP32
+   * FMAs in the FP32 GEMM's order: the same bits).
+   */
+  static boolean direct(Conv2dShape g) {
+    long rsc = (long) g.r() * g.s() * g.c();
+    return rsc <= DIRECT_MAX_RSC && rsc * g.k() <= DIRECT_MAX_WEIGHTS
+        && (long) g.n() * g.p() * g.q() * g.k() + 3 <= Integer.MAX_VALUE;
+  }
+
+  /** The direct forward (package-private for the tests, which also call it where {@link #direct} says no). */
+  static void forwardDirect(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Tensor y,
+      KernelArgs.NoiseArgs na) {
+    long rsc = (long) g.r() * g.s() * g.c();
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
+        .noise(na);
+    long groups = ((long) g.n() * g.p() * g.q() * g.k() + 3) / 4;
+    b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups), 256, (int) (4 * rsc * g.k()), a);
+  }
+
+  /** The implicit-GEMM forward without split-K, whatever {@link #direct} says (for the tests). */
+  static void forwardGemm(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+    String op = "conv2dForward (GEMM) " + g;
+    long rsc = (long) g.r() * g.s() * g.c();
+    launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, Math.max(rsc, 1), b.noise(noise, y, op));
   }
 
   private static void launchForward(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, DeviceBuffer bias,

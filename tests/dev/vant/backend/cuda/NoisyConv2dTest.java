@@ -76,6 +76,50 @@ class NoisyConv2dTest {
   }
 
   /**
+   * The direct forward (R*S*C <= 32: the RGB stem) against the implicit GEMM on small-tap shapes (K % 4 == 0: one
+   * pixel per Philox group; else groups that straddle pixels; stride, padding, every noise type, bias on and off):
+   * bit for bit against the FP32 GEMM kernel, and, in TF32 mode, the TF32 GEMM (which the direct path now bypasses)
+   * still within its bound of the reference.
+   */
+  @Test
+  void directForwardGivesTheFp32GemmBits() {
+    assertTrue(NoisyConv2d.direct(new Conv2dShape(128, 32, 32, 3, 64, 3, 3, 1, 1)), "the ResNet stem runs direct");
+    assertTrue(!NoisyConv2d.direct(new Conv2dShape(2, 8, 8, 4, 8, 3, 3, 1, 1)), "36 taps run the GEMM");
+    for (MathMode mode : MathMode.values()) {
+      try (GpuTwin t = GpuTwin.open(114, mode)) {
+        int cases = t.count(40, 40);
+        for (int i = 0; i < cases; i++) {
+          int c = t.between(1, 4), r = t.between(1, 3), s = t.between(1, Math.min(3, 32 / (c * r)));
+          int k = i % 3 == 0 ? t.between(1, 13) : 4 * t.between(1, 20), stride = t.between(1, 2), pad = t.between(0, 1);
+          Conv2dShape g = new Conv2dShape(t.between(1, 3), t.between(Math.max(1, r - 2 * pad), 11),
+              t.between(Math.max(1, s - 2 * pad), 11), c, k, r, s, stride, pad);
+          assertTrue(NoisyConv2d.direct(g), g + " must run direct");
+          String what = "case " + i + " " + g;
+          Tensor[] x = t.rand(g.inputShape()), w = t.rand(g.weightShape());
+          Tensor[] b = i % 2 == 0 ? t.rand(g.k()) : new Tensor[] {null, null};
+          Noise[] nz = t.noise(t.anyType(i), i % 4 == 0, g.n());
+          Tensor[] y = t.out(g.outputShape());
+          t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
+          t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
+          Tensor gemm = t.gpu.zeros(g.outputShape());
+          NoisyConv2d.forwardGemm(t.gpu, g, x[1], w[1], b[1], nz[1], gemm);
+          Tensor abs = t.refZeros(g.outputShape());
+          t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
+          long taps = (long) g.r() * g.s() * g.c();
+          t.compareGemm("direct conv2dForward " + what, y, abs, taps, nz[0], g.n());
+          if (mode == MathMode.FP32) {
+            assertArrayEquals(t.gpu.toHost(gemm), t.gpu.toHost(y[1]), "direct vs FP32 GEMM bits, " + what);
+          } else {
+            t.compareTf32("tf32 GEMM conv2dForward " + what, new Tensor[] {y[0], gemm}, abs, taps, nz[0], g.n());
+          }
+          gemm.close();
+          t.release();
+        }
+      }
+    }
+  }
+
+  /**
    * One forward against the reference, with the bound of the twin's math mode; returns {x, w} (reference and GPU
    * twins) for the backward passes that follow it.
    */
