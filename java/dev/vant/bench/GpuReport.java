@@ -80,11 +80,12 @@ public final class GpuReport {
             + "back-to-back launches; inputs rotated over enough sets to exceed 3x the L2 cache (2 GiB at most); uniform random data, "
             + "per-sample sigma in [0.1, 1.1) for conv, sigma 0.5 for matmul. vant's kernels: %s.%n",
         r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS,
-        r.math() == dev.vant.backend.MathMode.TF32
+        (r.math() == dev.vant.backend.MathMode.TF32
             ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; forward pipeline "
                 + dev.vant.backend.cuda.CudaBackend.tf32Tile() + " (VANT_TF32_TILE); the floor and % of peak below "
                 + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
-            : "exact FP32 (FFMA, `--math fp32`)"));
+            : "exact FP32 (FFMA, `--math fp32`)")
+            + "; convolutions of at most 32 taps (R*S*C: the stem) run the direct FP32 forward kernel in both modes"));
     if (!r.train().isEmpty()) {
       sb.append(r.options().cudaGraph()
           ? "- training steps: recorded once as a CUDA graph and replayed (`--cuda-graph on`; the rotating batch is copied on the device into the graph's fixed inputs)\n"

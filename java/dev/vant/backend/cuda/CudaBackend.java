@@ -175,8 +175,13 @@ public final class CudaBackend implements Backend {
 
   /** Blocks for a grid-stride kernel over {@code work} items of 256 threads each. */
   long gridFor(long work) {
+    return gridFor(work, 32);
+  }
+
+  /** As {@link #gridFor(long)}, at most {@code perSm} blocks per multiprocessor (kernels with per-block setup). */
+  long gridFor(long work, int perSm) {
     long blocks = (work + BLOCK - 1) / BLOCK;
-    return Math.max(1, Math.min(blocks, (long) dev.info().multiprocessors() * 32));
+    return Math.max(1, Math.min(blocks, (long) dev.info().multiprocessors() * perSm));
   }
 
   void launch(String op, String kernel, long grid, int block, KernelArgs args) {

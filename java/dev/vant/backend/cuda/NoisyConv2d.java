@@ -74,7 +74,9 @@ final class NoisyConv2d {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
         .noise(na);
     long groups = ((long) g.n() * g.p() * g.q() * g.k() + 3) / 4;
-    b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups), 256, (int) (4 * rsc * g.k()), a);
+    // 4 resident blocks per SM (64 registers): each block first copies the weights to shared memory, so a grid
+    // of gridFor's usual 32 per SM would read them 8x as often (29 MB from L2 for the stem) for nothing.
+    b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups, 4), 256, (int) (4 * rsc * g.k()), a);
   }
 
   /** The implicit-GEMM forward without split-K, whatever {@link #direct} says (for the tests). */
