@@ -43,6 +43,8 @@
 // problem has an implicit zero) when the operand allows vectors, else one 4-byte cp.async (.ca, zfill) per
 // element — the scalar gathers of a convolution with C % 4 != 0 (the stem's C = 3) stay asynchronous too.
 #pragma once
+#include <type_traits>
+#include <utility>
 #include "ptx.cuh"
 #include "gemm_grid.cuh"
 #include "philox.cuh"
@@ -97,49 +99,139 @@ using K32 = Config<32, 3>;
 
 __device__ __forceinline__ bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
 
-// Stages the A (BM x BK) or B (BN x BK) tile at k0 into `s`. ROWS = BM or BN; K_MAJOR: the operand is
-// contiguous in k; VEC: 16-byte copies (the caller has checked p's condition). `at(r, k)` returns the global
-// address of the element (m0 + r, k) (resp. (k, n0 + r)) or nullptr for an implicit zero; rows >= `rows`
-// and k >= kEnd are outside the problem and become zeros. `any` is a valid global address for zero-fills.
-template <class C, int ROWS, bool K_MAJOR, class At>
-__device__ __forceinline__ void load_tile(float* s, bool vec, int rows, long long k0, long long kEnd, const float* any,
-                                          At at) {
-  constexpr int BK = C::BK;
-  const int tid = threadIdx.x;
-  if (vec) {
-    constexpr int CHUNKS = ROWS * BK / 4 / THREADS;  // 16-byte chunks per thread: 2 (A) or 1 (B) at BK 16
-#pragma unroll
-    for (int i = 0; i < CHUNKS; ++i) {
-      const int c = tid + i * THREADS;
-      // K-major: BK / 4 chunks per row, consecutive threads along k (one row = 4 BK contiguous bytes in global
-      // memory). MN-major: ROWS / 4 chunks per k, consecutive threads along m (n).
-      const int r = K_MAJOR ? c / C::CPR : (c % (ROWS / 4)) * 4;
-      const int kk = K_MAJOR ? (c % C::CPR) * 4 : c / (ROWS / 4);
-      const long long k = k0 + kk;
-      const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
-      float* dst = K_MAJOR ? s + C::kidx(r, kk) : s + kk * (ROWS + 8) + r;
-      ptx::cp_async_cg16_zfill(dst, src ? src : any, src ? 16u : 0u);
+// Row hoisting (optional in a problem): a_row(m) computes once, before the k loop, what a_ptr(m, k) needs of m
+// alone (a row pointer; a conv output pixel's image and corner), and a_at(row, k) finishes the address at each
+// k-tile (nullptr = an implicit zero); b_row(n) / b_at(row, k) the same for B. A problem without them is served
+// by a_ptr(m, k) / b_ptr(k, n) at every k-tile. Only the 16-byte copy path keeps rows (2 A + 1 B per thread at
+// BK 16); the 4-byte path (8 + 4 elements per thread) would need too many registers.
+template <class P>
+struct APtr {  // no hoisting
+  using Row = int;
+  __device__ __forceinline__ static Row row(const P&, int m) { return m; }
+  __device__ __forceinline__ static const float* at(const P& p, const Row& m, long long k) { return p.a_ptr(m, k); }
+};
+template <class P>
+struct BPtr {
+  using Row = int;
+  __device__ __forceinline__ static Row row(const P&, int n) { return n; }
+  __device__ __forceinline__ static const float* at(const P& p, const Row& n, long long k) { return p.b_ptr(k, n); }
+};
+template <class P, class = void>
+struct ARows : APtr<P> {};
+template <class P>
+struct ARows<P, std::void_t<decltype(std::declval<const P&>().a_row(0))>> {
+  using Row = decltype(std::declval<const P&>().a_row(0));
+  __device__ __forceinline__ static Row row(const P& p, int m) { return p.a_row(m); }
+  __device__ __forceinline__ static const float* at(const P& p, const Row& r, long long k) { return p.a_at(r, k); }
+};
+template <class P, class = void>
+struct BRows : BPtr<P> {};
+template <class P>
+struct BRows<P, std::void_t<decltype(std::declval<const P&>().b_row(0))>> {
+  using Row = decltype(std::declval<const P&>().b_row(0));
+  __device__ __forceinline__ static Row row(const P& p, int n) { return p.b_row(n); }
+  __device__ __forceinline__ static const float* at(const P& p, const Row& r, long long k) { return p.b_at(r, k); }
+};
+
+// Where copy slot i (of ROWS x BK tile, THREADS threads) of this thread goes: tile row r (m or n, relative to the
+// tile), k offset kk, and its float offset in a stage. VEC: slot = one 16-byte chunk — K-major: BK / 4 chunks per
+// row, consecutive threads along k (one row = 4 BK contiguous bytes in global memory); MN-major: ROWS / 4 chunks
+// per k, consecutive threads along m (n). Else slot = one element.
+template <class C, int ROWS, bool K_MAJOR, bool VEC>
+struct Slots {
+  static constexpr int N = VEC ? ROWS * C::BK / 4 / THREADS : ROWS * C::BK / THREADS;  // 2/1 chunks, 8/4 elements
+  __device__ __forceinline__ static void at(int i, int& r, int& kk, int& dst) {
+    const int c = (int)threadIdx.x + i * THREADS;
+    if (VEC) {
+      r = K_MAJOR ? c / C::CPR : (c % (ROWS / 4)) * 4;
+      kk = K_MAJOR ? (c % C::CPR) * 4 : c / (ROWS / 4);
+    } else {
+      r = K_MAJOR ? c / C::BK : c % ROWS;
+      kk = K_MAJOR ? c % C::BK : c / ROWS;
     }
-  } else {
-    constexpr int ELEMS = ROWS * BK / THREADS;  // 8 (A) or 4 (B) at BK 16
+    dst = K_MAJOR ? C::kidx(r, kk) : kk * (ROWS + 8) + r;
+  }
+};
+
+// The 16-byte copies of one operand. HOIST: per slot the problem's hoisted row, the k offset and the stage offset,
+// fixed for the whole k loop, in registers; else (Rows = APtr / BPtr) the slots are recomputed at every k-tile from
+// the thread index, as cheap as holding them. `in`: the slot's row lies in the problem (for an MN-major chunk, all
+// 4: the vector condition makes the extent a multiple of 4).
+template <class C, int ROWS, bool K_MAJOR, class Rows, class P, bool HOIST>
+struct VecCopies {
+  using S = Slots<C, ROWS, K_MAJOR, true>;
+  static constexpr int H = HOIST ? S::N : 1;  // held slots
+  typename Rows::Row row[H];
+  int kk[H], dst[H];
+  bool in[H];
+  int base, rows;
+  __device__ __forceinline__ VecCopies(const P& p, int base_, int rows_) : base(base_), rows(rows_) {
+    if constexpr (HOIST) {
 #pragma unroll
-    for (int i = 0; i < ELEMS; ++i) {
-      const int e = tid + i * THREADS;
-      const int r = K_MAJOR ? e / BK : e % ROWS;
-      const int kk = K_MAJOR ? e % BK : e / ROWS;
-      const long long k = k0 + kk;
-      const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
-      float* dst = K_MAJOR ? s + C::kidx(r, kk) : s + kk * (ROWS + 8) + r;
-      ptx::cp_async_ca_zfill<4>(dst, src ? src : any, src ? 4u : 0u);
+      for (int i = 0; i < S::N; ++i) slot(p, i, row[i], kk[i], dst[i], in[i]);
     }
   }
-}
+  __device__ __forceinline__ void slot(const P& p, int i, typename Rows::Row& rw, int& k, int& d, bool& ok) const {
+    int r;
+    S::at(i, r, k, d);
+    ok = r < rows;
+    rw = Rows::row(p, base + (ok ? r : 0));
+  }
+  __device__ __forceinline__ void load(float* s, const P& p, long long k0, long long kEnd, const float* any) const {
+#pragma unroll
+    for (int i = 0; i < S::N; ++i) {
+      typename Rows::Row rw;
+      int k_, d;
+      bool ok;
+      if constexpr (HOIST) { rw = row[i]; k_ = kk[i]; d = dst[i]; ok = in[i]; } else { slot(p, i, rw, k_, d, ok); }
+      const long long k = k0 + k_;
+      const float* src = (ok && k < kEnd) ? Rows::at(p, rw, k) : nullptr;
+      ptx::cp_async_cg16_zfill(s + d, src ? src : any, src ? 16u : 0u);
+    }
+  }
+  // Rounds this thread's chunks of a landed stage to TF32 in place (the fragments are then used as they are).
+  __device__ __forceinline__ void round(float* s) const {
+#pragma unroll
+    for (int i = 0; i < S::N; ++i) {
+      int d = HOIST ? dst[i] : 0;
+      if constexpr (!HOIST) { int r, k_; S::at(i, r, k_, d); }
+      float4* q = reinterpret_cast<float4*>(s + d);
+      float4 v = *q;
+      v.x = __uint_as_float(ptx::cvt_rna_tf32(v.x));
+      v.y = __uint_as_float(ptx::cvt_rna_tf32(v.y));
+      v.z = __uint_as_float(ptx::cvt_rna_tf32(v.z));
+      v.w = __uint_as_float(ptx::cvt_rna_tf32(v.w));
+      *q = v;
+    }
+  }
+};
 
-__device__ __forceinline__ uint32_t tf32_of(uint32_t bits) { return ptx::cvt_rna_tf32(__uint_as_float(bits)); }
-__device__ __forceinline__ uint32_t tf32_of(float v) { return ptx::cvt_rna_tf32(v); }
+// The 4-byte copies of one operand (its contiguous extent is not a multiple of 4, or the base is misaligned: e.g.
+// the gathers of a convolution with C % 4 != 0): addresses from a_ptr / b_ptr at every k-tile, one .ca cp.async per
+// element, zero-filled outside the problem. `at(r, k)` gives the address of tile row r at k, or nullptr.
+template <class C, int ROWS, bool K_MAJOR>
+struct ScalarCopies {
+  using S = Slots<C, ROWS, K_MAJOR, false>;
+  template <class At>
+  __device__ __forceinline__ static void load(float* s, int rows, long long k0, long long kEnd, const float* any, At at) {
+#pragma unroll
+    for (int i = 0; i < S::N; ++i) {
+      int r, kk, dst;
+      S::at(i, r, kk, dst);
+      const long long k = k0 + kk;
+      const float* src = (r < rows && k < kEnd) ? at(r, k) : nullptr;
+      ptx::cp_async_ca_zfill<4>(s + dst, src ? src : any, src ? 4u : 0u);
+    }
+  }
+};
+
+// Fragment registers of a stage element: as stored (the 16-byte path rounds its stage to TF32 in place), or rounded
+// here (ROUND: the 4-byte path, whose extra pass over the stage spilled registers).
+template <bool ROUND>
+__device__ __forceinline__ uint32_t tf32_bits(float v) { return ROUND ? ptx::cvt_rna_tf32(v) : __float_as_uint(v); }
 
 // The warp's A fragments (MT m16 tiles) at k-step ks of a stage.
-template <class C, bool K_MAJOR>
+template <class C, bool K_MAJOR, bool ROUND>
 __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t (&a)[MT][4]) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
 #pragma unroll
@@ -149,19 +241,19 @@ __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t
       // matrix j = lane / 8: rows r0 + 8 (j & 1) .. +7, k ks + 4 (j >> 1) .. +3 -> a0, a1, a2, a3
       ptx::ldmatrix_x4(a[mt], s + C::kidx(r0 + (lane & 15), ks + ((lane >> 4) << 2)));
 #pragma unroll
-      for (int i = 0; i < 4; ++i) a[mt][i] = tf32_of(a[mt][i]);
+      for (int i = 0; i < 4; ++i) a[mt][i] = tf32_bits<ROUND>(__uint_as_float(a[mt][i]));
     } else {
       const float* p = s + (ks + t) * LDA_MN + r0 + g;
-      a[mt][0] = tf32_of(p[0]);
-      a[mt][1] = tf32_of(p[8]);
-      a[mt][2] = tf32_of(p[4 * LDA_MN]);
-      a[mt][3] = tf32_of(p[4 * LDA_MN + 8]);
+      a[mt][0] = tf32_bits<ROUND>(p[0]);
+      a[mt][1] = tf32_bits<ROUND>(p[8]);
+      a[mt][2] = tf32_bits<ROUND>(p[4 * LDA_MN]);
+      a[mt][3] = tf32_bits<ROUND>(p[4 * LDA_MN + 8]);
     }
   }
 }
 
 // The warp's B fragments (NT n8 tiles) at k-step ks of a stage.
-template <class C, bool K_MAJOR>
+template <class C, bool K_MAJOR, bool ROUND>
 __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t (&b)[NT][2]) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   if (K_MAJOR) {
@@ -171,17 +263,17 @@ __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t
       // -> b[2np][0], b[2np][1], b[2np+1][0], b[2np+1][1]
       uint32_t r[4];
       ptx::ldmatrix_x4(r, s + C::kidx(wn0 + np * 16 + ((lane >> 4) << 3) + (lane & 7), ks + (((lane >> 3) & 1) << 2)));
-      b[2 * np][0] = tf32_of(r[0]);
-      b[2 * np][1] = tf32_of(r[1]);
-      b[2 * np + 1][0] = tf32_of(r[2]);
-      b[2 * np + 1][1] = tf32_of(r[3]);
+      b[2 * np][0] = tf32_bits<ROUND>(__uint_as_float(r[0]));
+      b[2 * np][1] = tf32_bits<ROUND>(__uint_as_float(r[1]));
+      b[2 * np + 1][0] = tf32_bits<ROUND>(__uint_as_float(r[2]));
+      b[2 * np + 1][1] = tf32_bits<ROUND>(__uint_as_float(r[3]));
     }
   } else {
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       const float* p = s + (ks + t) * LDB_MN + wn0 + nt * 8 + g;
-      b[nt][0] = tf32_of(p[0]);
-      b[nt][1] = tf32_of(p[4 * LDB_MN]);
+      b[nt][0] = tf32_bits<ROUND>(p[0]);
+      b[nt][1] = tf32_bits<ROUND>(p[4 * LDB_MN]);
     }
   }
 }
@@ -190,29 +282,33 @@ __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t
 __device__ __forceinline__ int warp_m0() { return ((int)threadIdx.x >> 5) % WARPS_M * WM; }
 __device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARPS_M * WN; }
 
-// acc[mt][nt][i]: row = m0 + warp_m0() + 16 mt + g + 8 (i >> 1), col = n0 + warp_n0() + 8 nt + 2 t + (i & 1)
-// (g = lane / 4, t = lane % 4; the mma C fragment layout).
-template <class C, class P>
-__device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                         int m0, int n0, float (&acc)[MT][NT][4]) {
+// The k loop for one choice of copy widths (VA, VB: 16-byte copies of A, B), so that the loop body holds one copy
+// path and what the rows alone decide is computed before it (v1 had both paths and every address in the loop:
+// ~490-950 SASS instructions per 16 HMMA on sm_90 by `cuobjdump -sass`, which made it issue-bound).
+template <class C, class P, bool VA, bool VB>
+__device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
+                                      int m0, int n0, float (&acc)[MT][NT][4]) {
   constexpr int BK = C::BK, STAGES = C::STAGES;
-#pragma unroll
-  for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-    for (int nt = 0; nt < NT; ++nt)
-#pragma unroll
-      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
-  const bool vecA = p.a_vec(), vecB = p.b_vec();
+  // Rows are hoisted where a thread has at most 2 chunks of the operand (BK 16); at BK 32 (4 A chunks) the hoisted
+  // rows spilled, so K32 computes every address at every k-tile.
+  constexpr bool HOIST_A = Slots<C, BM, P::A_K, true>::N <= 2, HOIST_B = Slots<C, BN, P::B_K, true>::N <= 2;
+  using AV = VecCopies<C, BM, P::A_K, std::conditional_t<HOIST_A, ARows<P>, APtr<P>>, P, HOIST_A>;
+  using BV = VecCopies<C, BN, P::B_K, std::conditional_t<HOIST_B, BRows<P>, BPtr<P>>, P, HOIST_B>;
+  using AS = ScalarCopies<C, BM, P::A_K>;
+  using BS = ScalarCopies<C, BN, P::B_K>;
   const int rowsA = M - m0, rowsB = N - n0;
   const float* anyA = p.a_any();
   const float* anyB = p.b_any();
-  const long long tiles = kEnd > kBegin ? (kEnd - kBegin + BK - 1) / BK : 0;
-  auto load = [&](int stage, long long kt) {
-    const long long k0 = kBegin + kt * BK;
-    load_tile<C, BM, P::A_K>(sm.pipe.a[stage], vecA, rowsA, k0, kEnd, anyA,
-                             [&](int r, long long k) { return p.a_ptr(m0 + r, k); });
-    load_tile<C, BN, P::B_K>(sm.pipe.b[stage], vecB, rowsB, k0, kEnd, anyB,
-                             [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
+  // The hoisted rows of the 16-byte paths (unused by the 4-byte ones: the compiler drops them).
+  const AV av(p, m0, VA ? rowsA : 0);
+  const BV bv(p, n0, VB ? rowsB : 0);
+  const int tiles = kEnd > kBegin ? (int)((kEnd - kBegin + BK - 1) / BK) : 0;
+  auto load = [&](int stage, int kt) {
+    const long long k0 = kBegin + (long long)kt * BK;
+    if (VA) av.load(sm.pipe.a[stage], p, k0, kEnd, anyA);
+    else AS::load(sm.pipe.a[stage], rowsA, k0, kEnd, anyA, [&](int r, long long k) { return p.a_ptr(m0 + r, k); });
+    if (VB) bv.load(sm.pipe.b[stage], p, k0, kEnd, anyB);
+    else BS::load(sm.pipe.b[stage], rowsB, k0, kEnd, anyB, [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
   };
   // Prologue: STAGES - 1 tiles in flight. One commit per tile slot, empty or not, so that wait<STAGES-2>
   // below always means "tile kt has landed".
@@ -222,26 +318,49 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
     ptx::cp_async_commit();
   }
   const int wm0 = warp_m0(), wn0 = warp_n0();
-  for (long long kt = 0; kt < tiles; ++kt) {
+  int s = 0, sNext = STAGES - 1;  // the stage of tile kt, and the stage tile kt + STAGES - 1 goes to
+  for (int kt = 0; kt < tiles; ++kt) {
     ptx::cp_async_wait<STAGES - 2>();  // this thread's copies of tile kt have landed
+    // 16-byte path: round them to TF32 in place, once per element (v1 rounded every fragment: each A element
+    // twice, each B element four times, two instructions each); the barrier below publishes the rounded values.
+    if (VA) av.round(sm.pipe.a[s]);
+    if (VB) bv.round(sm.pipe.b[s]);
     __syncthreads();                   // everyone's have; and everyone is done reading tile kt - 1's stage
-    const long long next = kt + STAGES - 1;
-    if (next < tiles) load((int)(next % STAGES), next);  // refills the stage tile kt - 1 used
+    if (kt + STAGES - 1 < tiles) load(sNext, kt + STAGES - 1);  // refills the stage tile kt - 1 used
     ptx::cp_async_commit();
-    const int s = (int)(kt % STAGES);
 #pragma unroll
     for (int ks = 0; ks < BK; ks += 8) {
       uint32_t a[MT][4], b[NT][2];
-      frag_a<C, P::A_K>(sm.pipe.a[s], wm0, ks, a);
-      frag_b<C, P::B_K>(sm.pipe.b[s], wn0, ks, b);
+      frag_a<C, P::A_K, !VA>(sm.pipe.a[s], wm0, ks, a);
+      frag_b<C, P::B_K, !VB>(sm.pipe.b[s], wn0, ks, b);
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
         for (int nt = 0; nt < NT; ++nt) ptx::mma_m16n8k8_tf32(acc[mt][nt], a[mt], b[nt], acc[mt][nt]);
     }
+    s = s + 1 == STAGES ? 0 : s + 1;
+    sNext = sNext + 1 == STAGES ? 0 : sNext + 1;
   }
   ptx::cp_async_wait<0>();
   __syncthreads();  // the pipeline's memory is free for the epilogue
+}
+
+// acc[mt][nt][i]: row = m0 + warp_m0() + 16 mt + g + 8 (i >> 1), col = n0 + warp_n0() + 8 nt + 2 t + (i & 1)
+// (g = lane / 4, t = lane % 4; the mma C fragment layout).
+template <class C, class P>
+__device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
+                                         int m0, int n0, float (&acc)[MT][NT][4]) {
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
+  const bool vecA = p.a_vec(), vecB = p.b_vec();
+  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
 }
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise).

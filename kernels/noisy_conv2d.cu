@@ -55,15 +55,24 @@ struct Geometry {
 struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
   const float* x; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = true;
-  __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
-    int t, q, n, p, rs, c, r, s;
+  // Row hoisting (gemm_tf32.cuh): output pixel m's image and the top-left corner of its window.
+  struct Pixel { const float* img; int ih0, iw0; };
+  __device__ __forceinline__ Pixel a_row(int m) const {
+    int t, q, n, p;
     g.dq.divmod(m, t, q); g.dp.divmod(t, n, p);
-    g.dc.divmod((int)j, rs, c); g.ds.divmod(rs, r, s);
-    const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
-    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
-    return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
+    return Pixel{x + (long long)n * g.h * g.w * g.c, p * g.stride - g.pad, q * g.stride - g.pad};
   }
-  __device__ __forceinline__ const float* b_ptr(long long j, int k) const { return wt + (long long)k * g.r * g.s * g.c + j; }
+  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const {
+    int rs, c, r, s;
+    g.dc.divmod((int)j, rs, c); g.ds.divmod(rs, r, s);
+    const int ih = px.ih0 + r, iw = px.iw0 + s;
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
+    return px.img + ((long long)ih * g.w + iw) * g.c + c;
+  }
+  __device__ __forceinline__ const float* a_ptr(int m, long long j) const { return a_at(a_row(m), j); }
+  __device__ __forceinline__ const float* b_row(int k) const { return wt + (long long)k * g.r * g.s * g.c; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long j) const { return row + j; }
+  __device__ __forceinline__ const float* b_ptr(long long j, int k) const { return b_at(b_row(k), j); }
   __device__ __forceinline__ float a(int m, long long j) const { const float* v = a_ptr(m, j); return v ? *v : 0.0f; }
   __device__ __forceinline__ float b(long long j, int k) const { return *b_ptr(j, k); }
   __device__ __forceinline__ bool a_vec() const { return g.c % 4 == 0 && tf32::aligned16(x); }
@@ -75,22 +84,31 @@ struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
 struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = w[k, r, s, c]
   const float* dy; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = false;
-  __device__ __forceinline__ const float* a_ptr(int m, long long j) const {
-    int t, iw, n, ih, rs, k, r, s;
+  // Row hoisting (gemm_tf32.cuh): input pixel m's image of dy and its padded position.
+  struct Pixel { const float* img; int hp, wp; };
+  __device__ __forceinline__ Pixel a_row(int m) const {
+    int t, iw, n, ih;
     g.dw.divmod(m, t, iw); g.dh.divmod(t, n, ih);
+    return Pixel{dy + (long long)n * g.p * g.q * g.k, ih + g.pad, iw + g.pad};
+  }
+  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const {
+    int rs, k, r, s;
     g.dk.divmod((int)j, rs, k); g.ds.divmod(rs, r, s);
-    const int ph = ih + g.pad - r, qw = iw + g.pad - s;
+    const int ph = px.hp - r, qw = px.wp - s;
     if (ph < 0 || qw < 0) return nullptr;
     int p, q, ph_rem, qw_rem;
     g.dstride.divmod(ph, p, ph_rem); g.dstride.divmod(qw, q, qw_rem);
     if (ph_rem != 0 || qw_rem != 0 || p >= g.p || q >= g.q) return nullptr;
-    return dy + (((long long)n * g.p + p) * g.q + q) * g.k + k;
+    return px.img + ((long long)p * g.q + q) * g.k + k;
   }
-  __device__ __forceinline__ const float* b_ptr(long long j, int c) const {
+  __device__ __forceinline__ const float* a_ptr(int m, long long j) const { return a_at(a_row(m), j); }
+  __device__ __forceinline__ const float* b_row(int c) const { return wt + c; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long j) const {
     int rs, k;
     g.dk.divmod((int)j, rs, k);
-    return wt + ((long long)k * g.r * g.s + rs) * g.c + c;
+    return row + ((long long)k * g.r * g.s + rs) * g.c;
   }
+  __device__ __forceinline__ const float* b_ptr(long long j, int c) const { return b_at(b_row(c), j); }
   __device__ __forceinline__ float a(int m, long long j) const { const float* v = a_ptr(m, j); return v ? *v : 0.0f; }
   __device__ __forceinline__ float b(long long j, int c) const { return *b_ptr(j, c); }
   __device__ __forceinline__ bool a_vec() const { return g.k % 4 == 0 && tf32::aligned16(dy); }
@@ -102,15 +120,24 @@ struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = 
 struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-pad+r, q*st-pad+s, c] or 0
   const float* dy; const float* x; Geometry g;
   static constexpr bool A_K = false, B_K = false;
-  __device__ __forceinline__ const float* a_ptr(int k, long long j) const { return dy + j * g.k + k; }
-  __device__ __forceinline__ const float* b_ptr(long long j, int rsc) const {
-    int t, q, n, p, rs, c, r, s;
-    g.dq.divmod((int)j, t, q); g.dp.divmod(t, n, p);
+  __device__ __forceinline__ const float* a_row(int k) const { return dy + k; }  // row hoisting (gemm_tf32.cuh)
+  __device__ __forceinline__ const float* a_at(const float* row, long long j) const { return row + j * g.k; }
+  __device__ __forceinline__ const float* a_ptr(int k, long long j) const { return a_at(a_row(k), j); }
+  // Row hoisting: tap (r, s, c) of the weight column, as offsets from an output pixel's window corner.
+  struct Tap { int dh, dw, c; };
+  __device__ __forceinline__ Tap b_row(int rsc) const {
+    int rs, c, r, s;
     g.dc.divmod(rsc, rs, c); g.ds.divmod(rs, r, s);
-    const int ih = p * g.stride - g.pad + r, iw = q * g.stride - g.pad + s;
-    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
-    return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + c;
+    return Tap{r - g.pad, s - g.pad, c};
   }
+  __device__ __forceinline__ const float* b_at(const Tap& tap, long long j) const {
+    int t, q, n, p;
+    g.dq.divmod((int)j, t, q); g.dp.divmod(t, n, p);
+    const int ih = p * g.stride + tap.dh, iw = q * g.stride + tap.dw;
+    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
+    return x + (((long long)n * g.h + ih) * g.w + iw) * g.c + tap.c;
+  }
+  __device__ __forceinline__ const float* b_ptr(long long j, int rsc) const { return b_at(b_row(rsc), j); }
   __device__ __forceinline__ float a(int k, long long j) const { return *a_ptr(k, j); }
   __device__ __forceinline__ float b(long long j, int rsc) const { const float* v = b_ptr(j, rsc); return v ? *v : 0.0f; }
   __device__ __forceinline__ bool a_vec() const { return g.k % 4 == 0 && tf32::aligned16(dy); }

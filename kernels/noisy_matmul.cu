@@ -34,6 +34,10 @@ struct Forward {  // A(m, k) = x[m][k], B(k, n) = w[n][k]
   static constexpr bool A_K = true, B_K = true;
   __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return x + (long long)m * in + k; }
   __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return w + (long long)n * in + k; }
+  __device__ __forceinline__ const float* a_row(int m) const { return x + (long long)m * in; }  // row hoisting
+  __device__ __forceinline__ const float* a_at(const float* row, long long k) const { return row + k; }
+  __device__ __forceinline__ const float* b_row(int n) const { return w + (long long)n * in; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long k) const { return row + k; }
   __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
   __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
   __device__ __forceinline__ bool a_vec() const { return in % 4 == 0 && tf32::aligned16(x); }
@@ -47,6 +51,10 @@ struct BackData {  // A(m, k) = dy[m][k], B(k, n) = w[k][n]
   static constexpr bool A_K = true, B_K = false;
   __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return dy + (long long)m * out + k; }
   __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return w + k * in + n; }
+  __device__ __forceinline__ const float* a_row(int m) const { return dy + (long long)m * out; }  // row hoisting
+  __device__ __forceinline__ const float* a_at(const float* row, long long k) const { return row + k; }
+  __device__ __forceinline__ const float* b_row(int n) const { return w + n; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long k) const { return row + k * in; }
   __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
   __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
   __device__ __forceinline__ bool a_vec() const { return out % 4 == 0 && tf32::aligned16(dy); }
@@ -60,6 +68,10 @@ struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
   static constexpr bool A_K = false, B_K = false;
   __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return dy + k * out + m; }
   __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return x + k * in + n; }
+  __device__ __forceinline__ const float* a_row(int m) const { return dy + m; }  // row hoisting
+  __device__ __forceinline__ const float* a_at(const float* row, long long k) const { return row + k * out; }
+  __device__ __forceinline__ const float* b_row(int n) const { return x + n; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long k) const { return row + k * in; }
   __device__ __forceinline__ float a(int m, long long k) const { return *a_ptr(m, k); }
   __device__ __forceinline__ float b(long long k, int n) const { return *b_ptr(k, n); }
   __device__ __forceinline__ bool a_vec() const { return out % 4 == 0 && tf32::aligned16(dy); }
