@@ -6,11 +6,11 @@
 // time: divisibility by 4 of the contiguous extent and 16-byte alignment of the base pointer).
 //
 // Numerics: every operand is rounded to TF32 (cvt.rna: 10 mantissa bits, nearest, ties away; relative error
-// <= 2^-11), the products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a
+// <= 2^-11; once per element in shared memory on the 16-byte path, per fragment on the 4-byte path), the products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a
 // fixed order (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
 //
 // Versions tried (measured on an H200, 2026-11-28: bench/results/2026-11-28-gpu-speed.md):
-//   v1 (this one) block tile BM x BN x BK = 128 x 64 x 16, 256 threads = 8 warps as 4 (m) x 2 (n), warp tile
+//   v1 block tile BM x BN x BK = 128 x 64 x 16, 256 threads = 8 warps as 4 (m) x 2 (n), warp tile
 //      32 x 32 = 2 x 4 mma tiles (32 FP32 accumulators per thread), 3-stage cp.async pipeline in static
 //      shared memory (39 KiB: fits the 48 KiB static limit, so no cuFuncSetAttribute, and 2 blocks per SM on
 //      sm_86/89 with their 100 KiB per SM). Why 128 x 64: the convolutions of a CIFAR ResNet have N = K
@@ -20,13 +20,19 @@
 //      considered: 64 accumulators per thread under the 128-register cap of 2 blocks/SM, a 64 KiB epilogue
 //      tile, and it would waste half a tile on every 64-channel layer.
 //   ptxas (nvcc 13.0, __launch_bounds__(256, 2) = at most 128 registers): 110-127 registers, 0 spills, 39936 bytes
-//   of static shared memory on sm_80/86/89/90 (target/kernels/ptxas-report.txt).
+//   of static shared memory on sm_80/86/89/90 (target/kernels/ptxas-report.txt; v3: 122-128 registers, small
+//   spills outside the 16-byte k loop in the matmul forwards, kernels/spill-allowed.txt).
 //   Measured: 74-85 TFLOP/s at 4096^3 (cuBLAS TF32: 392), conv forwards at ~40% of cuDNN's speed. Nsight Compute
 //   (layer1 forward): issue-bound, not memory-bound — 57% SM throughput, 3% DRAM, 23% occupancy (2 blocks/SM by
 //   registers), a scheduler issues in 60% of cycles; too many fragment loads, cvt.rna and address instructions
 //   per mma.sync, and a barrier every 16 k.
 //   v2 K32 (BK 32, see Config below): no consistent gain on the H200 (per layer mixed; layer1 forward 63 vs 57
 //   µs; ResNet-18 step 5.33 vs 5.30 ms): latency was not the limit. Kept selectable, K16 the default.
+//   v3 (this one, 2026-12-05) the v1 tiles with the k loop on a diet: one loop per copy width (kloop<VA, VB>),
+//   the rows' address work hoisted out of it (a_row / b_row), the 16-byte path's stages rounded in place once
+//   instead of every fragment, int stage counters. sm_90 SASS of the 16-byte loop per 16 HMMA: 297 -> 208
+//   (conv forward), 343 -> 272 (data gradient), 266 -> 223 (weight gradient), 204 -> 145 (matmul)
+//   (bench/results/2026-12-05-sass-mainloop.md); not yet timed on a GPU.
 //   Not tried yet: wgmma / TMA on sm_90a (HOPPER.md: mma.sync runs as HMMA on Hopper, not its fastest path) —
 //   the way to fewer instructions per tensor-core operation; larger warp tiles.
 //
