@@ -20,6 +20,69 @@
 
 namespace vant {
 
+// The common case of store_noisy_tile: N % 4 == 0 (then n0 and W are multiples of 4 too) and, with per-sample
+// levels, perSample % 4 == 0: every group is 4 aligned columns of one tile row and of one sample — no group is cut,
+// none straddles rows or samples, so there are no per-lane guards, one level per group, one 16-byte read of sC
+// and (dY aligned) one 16-byte store. Item i of the tile is row i / (W / 4), group i % (W / 4) of that row. The
+// general loop below cost ~1000 SASS instructions per group on sm_90 (per-lane guards and levels, two run-time
+// divisions, a 64-bit division for the sample), several times the Philox and Box-Muller work itself.
+template <int TM, int TN>
+__device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float* __restrict__ dY, int N, int m0, int n0,
+                                                 int rows, int W, const NoiseArgs& a) {
+  const int gpr = W >> 2;  // groups per tile row
+  const bool full = W == TN;  // then the split below is a shift
+  const FastDiv fr = FastDiv::of(full ? 1u : (uint32_t)gpr);
+  const int items = rows * gpr;
+  const bool vec = ((uintptr_t)dY & 15) == 0;
+  constexpr int U = 4;  // groups in flight per thread, as below
+  const int stride = (int)blockDim.x;
+  // Item i -> its first element e0 and its offset in sC (recomputed in the second phase rather than held: holding
+  // them spilled registers in the K32 forward).
+  auto place = [&](int i, long long& e0, int& off) {
+    int r, c4;
+    if (full) { r = i / (TN / 4); c4 = i % (TN / 4); } else { fr.divmod(i, r, c4); }
+    e0 = (long long)(m0 + r) * N + n0 + 4 * c4;
+    off = r * ldc + 4 * c4;
+  };
+  for (int base = threadIdx.x; base < items; base += U * stride) {
+    Gauss4 z[U], z2[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) { z[u] = Gauss4{0.0f, 0.0f, 0.0f, 0.0f}; z2[u] = z[u]; }
+    if (a.type != NOISE_NONE) {
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        long long e0;
+        int off;
+        place(min(base + u * stride, items - 1), e0, off);  // past the end: a valid group, computed, never stored
+        z[u] = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
+        if (a.type == NOISE_COMBINED) z2[u] = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)(e0 >> 2));
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      if (base + u * stride >= items) break;
+      long long e0;
+      int off;
+      place(base + u * stride, e0, off);
+      const float4 q = *reinterpret_cast<const float4*>(&sC[off]);
+      float v[4] = {q.x, q.y, q.z, q.w};
+      if (a.type != NOISE_NONE) {
+        const float sg = a.dSigma ? a.dSigma[noise_sample(a, e0)] : a.sigmaScalar;
+        v[0] = noise_formula(a.type, sg, v[0], z[u].z0, z2[u].z0);
+        v[1] = noise_formula(a.type, sg, v[1], z[u].z1, z2[u].z1);
+        v[2] = noise_formula(a.type, sg, v[2], z[u].z2, z2[u].z2);
+        v[3] = noise_formula(a.type, sg, v[3], z[u].z3, z2[u].z3);
+      }
+      if (vec) {
+        *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);
+      } else {
+#pragma unroll
+        for (int l = 0; l < 4; ++l) dY[e0 + l] = v[l];
+      }
+    }
+  }
+}
+
 // Device only (threadIdx). sC 16-byte aligned, ldc (its row stride in floats) a multiple of 4. Ends without a
 // barrier: the caller may not reuse sC before another __syncthreads().
 template <int TM, int TN>
@@ -27,6 +90,10 @@ __device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float
                                                  int n0, const NoiseArgs& a) {
   const int rows = M - m0 < TM ? M - m0 : TM;
   const int W = N - n0 < TN ? N - n0 : TN;
+  if ((N & 3) == 0 && (!a.dSigma || (a.perSample & 3) == 0)) {
+    store_noisy_rows<TM, TN>(sC, ldc, dY, N, m0, n0, rows, W, a);
+    return;
+  }
   const bool whole = n0 == 0 && W == N;
   const int segs = whole ? 1 : rows;
   const long long len = whole ? (long long)rows * N : W;
@@ -97,7 +164,7 @@ __device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float
         const float zl[4] = {z[u].z0, z[u].z1, z[u].z2, z[u].z3}, z2l[4] = {z2[u].z0, z2[u].z1, z2[u].z2, z2[u].z3};
         // The level of each lane: sample = e / perSample, one division per group.
         long long q = 0, rem = 0;
-        if (a.dSigma) { q = (e0 + lo) / a.perSample; rem = (e0 + lo) - q * a.perSample; }
+        if (a.dSigma) { q = noise_sample(a, e0 + lo); rem = (e0 + lo) - q * a.perSample; }
 #pragma unroll
         for (int l = 0; l < 4; ++l) {
           if (l >= lo && l < hi) {

@@ -11,6 +11,7 @@
 // Backward (noise_grad_factor): dx = dy for ADDITIVE, dy * fma(s, z, 1) for MULTIPLICATIVE / COMBINED.
 // Java twin: dev.vant.backend.Noise (the contract) as implemented by dev.vant.backend.cpu.ReferenceBackend.
 #pragma once
+#include "fastdiv.cuh"
 #include "philox.cuh"
 #include "step_state.cuh"
 
@@ -32,6 +33,8 @@ struct NoiseArgs {
   unsigned long long seed;
   unsigned int site;
   unsigned int step;
+  FastDiv perDiv;        // e / perSample for e < 2^31 when perNarrow (a 64-bit division per group otherwise)
+  bool perNarrow;
 };
 
 __host__ __device__ __forceinline__ NoiseArgs make_noise(int type, float sigmaScalar, const float* dSigma,
@@ -41,22 +44,34 @@ __host__ __device__ __forceinline__ NoiseArgs make_noise(int type, float sigmaSc
   NoiseArgs a;
   a.type = type; a.sigmaScalar = sigmaScalar; a.dSigma = dSigma; a.perSample = perSample;
   a.seed = seed; a.site = site; a.step = dState ? dState->step : step;
+  a.perNarrow = dSigma != nullptr && perSample >= 1 && perSample <= 0x7FFFFFFFLL;
+  a.perDiv = FastDiv::of(a.perNarrow ? (uint32_t)perSample : 1u);
   return a;
 }
 
+// The sample of element e (its row of the per-sample levels).
+__host__ __device__ __forceinline__ long long noise_sample(const NoiseArgs& a, long long e) {
+  return (a.perNarrow && e <= 0x7FFFFFFFLL) ? (long long)a.perDiv.div((uint32_t)e) : e / a.perSample;
+}
+
 __host__ __device__ __forceinline__ float noise_level(const NoiseArgs& a, long long e) {
-  return a.dSigma ? a.dSigma[e / a.perSample] : a.sigmaScalar;
+  return a.dSigma ? a.dSigma[noise_sample(a, e)] : a.sigmaScalar;
 }
 
 // The formula of the header for one element: level s, pre-noise value v, Gaussians z (first stream) and z2
 // (second stream; read by COMBINED only). Every noisy kernel ends here, so all produce the same bits.
+// Branch-free (the type is uniform, but a switch per element put branches in every unrolled lane of the
+// epilogues): one form, fma(as, az, v * scale), gives each type's formula bit for bit —
+//   NONE            fma(-0, +0, v * 1)         = v                  (v * 1 is exact; adding -0 keeps any v, -0 too)
+//   ADDITIVE        fma(s, z, v * 1)           = fma(s, z, v)
+//   MULTIPLICATIVE  fma(-0, +0, v * fma(s,z,1)) = v * fma(s, z, 1)
+//   COMBINED        fma(s, z2, v * fma(s,z,1))
 __host__ __device__ __forceinline__ float noise_formula(int type, float s, float v, float z, float z2) {
-  switch (type) {
-    case NOISE_ADDITIVE: return fmaf(s, z, v);
-    case NOISE_MULTIPLICATIVE: return v * fmaf(s, z, 1.0f);
-    case NOISE_COMBINED: return fmaf(s, z2, v * fmaf(s, z, 1.0f));
-    default: return v;
-  }
+  const bool mul = type == NOISE_MULTIPLICATIVE || type == NOISE_COMBINED;
+  const float scale = mul ? fmaf(s, z, 1.0f) : 1.0f;
+  const float as = (type == NOISE_ADDITIVE || type == NOISE_COMBINED) ? s : -0.0f;
+  const float az = type == NOISE_ADDITIVE ? z : type == NOISE_COMBINED ? z2 : 0.0f;
+  return fmaf(as, az, v * scale);
 }
 
 // y = noise(v) for element e, given its Gaussian z (first stream); the second stream is drawn here.
@@ -102,15 +117,22 @@ __host__ __device__ __forceinline__ void noise_store_values(const NoiseArgs& a, 
     Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
     if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);
     const float zl[4] = {z.z0, z.z1, z.z2, z.z3}, z2l[4] = {z2.z0, z2.z1, z2.z2, z2.z3};
-    long long sample = 0, rem = 0;
-    if (a.dSigma) { sample = e0 / a.perSample; rem = e0 - sample * a.perSample; }
+    if (e0 + 3 < total && (!a.dSigma || (a.perSample & 3) == 0)) {
+      // The common case: 4 elements of one sample (perSample % 4 == 0 keeps groups inside samples): one level.
+      const float s = a.dSigma ? a.dSigma[noise_sample(a, e0)] : a.sigmaScalar;
 #pragma unroll
-    for (int lane = 0; lane < 4; ++lane) {
-      if (e0 + lane < total) {  // past the end, the level would be read past the sigma array
-        const float s = a.dSigma ? a.dSigma[sample] : a.sigmaScalar;
-        v[lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
+      for (int lane = 0; lane < 4; ++lane) v[lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
+    } else {
+      long long sample = 0, rem = 0;
+      if (a.dSigma) { sample = noise_sample(a, e0); rem = e0 - sample * a.perSample; }
+#pragma unroll
+      for (int lane = 0; lane < 4; ++lane) {
+        if (e0 + lane < total) {  // past the end, the level would be read past the sigma array
+          const float s = a.dSigma ? a.dSigma[sample] : a.sigmaScalar;
+          v[lane] = noise_formula(a.type, s, v[lane], zl[lane], z2l[lane]);
+        }
+        if (++rem == a.perSample) { rem = 0; ++sample; }
       }
-      if (++rem == a.perSample) { rem = 0; ++sample; }
     }
   }
   if (e0 + 3 < total && ((uintptr_t)(dY + e0) & 15) == 0) {

@@ -97,13 +97,12 @@ VANT_HD void box_muller(uint32_t x_even, uint32_t x_odd, float* z_even, float* z
   const float t = (float)(m & 0x3FFFFFu) * 0x1p-23f;  // exact, in [0, 0.5)
   float s, c;
   sincospi_reduced(t, &s, &c);
-  float cs, sn;
-  switch (quadrant) {
-    case 0: cs = c;  sn = s;  break;
-    case 1: cs = -s; sn = c;  break;
-    case 2: cs = -c; sn = -s; break;
-    default: cs = s; sn = -c; break;
-  }
+  // Quadrant q: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c) — as selects and sign flips, not a switch (which
+  // compiled to branches around every Box-Muller pair on sm_90); negation is exact, so the bits are the switch's.
+  const bool swap = (quadrant & 1u) != 0;
+  const float a = swap ? s : c, b = swap ? c : s;
+  const float cs = (quadrant == 1u || quadrant == 2u) ? -a : a;
+  const float sn = quadrant >= 2u ? -b : b;
   *z_even = r * cs;
   *z_odd = r * sn;
 }
