@@ -199,8 +199,8 @@ struct VecCopies {
   __device__ __forceinline__ void round(float* s) const {
 #pragma unroll
     for (int i = 0; i < S::N; ++i) {
-      int d = HOIST ? dst[i] : 0;
-      if constexpr (!HOIST) { int r, k_; S::at(i, r, k_, d); }
+      int d;
+      if constexpr (HOIST) { d = dst[i]; } else { int r, k_; S::at(i, r, k_, d); }
       float4* q = reinterpret_cast<float4*>(s + d);
       float4 v = *q;
       v.x = __uint_as_float(ptx::cvt_rna_tf32(v.x));
@@ -295,8 +295,8 @@ template <class C, class P, bool VA, bool VB>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
                                       int m0, int n0, float (&acc)[MT][NT][4]) {
   constexpr int BK = C::BK, STAGES = C::STAGES;
-  // Rows are hoisted where a thread has at most 2 chunks of the operand (BK 16); at BK 32 (4 A chunks) the hoisted
-  // rows spilled, so K32 computes every address at every k-tile.
+  // Rows are hoisted where a thread has at most 2 chunks of the operand (BK 16, and B at BK 32); at BK 32 A has 4
+  // chunks per thread, whose hoisted rows spilled, so K32 computes A's addresses at every k-tile.
   constexpr bool HOIST_A = Slots<C, BM, P::A_K, true>::N <= 2, HOIST_B = Slots<C, BN, P::B_K, true>::N <= 2;
   using AV = VecCopies<C, BM, P::A_K, std::conditional_t<HOIST_A, ARows<P>, APtr<P>>, P, HOIST_A>;
   using BV = VecCopies<C, BN, P::B_K, std::conditional_t<HOIST_B, BRows<P>, BPtr<P>>, P, HOIST_B>;

@@ -7,12 +7,17 @@ package dev.vant.backend;
 public record PoolShape(int n, int h, int w, int c, int size, int stride, int pad) {
   public PoolShape {
     if (n <= 0 || h <= 0 || w <= 0 || c <= 0 || size <= 0 || stride <= 0 || pad < 0 || 2 * pad > size) {
-      throw new IllegalArgumentException("bad pool shape " + this);
+      throw new IllegalArgumentException("bad pool shape " + describe(n, h, w, c, size, stride, pad));
     }
     if (size > MAX_SIZE) {
-      throw new IllegalArgumentException("pool shape " + this + ": window size " + size + " exceeds " + MAX_SIZE
-          + " (window positions r * size + s are held exactly in floats)");
+      throw new IllegalArgumentException("pool shape " + describe(n, h, w, c, size, stride, pad) + ": window size " + size
+          + " exceeds " + MAX_SIZE + " (window positions r * size + s are held exactly in floats)");
     }
+  }
+
+  // The compact constructor runs before the fields are set: its messages are built from the parameters.
+  private static String describe(int n, int h, int w, int c, int size, int stride, int pad) {
+    return "PoolShape[n=" + n + ", h=" + h + ", w=" + w + ", c=" + c + ", size=" + size + ", stride=" + stride + ", pad=" + pad + "]";
   }
 
   /** The largest window side: {@code size * size} positions stay exact integers in a float. */

@@ -28,6 +28,13 @@ public final class Shapes {
     }
   }
 
+  /** Throws if {@code a} and {@code b} share storage (an output that must not overwrite an input or another output). */
+  public static void distinct(String op, String nameA, Tensor a, String nameB, Tensor b) {
+    if (a != null && b != null && (a == b || a.storage() == b.storage())) {
+      throw new IllegalArgumentException(op + ": " + nameA + " and " + nameB + " share storage; they must be separate tensors");
+    }
+  }
+
   /** Throws unless both tensors have the same shape. */
   public static void same(String op, String nameA, Tensor a, String nameB, Tensor b) {
     if (a == null || b == null) throw new IllegalArgumentException(op + ": " + (a == null ? nameA : nameB) + " is null");

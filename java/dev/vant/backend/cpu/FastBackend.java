@@ -538,7 +538,11 @@ public final class FastBackend implements Backend {
     String op = "maxPoolForward " + g;
     Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "y", y, g.outputShape());
-    if (argmax != null) Shapes.require(op, "argmax", argmax, g.outputShape());
+    if (argmax != null) {
+      Shapes.require(op, "argmax", argmax, g.outputShape());
+      Shapes.distinct(op, "argmax", argmax, "y", y);
+      Shapes.distinct(op, "argmax", argmax, "x", x);
+    }
     float[] xs = f(op, "x", x), ys = f(op, "y", y), sig = sigma(op, noise, g.n());
     float[] ws = argmax == null ? null : f(op, "argmax", argmax);
     int P = g.p(), Q = g.q(), C = g.c(), per = P * Q * C;
@@ -563,6 +567,12 @@ public final class FastBackend implements Backend {
     Shapes.require(op, "dy", dy, g.outputShape());
     float[] ws = f(op, "argmax", argmax), gy = f(op, "dy", dy), gx = f(op, "dx", dx);
     int P = g.p(), Q = g.q(), C = g.c(), hwc = g.h() * g.w() * C;
+    // Every position is checked before dx is touched, so a bad argmax leaves dx as it was.
+    par.forEach(g.n(), n -> {
+      for (int p = 0; p < P; p++)
+        for (int q = 0; q < Q; q++)
+          for (int c = 0; c < C; c++) g.inputIndex(op, n, p, q, c, ws[((n * P + p) * Q + q) * C + c]);
+    });
     // One sample per chunk: overlapping windows only scatter within their own sample; the adds run in (p, q)
     // order, the order of the GPU's gather.
     par.forEach(g.n(), n -> {

@@ -530,7 +530,11 @@ public final class ReferenceBackend implements Backend {
     String op = "maxPoolForward " + g;
     Shapes.require(op, "x", x, g.n(), g.h(), g.w(), g.c());
     Shapes.require(op, "y", y, g.outputShape());
-    if (argmax != null) Shapes.require(op, "argmax", argmax, g.outputShape());
+    if (argmax != null) {
+      Shapes.require(op, "argmax", argmax, g.outputShape());
+      Shapes.distinct(op, "argmax", argmax, "y", y);
+      Shapes.distinct(op, "argmax", argmax, "x", x);
+    }
     double[] xs = d(op, "x", x), ys = d(op, "y", y), ws = argmax == null ? null : d(op, "argmax", argmax);
     int P = g.p(), Q = g.q();
     for (int n = 0; n < g.n(); n++)

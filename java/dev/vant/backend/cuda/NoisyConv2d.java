@@ -71,6 +71,9 @@ final class NoisyConv2d {
   static void forwardDirect(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Tensor y,
       KernelArgs.NoiseArgs na) {
     long rsc = (long) g.r() * g.s() * g.c();
+    if (rsc * g.k() > DIRECT_MAX_WEIGHTS) {  // the weights must fit the kernel's shared memory (no attribute raised)
+      throw CudaBackend.bad(op, "the direct kernel holds at most " + DIRECT_MAX_WEIGHTS + " weights, K*R*S*C = " + rsc * g.k());
+    }
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
         .noise(na);
     long groups = ((long) g.n() * g.p() * g.q() * g.k() + 3) / 4;

@@ -21,7 +21,11 @@ final class Pool {
     String op = "maxPoolForward " + g;
     requireShape(op, "x", x, g.n(), g.h(), g.w(), g.c());
     requireShape(op, "y", y, g.outputShape());
-    if (argmax != null) requireShape(op, "argmax", argmax, g.outputShape());
+    if (argmax != null) {
+      requireShape(op, "argmax", argmax, g.outputShape());
+      dev.vant.backend.Shapes.distinct(op, "argmax", argmax, "y", y);  // the kernel's pointers are __restrict__
+      dev.vant.backend.Shapes.distinct(op, "argmax", argmax, "x", x);
+    }
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(y, op)).ptr(argmax == null ? null : b.buf(argmax, op));
     b.launch(op, "maxpool_forward", b.gridFor((y.size() + 3) / 4), 256, geometry(a, g).noise(b.noise(noise, y, op)));
   }

@@ -1,5 +1,6 @@
 package dev.vant.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputTest {
   static Stream<Backend> backends() {
     return Stream.of(new ReferenceBackend(Precision.FLOAT32), new ReferenceBackend(Precision.DOUBLE), new FastBackend(2));
+  }
+
+  static float[] filled(int n, float v) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, v);
+    return a;
   }
 
   static void throwsNaming(Executable e, String... parts) {
@@ -53,8 +60,12 @@ class BadInputTest {
     wrong[5] = 2.5f;
     throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.fromHost(wrong, 2, 3, 3, 3), x), "maxPoolBackward", "argmax 2.5", "(n 0, p 0, q 1, c 2)");
     wrong[5] = 0f; // window (0, 0, 1): position (r 0, s 0) is the padding row
-    throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.fromHost(wrong, 2, 3, 3, 3), x), "maxPoolBackward", "argmax 0.0", "p 0, q 1");
-    throwsNaming(() -> new PoolShape(1, 5000, 5000, 1, 4097, 1, 0), "window size 4097");
+    Tensor dxKept = b.fromHost(filled(2 * 5 * 5 * 3, 7f), 2, 5, 5, 3);
+    throwsNaming(() -> b.maxPoolBackward(pg, b.zeros(2, 3, 3, 3), b.fromHost(wrong, 2, 3, 3, 3), dxKept), "maxPoolBackward", "argmax 0.0", "p 0, q 1");
+    for (float v : b.toHost(dxKept)) assertEquals(7f, v, "a rejected argmax leaves dx as it was");
+    Tensor py = b.zeros(2, 3, 3, 3);
+    throwsNaming(() -> b.maxPoolForward(pg, x, Noise.NONE, py, py), "maxPoolForward", "argmax and y share storage");
+    throwsNaming(() -> new PoolShape(1, 5000, 5000, 1, 4097, 1, 0), "window size 4097", "h=5000", "size=4097");
     throwsNaming(() -> b.globalAvgPoolForward(x, Noise.NONE, b.zeros(2, 4)), "globalAvgPoolForward", "y", "[2, 4]");
     throwsNaming(() -> b.softmaxCrossEntropy(b.zeros(3, 4), b.zeros(2), b.zeros(3, 4), b.zeros(2)), "softmaxCrossEntropy", "labels", "[2]");
     throwsNaming(() -> b.softmaxCrossEntropy(b.zeros(2, 4), b.fromHost(new float[] {1, 4}, 2), b.zeros(2, 4), b.zeros(2)),
