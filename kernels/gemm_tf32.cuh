@@ -6,8 +6,9 @@
 // time: divisibility by 4 of the contiguous extent and 16-byte alignment of the base pointer).
 //
 // Numerics: every operand is rounded to TF32 (cvt.rna: 10 mantissa bits, nearest, ties away; relative error
-// <= 2^-11; once per element in shared memory on the 16-byte path, per fragment on the 4-byte path), the products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a
-// fixed order (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
+// <= 2^-11; once per element in shared memory on the 16-byte path, per fragment on the 4-byte path), the
+// products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a fixed order
+// (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
 //
 // Versions tried (measured on an H200, 2026-11-28: bench/results/2026-11-28-gpu-speed.md):
 //   v1 block tile BM x BN x BK = 128 x 64 x 16, 256 threads = 8 warps as 4 (m) x 2 (n), warp tile
@@ -290,7 +291,7 @@ __device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARP
 
 // The k loop for one choice of copy widths (VA, VB: 16-byte copies of A, B), so that the loop body holds one copy
 // path and what the rows alone decide is computed before it (v1 had both paths and every address in the loop:
-// ~490-950 SASS instructions per 16 HMMA on sm_90 by `cuobjdump -sass`, which made it issue-bound).
+// ~490-1190 static SASS instructions per 16 HMMA on sm_90, both paths counted; it was issue-bound).
 template <class C, class P, bool VA, bool VB>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
                                       int m0, int n0, float (&acc)[MT][NT][4]) {

@@ -301,8 +301,9 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
 // and 175 µs with it (cuDNN TF32: 68 µs), for 33.5 MB of output. Here one thread makes one Philox group of 4
 // consecutive outputs (4 channels of one pixel when K % 4 == 0): 27 input loads (the 16 threads of a pixel read
 // the same addresses: one transaction), 27 16-byte weight reads from shared memory, 108 FMAs, one Philox call,
-// one 16-byte store; 64 registers (4 blocks, 32 warps per SM; the stem's weights take 6.9 KiB). Predicted (not yet measured on a GPU): ~10-15 µs without
-// noise (the output's bytes), ~20-30 µs with (the Box-Muller work then dominates).
+// one 16-byte store; 64 registers (4 blocks, 32 warps per SM; the stem's weights take 6.9 KiB). Predicted (not
+// yet measured on a GPU): ~10-15 µs without noise (the output's bytes), ~20-30 µs with (the Box-Muller work then
+// dominates).
 // Numerics, both math modes: FP32 FMAs in (r, s, c) order, padding taps multiplied in as zeros, then + bias —
 // the FP32 implicit GEMM's exact order, so its outputs are the FP32 GEMM kernel's bits (tested), except that
 // the GEMM's zero-filled k tail turns an all-zero sum of -0 into +0. TF32 mode does not round these operands:
