@@ -23,9 +23,10 @@ namespace vant {
 // The common case of store_noisy_tile: N % 4 == 0 (then n0 and W are multiples of 4 too) and, with per-sample
 // levels, perSample % 4 == 0: every group is 4 aligned columns of one tile row and of one sample — no group is cut,
 // none straddles rows or samples, so there are no per-lane guards, one level per group, one 16-byte read of sC
-// and (dY aligned) one 16-byte store. Item i of the tile is row i / (W / 4), group i % (W / 4) of that row. The
-// general loop below cost ~1000 SASS instructions per group on sm_90 (per-lane guards and levels, two run-time
-// divisions, a 64-bit division for the sample), several times the Philox and Box-Muller work itself.
+// and (dY aligned) one 16-byte store. Item i of the tile is row i / (W / 4), group i % (W / 4) of that row. Per
+// group the general loop below adds to the ~230 SASS instructions of Philox and Box-Muller (sm_90) per-lane guards
+// and levels, two run-time divisions and, with per-sample levels, a call to an 89-instruction 64-bit division
+// (bench/results/2026-12-05-sass-mainloop.md); this path has none of them.
 template <int TM, int TN>
 __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float* __restrict__ dY, int N, int m0, int n0,
                                                  int rows, int W, const NoiseArgs& a) {

@@ -111,8 +111,8 @@ __host__ __device__ __forceinline__ void noise_store_values(const NoiseArgs& a, 
   const long long e0 = g << 2;
   if (a.type != NOISE_NONE) {
     // The same bits as noise_apply_z per element (same level, Gaussians and formula), with one Philox call per
-    // stream and one 64-bit division per group for the level instead of one per element: the first H200 run
-    // showed these divisions, not the Philox rounds, dominating the elementwise noisy kernels.
+    // stream and one sample lookup per group (noise_sample: a FastDiv) instead of a 64-bit division per element:
+    // the first H200 run showed those divisions, not the Philox rounds, dominating the elementwise noisy kernels.
     const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)g);
     Gauss4 z2{0.0f, 0.0f, 0.0f, 0.0f};
     if (a.type == NOISE_COMBINED) z2 = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)g);

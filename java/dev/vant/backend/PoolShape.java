@@ -51,4 +51,13 @@ public record PoolShape(int n, int h, int w, int c, int size, int stride, int pa
     }
     return ((sample * h + ih) * w + iw) * c + channel;
   }
+
+  /**
+   * {@link #inputIndex} without the checks, for a position the caller found itself or has already checked:
+   * position {@code pos >= 0} of window (sample, p, q, channel), or -1 for -1.
+   */
+  public int windowIndex(int sample, int p, int q, int channel, int pos) {
+    if (pos < 0) return -1;
+    return ((sample * h + p * stride - pad + pos / size) * w + q * stride - pad + pos % size) * c + channel;
+  }
 }

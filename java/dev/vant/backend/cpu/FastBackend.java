@@ -551,7 +551,7 @@ public final class FastBackend implements Backend {
       int o0 = (n * P + p) * Q * C;
       for (int q = 0; q < Q; q++)
         for (int c = 0; c < C; c++) {
-          int pos = argmax(g, xs, n, p, q, c), i = g.inputIndex(op, n, p, q, c, pos);
+          int pos = argmax(g, xs, n, p, q, c), i = g.windowIndex(n, p, q, c, pos);
           ys[o0 + q * C + c] = i < 0 ? 0f : xs[i];
           if (ws != null) ws[o0 + q * C + c] = pos;
         }
@@ -580,7 +580,7 @@ public final class FastBackend implements Backend {
       for (int p = 0; p < P; p++)
         for (int q = 0; q < Q; q++)
           for (int c = 0; c < C; c++) {
-            int o = ((n * P + p) * Q + q) * C + c, i = g.inputIndex(op, n, p, q, c, ws[o]);
+            int o = ((n * P + p) * Q + q) * C + c, i = g.windowIndex(n, p, q, c, (int) ws[o]);  // checked above
             if (i >= 0) gx[i] += gy[o];
           }
     });

@@ -541,7 +541,7 @@ public final class ReferenceBackend implements Backend {
       for (int p = 0; p < P; p++)
         for (int q = 0; q < Q; q++)
           for (int c = 0; c < g.c(); c++) {
-            int o = ((n * P + p) * Q + q) * g.c() + c, pos = argmax(g, xs, n, p, q, c), i = g.inputIndex(op, n, p, q, c, pos);
+            int o = ((n * P + p) * Q + q) * g.c() + c, pos = argmax(g, xs, n, p, q, c), i = g.windowIndex(n, p, q, c, pos);
             ys[o] = i < 0 ? 0.0 : r(xs[i]);
             if (ws != null) ws[o] = pos;
           }

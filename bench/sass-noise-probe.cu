@@ -1,0 +1,27 @@
+// bench/sass-noise-probe.cu — one kernel per piece of the noise contract (kernels/philox.cuh), to count its SASS
+// instructions without a GPU (bench/results/2026-12-05-sass-mainloop.md, "Noise"):
+//   nvcc -cubin -std=c++17 -O3 -gencode arch=compute_90,code=sm_90 -I kernels bench/sass-noise-probe.cu -o p.cubin
+//   cuobjdump -sass p.cubin    (count up to each kernel's first EXIT: the straight-line path, slow paths excluded)
+// Not part of the build.
+#include "philox.cuh"
+
+extern "C" __global__ void probe_group(float4* out, unsigned long long seed) {  // Philox + 2 Box-Muller pairs
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  const vant::Gauss4 z = vant::noise_group(seed, 7u, 3u, g);
+  out[g] = make_float4(z.z0, z.z1, z.z2, z.z3);
+}
+extern "C" __global__ void probe_words(uint4* out, unsigned long long seed) {  // Philox4x32-10 alone
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  const vant::Words4 w = vant::noise_words(seed, 7u, 3u, g);
+  out[g] = make_uint4(w.x0, w.x1, w.x2, w.x3);
+}
+extern "C" __global__ void probe_radius(float* out, const unsigned* in) {  // sqrt(-2 ln u): logf + sqrtf
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  out[g] = vant::box_muller_radius(in[g]);
+}
+extern "C" __global__ void probe_sincospi(float2* out, const float* in) {  // sincospif on [0, 0.5)
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  float s, c;
+  vant::sincospi_reduced(in[g], &s, &c);
+  out[g] = make_float2(s, c);
+}
