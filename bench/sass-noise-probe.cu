@@ -2,7 +2,8 @@
 // instructions without a GPU (bench/results/2026-12-05-sass-mainloop.md, "Noise"):
 //   nvcc -cubin -std=c++17 -O3 -gencode arch=compute_90,code=sm_90 -I kernels bench/sass-noise-probe.cu -o p.cubin
 //   cuobjdump -sass p.cubin    (count up to each kernel's first EXIT: the straight-line path, slow paths excluded)
-// Not part of the build.
+// The *_cuda kernels are CUDA's precise logf / sqrtf / sincospif on the same inputs, which the GPU used before
+// kernels/box_muller.cuh. Not part of the build.
 #include "philox.cuh"
 
 extern "C" __global__ void probe_group(float4* out, unsigned long long seed) {  // Philox + 2 Box-Muller pairs
@@ -15,13 +16,29 @@ extern "C" __global__ void probe_words(uint4* out, unsigned long long seed) {  /
   const vant::Words4 w = vant::noise_words(seed, 7u, 3u, g);
   out[g] = make_uint4(w.x0, w.x1, w.x2, w.x3);
 }
-extern "C" __global__ void probe_radius(float* out, const unsigned* in) {  // sqrt(-2 ln u): logf + sqrtf
+extern "C" __global__ void probe_pair(float2* out, const uint2* in) {  // one Box-Muller pair
   const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
-  out[g] = vant::box_muller_radius(in[g]);
+  float a, b;
+  vant::bm::box_muller(in[g].x, in[g].y, &a, &b);
+  out[g] = make_float2(a, b);
 }
-extern "C" __global__ void probe_sincospi(float2* out, const float* in) {  // sincospif on [0, 0.5)
+extern "C" __global__ void probe_radius(float* out, const unsigned* in) {  // sqrt(-2 ln u), box_muller.cuh
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  out[g] = vant::bm::radius(in[g] >> 9);
+}
+extern "C" __global__ void probe_sincospi(float2* out, const float* in) {  // sin/cos(pi a), box_muller.cuh
   const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
   float s, c;
-  vant::sincospi_reduced(in[g], &s, &c);
+  vant::bm::sincospi_quarter(in[g], &s, &c);
+  out[g] = make_float2(s, c);
+}
+extern "C" __global__ void probe_radius_cuda(float* out, const unsigned* in) {  // logf + sqrtf
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  out[g] = sqrtf(-2.0f * logf(((float)(in[g] >> 9) + 0.5f) * 0x1p-23f));
+}
+extern "C" __global__ void probe_sincospi_cuda(float2* out, const float* in) {  // sincospif on [0, 0.5)
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  float s, c;
+  sincospif(in[g], &s, &c);
   out[g] = make_float2(s, c);
 }

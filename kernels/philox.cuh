@@ -10,7 +10,7 @@
 //     v = (x_odd >> 8) * 2^-24               angle fraction in [0, 1)
 //     z_even = sqrt(-2 ln u) * cos(2 pi v),  z_odd = sqrt(-2 ln u) * sin(2 pi v)
 // The Java twin is dev.vant.random.Philox / dev.vant.random.NoiseStream; both produce the same 32-bit
-// words bit for bit and the same Gaussians within a few ulps (transcendentals differ slightly).
+// words bit for bit and the same Gaussians within a few ulps (the GPU's transcendentals are box_muller.cuh's).
 //
 // The header compiles under nvcc (device and host) and under plain g++ (native/ host checks and the
 // CPU emulation of the kernels), where __host__/__device__ mean nothing.
@@ -31,6 +31,8 @@
 #endif
 
 #define VANT_HD __host__ __device__ __forceinline__
+
+#include "box_muller.cuh"
 
 namespace vant {
 
@@ -67,54 +69,49 @@ VANT_HD Words4 noise_words(uint64_t seed, uint32_t site, uint32_t step, uint64_t
   return philox4x32_10((uint32_t)group, (uint32_t)(group >> 32), site, step, (uint32_t)seed, (uint32_t)(seed >> 32));
 }
 
-// sin(pi t) and cos(pi t) for t in [0, 0.5).
-VANT_HD void sincospi_reduced(float t, float* s, float* c) {
-#if defined(__CUDA_ARCH__)
-  sincospif(t, s, c);
+// The Gaussian transform comes in two arithmetics that agree within a few ulps (DESIGN.md §2):
+//  - the reference: double precision, each function rounded once — what the Java twin computes; the host default;
+//  - the device's: the float polynomials of box_muller.cuh, exhaustively checked against the reference
+//    (native/box_muller_check.cpp). The GPU always uses it; the CPU emulation of the kernels too (VANT_DEVICE_MATH),
+//    so the emulated GPU tests run the GPU's exact arithmetic.
+#if defined(__CUDA_ARCH__) || defined(VANT_DEVICE_MATH)
+constexpr bool DEVICE_MATH = true;
 #else
-  // Host: double precision, rounded once; this is what the Java twin does too.
-  const double a = 3.14159265358979323846 * (double)t;
-  *s = (float)sin(a);
-  *c = (float)cos(a);
+constexpr bool DEVICE_MATH = false;
 #endif
-}
 
-VANT_HD float box_muller_radius(uint32_t x_even) {
+// The reference: u = ((x_even >> 9) + 0.5) * 2^-23, v = (x_odd >> 8) * 2^-24, z = sqrt(-2 ln u) (cos, sin)(2 pi v).
+// The quadrant is split off with integer arithmetic, so the angle reduction is exact and cos(pi/2) is exactly 0.
+VANT_HD void box_muller_reference(uint32_t x_even, uint32_t x_odd, float* z_even, float* z_odd) {
   const float u = ((float)(x_even >> 9) + 0.5f) * 0x1p-23f;
-#if defined(__CUDA_ARCH__)
-  return sqrtf(-2.0f * logf(u));
-#else
-  return (float)sqrt(-2.0 * log((double)u));
-#endif
-}
-
-// (r cos 2 pi v, r sin 2 pi v) with v = m * 2^-24, m = x_odd >> 8. The quadrant is split off with
-// integer arithmetic, so the angle reduction is exact and cos(pi/2) is exactly 0 on both sides.
-VANT_HD void box_muller(uint32_t x_even, uint32_t x_odd, float* z_even, float* z_odd) {
-  const float r = box_muller_radius(x_even);
-  const uint32_t m = x_odd >> 8;                 // 24 bits: angle = pi * m * 2^-23
-  const uint32_t quadrant = m >> 22;             // pi/2 = 2^22 units
+  const float r = (float)sqrt(-2.0 * log((double)u));
+  const uint32_t m = x_odd >> 8;                      // 24 bits: angle = pi * m * 2^-23
+  const uint32_t quadrant = m >> 22;                  // pi/2 = 2^22 units
   const float t = (float)(m & 0x3FFFFFu) * 0x1p-23f;  // exact, in [0, 0.5)
-  float s, c;
-  sincospi_reduced(t, &s, &c);
-  // Quadrant q: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c) — as selects and sign flips, not a switch (which
-  // compiled to branches around every Box-Muller pair on sm_90); negation is exact, so the bits are the switch's.
+  const double angle = 3.14159265358979323846 * (double)t;
+  const float s = (float)sin(angle), c = (float)cos(angle);
+  // Quadrant q: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c); negation is exact.
   const bool swap = (quadrant & 1u) != 0;
   const float a = swap ? s : c, b = swap ? c : s;
-  const float cs = (quadrant == 1u || quadrant == 2u) ? -a : a;
-  const float sn = quadrant >= 2u ? -b : b;
-  *z_even = r * cs;
-  *z_odd = r * sn;
+  *z_even = r * ((quadrant == 1u || quadrant == 2u) ? -a : a);
+  *z_odd = r * (quadrant >= 2u ? -b : b);
+}
+
+template <bool kDeviceMath>
+VANT_HD void box_muller(uint32_t x_even, uint32_t x_odd, float* z_even, float* z_odd) {
+  if constexpr (kDeviceMath) bm::box_muller(x_even, x_odd, z_even, z_odd);
+  else box_muller_reference(x_even, x_odd, z_even, z_odd);
 }
 
 struct Gauss4 { float z0, z1, z2, z3; };
 
 // The four Gaussians of group g: elements 4g .. 4g+3.
+template <bool kDeviceMath = DEVICE_MATH>
 VANT_HD Gauss4 noise_group(uint64_t seed, uint32_t site, uint32_t step, uint64_t group) {
   const Words4 w = noise_words(seed, site, step, group);
   Gauss4 z;
-  box_muller(w.x0, w.x1, &z.z0, &z.z1);
-  box_muller(w.x2, w.x3, &z.z2, &z.z3);
+  box_muller<kDeviceMath>(w.x0, w.x1, &z.z0, &z.z1);
+  box_muller<kDeviceMath>(w.x2, w.x3, &z.z2, &z.z3);
   return z;
 }
 
@@ -123,8 +120,9 @@ VANT_HD float lane_of(const Gauss4& z, uint32_t lane) {
 }
 
 // One element's Gaussian. Kernels that own whole groups should call noise_group once instead.
+template <bool kDeviceMath = DEVICE_MATH>
 VANT_HD float noise_element(uint64_t seed, uint32_t site, uint32_t step, uint64_t e) {
-  return lane_of(noise_group(seed, site, step, e >> 2), (uint32_t)(e & 3));
+  return lane_of(noise_group<kDeviceMath>(seed, site, step, e >> 2), (uint32_t)(e & 3));
 }
 
 }  // namespace vant

@@ -2,7 +2,10 @@
 //
 //   philox_check kat                                  Random123 known-answer vectors; exit 1 on mismatch
 //   philox_check words SEED SITE STEP GROUP0 NGROUPS  4*NGROUPS little-endian uint32 words to stdout
-//   philox_check gauss SEED SITE STEP E0 COUNT        COUNT little-endian float32 Gaussians to stdout
+//   philox_check gauss SEED SITE STEP E0 COUNT        COUNT little-endian float32 Gaussians to stdout (the reference
+//                                                     transform: double precision, as the Java twin)
+//   philox_check gauss-device SEED SITE STEP E0 COUNT the same Gaussians in the GPU's arithmetic (box_muller.cuh):
+//                                                     a GPU must produce exactly these bits
 //
 // dev.vant.random.PhiloxNativeTest runs it and compares with the Java generator word for word.
 #include "philox.cuh"
@@ -42,7 +45,8 @@ uint64_t arg_u64(const char* s) { return std::strtoull(s, nullptr, 0); }
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "kat") == 0) return kat();
-  if (argc == 7 && (std::strcmp(argv[1], "words") == 0 || std::strcmp(argv[1], "gauss") == 0)) {
+  const bool device_math = argc == 7 && std::strcmp(argv[1], "gauss-device") == 0;
+  if (argc == 7 && (std::strcmp(argv[1], "words") == 0 || std::strcmp(argv[1], "gauss") == 0 || device_math)) {
     const uint64_t seed = arg_u64(argv[2]);
     const uint32_t site = (uint32_t)arg_u64(argv[3]), step = (uint32_t)arg_u64(argv[4]);
     const uint64_t first = arg_u64(argv[5]), count = arg_u64(argv[6]);
@@ -55,9 +59,11 @@ int main(int argc, char** argv) {
       return std::fwrite(out.data(), 4, out.size(), stdout) == out.size() ? 0 : 1;
     }
     std::vector<float> out(count);
-    for (uint64_t i = 0; i < count; ++i) out[i] = vant::noise_element(seed, site, step, first + i);
+    for (uint64_t i = 0; i < count; ++i)
+      out[i] = device_math ? vant::noise_element<true>(seed, site, step, first + i)
+                           : vant::noise_element<false>(seed, site, step, first + i);
     return std::fwrite(out.data(), 4, out.size(), stdout) == out.size() ? 0 : 1;
   }
-  std::fprintf(stderr, "usage: philox_check kat | words SEED SITE STEP GROUP0 NGROUPS | gauss SEED SITE STEP E0 COUNT\n");
+  std::fprintf(stderr, "usage: philox_check kat | words SEED SITE STEP GROUP0 NGROUPS | gauss[-device] SEED SITE STEP E0 COUNT\n");
   return 2;
 }

@@ -10,8 +10,9 @@
 //   - warp intrinsics (__shfl_*_sync, __ballot_sync, ...) and the PTX twins of kernels/ptx.cuh (mma.sync,
 //     ldmatrix) meet all lanes of the warp at a warp barrier and exchange values there,
 //   - atomics are real atomics (blocks run in parallel on the workers).
-// __CUDA_ARCH__ stays undefined: headers such as kernels/philox.cuh then take their host (g++) paths,
-// which are the references the Java twins are checked against. VANT_EMU is defined instead.
+// __CUDA_ARCH__ stays undefined: headers take their host (g++) paths; VANT_EMU is defined instead. So is
+// VANT_DEVICE_MATH: kernels/philox.cuh then makes its Gaussians with the GPU's float arithmetic
+// (kernels/box_muller.cuh, bit-identical on both sides) instead of the double-precision reference.
 //
 // Kernel-side restrictions (all also true for good CUDA code): kernels are `extern "C" __global__`
 // functions at namespace scope, every `extern __shared__` array of one translation unit has one type
@@ -19,6 +20,9 @@
 #pragma once
 #ifndef VANT_EMU
 #define VANT_EMU 1
+#endif
+#ifndef VANT_DEVICE_MATH
+#define VANT_DEVICE_MATH 1
 #endif
 #if defined(__CUDACC__) || defined(__CUDA_ARCH__)
 #error "cuda_emu.h is for g++ builds of the kernels, not for nvcc"

@@ -10,8 +10,9 @@ package dev.vant.random;
  * </pre>
  *
  * Twin of {@code vant::noise_group} in {@code kernels/philox.cuh}. The angle is reduced to a quadrant with
- * integer arithmetic (exact), then sin/cos of the remainder are taken in double and rounded once, which
- * the GPU's {@code sincospif} matches within an ulp or two.
+ * integer arithmetic (exact), then sin/cos of the remainder are taken in double and rounded once. This is the
+ * reference; the GPU computes the same transform with float polynomials ({@code kernels/box_muller.cuh}) that are
+ * within 4 ulps of it (checked on every input of the contract by {@code native/box_muller_check.cpp}).
  */
 public final class NoiseStream {
   private NoiseStream() {}

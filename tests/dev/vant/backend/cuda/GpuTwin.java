@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  *   <li>elementwise, normalization, pooling, loss, optimizer, sigma ({@link #compare} with {@link #REL}):
  *       {@code |gpu - ref| <= 1e-5 (|r_e| + rms(r) + n_e)} — a relative error of 1e-5 in the scale of the
  *       element or, for elements that cancel to near zero, of the tensor; n_e = |s z| (+ |s z'|) is the
- *       size of the noise term, because the GPU's Gaussians (logf, sincospif) may differ from Java's in
+ *       size of the noise term, because the GPU's Gaussians (kernels/box_muller.cuh) may differ from Java's in
  *       the last few bits, which is an error in the scale of s z, not of the result.</li>
  *   <li>GEMMs (conv, linear; {@link #compareGemm}): {@code |gpu - ref| <= (K + 4) u A_e f_e + 8 u (|r_e| + n_e)}
  *       where A_e = sum_k |a_k b_k| (+ |bias|) is the reference op applied to |inputs| and f_e = 1 + |s z|
