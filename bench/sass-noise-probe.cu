@@ -42,3 +42,28 @@ extern "C" __global__ void probe_sincospi_cuda(float2* out, const float* in) {  
   sincospif(in[g], &s, &c);
   out[g] = make_float2(s, c);
 }
+// The transform as the GPU computed it before box_muller.cuh (CUDA's logf, sqrtf, sincospif), for the side-by-side.
+__device__ __forceinline__ void box_muller_cuda(uint32_t xe, uint32_t xo, float* ze, float* zo) {
+  const float r = sqrtf(-2.0f * logf(((float)(xe >> 9) + 0.5f) * 0x1p-23f));
+  const uint32_t m = xo >> 8, quadrant = m >> 22;
+  float s, c;
+  sincospif((float)(m & 0x3FFFFFu) * 0x1p-23f, &s, &c);
+  const bool swap = (quadrant & 1u) != 0;
+  const float a = swap ? s : c, b = swap ? c : s;
+  *ze = r * ((quadrant == 1u || quadrant == 2u) ? -a : a);
+  *zo = r * (quadrant >= 2u ? -b : b);
+}
+extern "C" __global__ void probe_group_cuda(float4* out, unsigned long long seed) {
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  const vant::Words4 w = vant::noise_words(seed, 7u, 3u, g);
+  float4 z;
+  box_muller_cuda(w.x0, w.x1, &z.x, &z.y);
+  box_muller_cuda(w.x2, w.x3, &z.z, &z.w);
+  out[g] = z;
+}
+extern "C" __global__ void probe_pair_cuda(float2* out, const uint2* in) {
+  const unsigned g = blockIdx.x * blockDim.x + threadIdx.x;
+  float a, b;
+  box_muller_cuda(in[g].x, in[g].y, &a, &b);
+  out[g] = make_float2(a, b);
+}

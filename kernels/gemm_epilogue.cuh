@@ -24,7 +24,7 @@ namespace vant {
 // levels, perSample % 4 == 0: every group is 4 aligned columns of one tile row and of one sample — no group is cut,
 // none straddles rows or samples, so there are no per-lane guards, one level per group, one 16-byte read of sC
 // and (dY aligned) one 16-byte store. Item i of the tile is row i / (W / 4), group i % (W / 4) of that row. Per
-// group the general loop below adds to the ~230 SASS instructions of Philox and Box-Muller (sm_90) per-lane guards
+// group the general loop below adds to the ~200 SASS instructions of Philox and Box-Muller (sm_90) per-lane guards
 // and levels, two run-time divisions and, with per-sample levels, a call to an 89-instruction 64-bit division
 // (bench/results/2026-12-05-sass-mainloop.md); this path has none of them.
 template <int TM, int TN>
