@@ -13,7 +13,8 @@ import dev.vant.tensor.Tensor;
  * Binding of {@code kernels/batchnorm.cu}: BatchNorm over the last dimension C of x [N,H,W,C] (or [N,C]),
  * statistics over rows = N*H*W, fused with ReLU and noise.
  * <ul>
- *   <li>training forward: 5 launches (sum, mean, squared deviations, variance + running stats, apply);</li>
+ *   <li>training forward: 3 launches (shifted sums of x and x^2 in one read, mean + variance + running stats,
+ *       apply);</li>
  *   <li>inference forward: 1 launch;</li>
  *   <li>backward: 3 launches (sums of g and g*xhat, dgamma/dbeta, dx), the ReLU mask recomputed.</li>
  * </ul>
@@ -40,12 +41,12 @@ final class BatchNorm {
     long blocks = BiasGrad.partialBlocks(d.rows, d.c);
     long cBlocks = BiasGrad.finalBlocks(d.c);
     DeviceBuffer dx = b.buf(x, op), dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
-    try (DeviceBuffer part = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]")) {
-      b.launch(op, "batchnorm_sum_partial", blocks, 256, new KernelArgs().ptr(dx).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(part));
-      b.launch(op, "batchnorm_mean_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows).ptr(dMean));
-      b.launch(op, "batchnorm_sqdev_partial", blocks, 256, new KernelArgs().ptr(dx).ptr(dMean).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(part));
-      b.launch(op, "batchnorm_var_final", cBlocks, 256, new KernelArgs().ptr(part).l(chunks).i(d.c).l(d.rows)
-          .f(momentum).f(eps).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
+    try (DeviceBuffer partS = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]");
+         DeviceBuffer partQ = b.workspace(8L * chunks * d.c, op + " partial sums of squares [" + chunks + ", " + d.c + "]")) {
+      b.launch(op, "batchnorm_stats_partial", blocks, 256,
+          new KernelArgs().ptr(dx).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(partS).ptr(partQ));
+      b.launch(op, "batchnorm_stats_final", cBlocks, 256, new KernelArgs().ptr(partS).ptr(partQ).l(chunks).i(d.c).l(d.rows)
+          .f(momentum).f(eps).ptr(dx).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
     }
     KernelArgs a = new KernelArgs().ptr(dx).ptr(b.buf(gamma, op)).ptr(b.buf(beta, op)).ptr(dMean).ptr(dInv)
         .ptr(b.buf(y, op)).l(x.size()).i(d.c).i(relu ? 1 : 0).noise(b.noise(noise, y, op));

@@ -45,13 +45,37 @@ class BatchNormTest {
     }
   }
 
+  /**
+   * The GPU's statistics take one read of x: sums of d = x - x[0, c] and d^2 (kernels/batchnorm.cu). Means of
+   * 10^4 with a spread of 10^-2 (|mean| ~ 2 * 10^6 std): the unshifted one-pass formula Q / rows - mean^2 loses
+   * ~3 * 10^-4 of the variance even in double and fails here; and the first row of some columns is the column's
+   * extreme (the shift's worst case: the cancellation is then as large as the data allow, (K - mean)^2 <= rows var).
+   */
+  @Test
+  void statisticsOfFarOffsetsAndOutlyingFirstRows() {
+    try (GpuTwin t = GpuTwin.open(302)) {
+      for (int i = 0; i < 4; i++) {
+        int[] shape = i % 2 == 0 ? new int[] {4, 9, 7, 37} : new int[] {3 + 600 * (i / 2), 33};
+        trainCase(t, shape, Noise.Type.NONE, false, i == 1, "far offsets " + i, 1e4, 1e-2, true);
+        t.release();
+      }
+    }
+  }
+
   private static void trainCase(GpuTwin t, int[] shape, Noise.Type type, boolean perSample, boolean relu, String what) {
+    trainCase(t, shape, type, perSample, relu, what, 3, 1, false);
+  }
+
+  private static void trainCase(GpuTwin t, int[] shape, Noise.Type type, boolean perSample, boolean relu, String what,
+      double offsetScale, double spread, boolean outlyingFirstRows) {
     int c = shape[shape.length - 1];
     int size = GpuTwin.size(shape);
     int rows = size / c;
-    float[] xs = t.uniform(size, -1, 1);
-    float[] offset = t.uniform(c, -3, 3);
+    float[] xs = t.uniform(size, -spread, spread);
+    float[] offset = t.uniform(c, -offsetScale, offsetScale);
     for (int e = 0; e < size; e++) xs[e] += offset[e % c];
+    // Every other column: its first value 0.9 sqrt(rows) standard deviations out (std of the uniform: spread / sqrt 3).
+    if (outlyingFirstRows) for (int j = 0; j < c; j += 2) xs[j] = (float) (offset[j] + 0.9 * Math.sqrt(rows) * spread / Math.sqrt(3));
     Tensor[] x = t.of(xs, shape);
     float[] gs = t.uniform(c, 0.5, 1.5), bs = t.uniform(c, -0.5, 0.5);
     for (int j = 0; j < c; j += 3) gs[j] = -gs[j];
