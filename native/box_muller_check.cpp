@@ -61,7 +61,7 @@ int main() {
               cs.err <= TRIG_BOUND ? "ok  " : "FAIL", cs.err, cs.at, TRIG_BOUND);
   bad += !(sn.err <= TRIG_BOUND) + !(cs.err <= TRIG_BOUND);
 
-  // Whole transform, device arithmetic vs the reference, on 2^24 Philox groups (the quadrant and octant logic is
+  // Whole transform, device arithmetic vs the reference, on 2^22 Philox groups = 2^24 Gaussians (the quadrant and octant logic is
   // only exercised here). Exactly zero results (cos(pi/2)) must agree exactly.
   Worst z;
   for (uint64_t g = 0; g < (1u << 22); ++g) {

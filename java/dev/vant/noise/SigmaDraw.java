@@ -11,8 +11,9 @@ import dev.vant.random.NoiseStream;
  * </pre>
  *
  * One fused multiply-add, so the result equals what nvcc emits for {@code base + theta * fabsf(z)} with its
- * default {@code --fmad=true}; a backend's {@code sampleSigmas} must compute exactly this (the CPU backend
- * can simply call {@link #sample}).
+ * default {@code --fmad=true}; a backend's {@code sampleSigmas} computes this with its own Gaussians: the CPU
+ * backends call {@link #sample} (the reference Gaussians of {@link dev.vant.random.NoiseStream}), the GPU uses
+ * its own arithmetic for them (kernels/box_muller.cuh, within a few ulps of the reference).
  *
  * <p>Reserved sites: model noise applications use small non-negative site ids (well below
  * {@code 0x7FFF0000}, so that their COMBINED second stream {@code site | 0x80000000} cannot reach the

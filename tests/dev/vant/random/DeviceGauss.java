@@ -24,7 +24,7 @@ public final class DeviceGauss {
     return z[lane & 1];
   }
 
-  /** Elements {@code first .. first + len - 1} into {@code dst[0 .. len - 1]}. */
+  /** The Gaussians of elements {@code first .. first + len - 1}, in a new array. */
   public static float[] fill(long seed, int site, int step, long first, int len) {
     float[] out = new float[len];
     for (int i = 0; i < len; i++) out[i] = element(seed, site, step, first + i);

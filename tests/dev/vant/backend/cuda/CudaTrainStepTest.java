@@ -35,8 +35,9 @@ import org.junit.jupiter.api.Test;
  * to float rounding (the GPU sums GEMMs in float in tile order, the reference in double), and training
  * feeds the differences back (Adam divides by sqrt(v), so near-zero gradients can turn rounding into
  * steps of size ~lr). Measured under emulation, where the kernels run with their GPU summation order:
- * worst 1.3e-7 relative over 20 steps (NT) and 8e-8 (VANT). A real GPU adds only last-bit differences of
- * the Gaussians and of expf/logf; 1e-4 leaves a margin of ~1000x for that, while any real kernel bug (a
+ * worst 1.3e-7 relative over 20 steps (NT) and 8e-8 (VANT), when the emulation still drew the reference's
+ * Gaussians (it runs the GPU's own since 2026-12-05, whose last bits differ). A real GPU adds only last-bit
+ * differences of expf/logf; 1e-4 leaves a margin of ~1000x for those, while any real kernel bug (a
  * wrong gradient, a lost tile, mismatched noise) moves O(1) losses by far more from the first steps. The
  * reference loss must also fall by a quarter over the run, so the comparison is not of two stuck runs.
  *
