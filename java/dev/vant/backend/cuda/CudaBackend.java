@@ -166,6 +166,17 @@ public final class CudaBackend implements Backend {
     return stepState;
   }
 
+  /**
+   * The geometry each argmax tensor's positions were written for by maxpool_forward (keyed by storage; weak, so
+   * closed tensors drop out). maxPoolBackward trusts those and checks any other positions on the host first.
+   */
+  final java.util.Map<Tensor.Storage, PoolShape> argmaxGeometry = new java.util.WeakHashMap<>();
+
+  /** True while a step is being recorded as a CUDA graph (no host copies then). */
+  boolean recording() {
+    return recording != null;
+  }
+
   private void notRecording(String op) {
     if (recording != null) {
       throw new IllegalStateException(op + " while recording a step as a CUDA graph: a copy between host and device "
@@ -261,6 +272,7 @@ public final class CudaBackend implements Backend {
     notRecording("copyFromHost " + dst);
     if (src.length != dst.size()) throw bad("copyFromHost", src.length + " floats for " + dst);
     if (src.length > 0) buf(dst, "copyFromHost").copyFrom(src, src.length);
+    argmaxGeometry.remove(dst.storage());
     fromHostCalls++;
     fromHostBytes += 4L * src.length;
   }
@@ -286,11 +298,13 @@ public final class CudaBackend implements Backend {
   public void copy(Tensor src, Tensor dst) {
     requireSame("copy", "dst", dst, src, "src");
     Elementwise.copy(this, src, dst);
+    argmaxGeometry.remove(dst.storage());
   }
 
   @Override
   public void fill(Tensor t, float value) {
     Elementwise.fill(this, t, value);
+    argmaxGeometry.remove(t.storage());
   }
 
   /** y = a + b on the device (the interface's default would go through the host). */

@@ -1,6 +1,9 @@
 package dev.vant.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
@@ -53,6 +56,59 @@ class PoolTest {
         t.release();
       }
     }
+  }
+
+  /**
+   * Positions the GPU's forward did not write are checked on the host before the kernel (which trusts them) runs:
+   * valid ones from the host are used, invalid ones are rejected naming the window, dx untouched; positions the
+   * forward wrote are trusted without a host copy, until a host write replaces them.
+   */
+  @Test
+  void maxPoolBackwardChecksPositionsItDidNotWrite() {
+    try (GpuTwin t = GpuTwin.open(503)) {
+      PoolShape g = new PoolShape(2, 5, 5, 3, 3, 2, 1);
+      int[] in = {2, 5, 5, 3};
+      Tensor[] x = t.rand(in), y = t.out(g.outputShape()), arg = t.out(g.outputShape());
+      t.ref.maxPoolForward(g, x[0], Noise.NONE, y[0], arg[0]);
+      float[] positions = t.ref.toHost(arg[0]);
+      Tensor[] dy = t.rand(g.outputShape()), dx = t.out(in);
+      t.ref.maxPoolBackward(g, dy[0], arg[0], dx[0]);
+
+      Tensor fromHost = t.gpu.fromHost(positions, g.outputShape());
+      long copies = t.gpu.hostTraffic().toHostCalls();
+      t.gpu.maxPoolBackward(g, dy[1], fromHost, dx[1]);
+      assertEquals(copies + 1, t.gpu.hostTraffic().toHostCalls(), "positions from the host are checked (one copy)");
+      t.compare("maxPoolBackward, valid positions from the host", dx);
+
+      float[] wrong = positions.clone();
+      wrong[5] = 2.5f;
+      t.gpu.copyFromHost(wrong, fromHost);
+      Tensor kept = t.gpu.fromHost(filled(GpuTwin.size(in), 7f), in);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.gpu.maxPoolBackward(g, dy[1], fromHost, kept));
+      assertTrue(e.getMessage().contains("argmax 2.5") && e.getMessage().contains("(n 0, p 0, q 1, c 2)"), e.getMessage());
+      for (float v : t.gpu.toHost(kept)) assertEquals(7f, v, "a rejected argmax leaves dx as it was");
+
+      t.gpu.maxPoolForward(g, x[1], Noise.NONE, y[1], fromHost);  // the forward's own positions: trusted
+      copies = t.gpu.hostTraffic().toHostCalls();
+      t.gpu.maxPoolBackward(g, dy[1], fromHost, dx[1]);
+      assertEquals(copies, t.gpu.hostTraffic().toHostCalls(), "positions the forward wrote need no host check");
+      t.compare("maxPoolBackward, the forward's positions", dx);
+      t.gpu.copyFromHost(wrong, fromHost);  // replaced from the host: checked again
+      assertThrows(IllegalArgumentException.class, () -> t.gpu.maxPoolBackward(g, dy[1], fromHost, kept));
+      Tensor nines = t.gpu.fromHost(filled(GpuTwin.size(g.outputShape()), 9f), g.outputShape());  // 9 = size * size
+      IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> t.gpu.maxPoolBackward(g, dy[1], nines, kept));
+      assertTrue(other.getMessage().contains("argmax 9.0"), other.getMessage());
+      nines.close();
+      fromHost.close();
+      kept.close();
+      t.release();
+    }
+  }
+
+  private static float[] filled(int n, float v) {
+    float[] a = new float[n];
+    Arrays.fill(a, v);
+    return a;
   }
 
   @Test
