@@ -12,30 +12,28 @@ mkdir -p "$out"
 CXX=${CXX:-g++}
 command -v "$CXX" >/dev/null || { echo "[vant] ERROR: $CXX not found: the host checks of kernels/*.cuh need a C++ compiler" >&2; exit 1; }
 
-bin=$out/philox_check
-if [[ ! -x $bin || $bin -ot $root/native/philox_check.cpp || $bin -ot $root/kernels/philox.cuh || $bin -ot $root/kernels/box_muller.cuh ]]; then
-  "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -ffp-contract=off -I "$root/kernels" \
-    -o "$bin.tmp" "$root/native/philox_check.cpp" -lm
-  mv "$bin.tmp" "$bin"
-fi
+# build NAME HEADER... : native/NAME.cpp -> $out/NAME, rebuilt when it or a header it checks is newer.
+# -ffp-contract=off: one rounding per operation, as the GPU's __f*_rn intrinsics (kernels/box_muller.cuh).
+build() {
+  local name=$1; shift
+  local bin=$out/$name src=$root/native/$name.cpp dep stale=0
+  [[ -x $bin && ! $bin -ot $src ]] || stale=1
+  for dep in "$@"; do [[ $bin -ot $root/kernels/$dep ]] && stale=1; done
+  if (( stale )); then
+    "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -ffp-contract=off -I "$root/kernels" \
+      -o "$bin.tmp" "$src" -lm
+    mv "$bin.tmp" "$bin"
+  fi
+}
+
+build philox_check philox.cuh box_muller.cuh
 echo "[vant] philox.cuh known answers (g++):"
-"$bin" kat
+"$out/philox_check" kat
 
-bbin=$out/box_muller_check
-if [[ ! -x $bbin || $bbin -ot $root/native/box_muller_check.cpp || $bbin -ot $root/kernels/box_muller.cuh || $bbin -ot $root/kernels/philox.cuh ]]; then
-  # -ffp-contract=off: one rounding per operation, as the GPU's __f*_rn intrinsics (kernels/box_muller.cuh).
-  "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -ffp-contract=off -I "$root/kernels" \
-    -o "$bbin.tmp" "$root/native/box_muller_check.cpp" -lm
-  mv "$bbin.tmp" "$bbin"
-fi
+build box_muller_check box_muller.cuh philox.cuh
 echo "[vant] box_muller.cuh (the GPU's Gaussian arithmetic) on every contract input vs double precision (g++):"
-"$bbin"
+"$out/box_muller_check"
 
-fbin=$out/fastdiv_check
-if [[ ! -x $fbin || $fbin -ot $root/native/fastdiv_check.cpp || $fbin -ot $root/kernels/fastdiv.cuh ]]; then
-  "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unknown-pragmas -Werror -I "$root/kernels" \
-    -o "$fbin.tmp" "$root/native/fastdiv_check.cpp"
-  mv "$fbin.tmp" "$fbin"
-fi
+build fastdiv_check fastdiv.cuh
 echo "[vant] fastdiv.cuh against the hardware division (g++):"
-"$fbin"
+"$out/fastdiv_check"
