@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the host (g++) programs that check kernels/*.cuh, and runs the known-answer check.
+# Builds the host (g++) programs that check kernels/*.cuh and runs them: Philox known answers, the GPU's
+# Box-Muller arithmetic on every contract input, FastDiv against the hardware division.
 #
 #   native/build-host-tests.sh OUT_DIR        (run by Maven in process-test-classes)
 #
