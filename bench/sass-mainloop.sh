@@ -10,7 +10,7 @@ nvcc_bin=${NVCC:-nvcc}
 cuobjdump_bin=${CUOBJDUMP:-cuobjdump}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-kernels="noisy_conv2d_forward_tf32 conv2d_backward_data_tf32 conv2d_backward_weight_tf32 noisy_matmul_forward_tf32
+kernels="noisy_conv2d_forward_tf32 conv2d_backward_data_tf32 conv2d_backward_data_s1_tf32 conv2d_backward_weight_tf32 noisy_matmul_forward_tf32
   matmul_backward_data_tf32 matmul_backward_weight_tf32 noisy_conv2d_forward_tf32k32 noisy_matmul_forward_tf32k32"
 for f in noisy_conv2d noisy_matmul; do
   "$nvcc_bin" -cubin -std=c++17 -O3 -gencode arch=compute_90,code=sm_90 -I "$root/kernels" "$root/kernels/$f.cu" \

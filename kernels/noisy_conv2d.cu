@@ -81,7 +81,11 @@ struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
   __device__ __forceinline__ const float* b_any() const { return wt; }
 };
 
-struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = w[k, r, s, c]
+// UNIT: stride 1 (every 3x3 convolution of a ResNet outside its downsampling), where p = h + pad - r needs no
+// division by the stride and has no holes: sm_90 SASS of the TF32 k loop 272 -> 241 instructions per 16 HMMA
+// (bench/results/2026-12-05-sass-mainloop.md). The *_s1 kernels instantiate it; the host picks them for stride 1.
+template <bool UNIT>
+struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = w[k, r, s, c]
   const float* dy; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = false;
   // Row hoisting (gemm_tf32.cuh): input pixel m's image of dy and its padded position.
@@ -96,9 +100,13 @@ struct BackData {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) = 
     g.dk.divmod((int)j, rs, k); g.ds.divmod(rs, r, s);
     const int ph = px.hp - r, qw = px.wp - s;
     if (ph < 0 || qw < 0) return nullptr;
-    int p, q, ph_rem, qw_rem;
-    g.dstride.divmod(ph, p, ph_rem); g.dstride.divmod(qw, q, qw_rem);
-    if (ph_rem != 0 || qw_rem != 0 || p >= g.p || q >= g.q) return nullptr;
+    int p = ph, q = qw;
+    if constexpr (!UNIT) {
+      int ph_rem, qw_rem;
+      g.dstride.divmod(ph, p, ph_rem); g.dstride.divmod(qw, q, qw_rem);
+      if (ph_rem != 0 || qw_rem != 0) return nullptr;
+    }
+    if (p >= g.p || q >= g.q) return nullptr;
     return px.img + ((long long)p * g.q + q) * g.k + k;
   }
   __device__ __forceinline__ const float* a_ptr(int m, long long j) const { return a_at(a_row(m), j); }
@@ -149,6 +157,9 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 }  // namespace conv
 }  // namespace vant
 
+// The geometry from a kernel's parameters (every conv entry point has the same ones).
+#define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
+
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                      float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
@@ -182,28 +193,46 @@ noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW,
 }
 
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
-extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                     int splits, long long kChunk) {
+namespace vant {
+namespace conv {
+template <bool UNIT>
+__device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* __restrict__ dDy, const float* __restrict__ dW,
+                                                   float* __restrict__ dDx, const Geometry& g, int splits, long long kChunk) {
   using namespace vant::gemm;
-  __shared__ Smem sm;
-  const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
-  const int M = n * h * w;
-  const long long RSK = (long long)r * s * k;
+  const int M = g.n * g.h * g.w;
+  const long long RSK = (long long)g.r * g.s * g.k;
   int m0, n0, split;
-  vant::gemm::tile_of(M, c, m0, n0, split);
+  vant::gemm::tile_of(M, g.c, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[TM][TN];
-  mainloop<true, false>(vant::conv::BackData{dDy, dW, g}, sm, M, c, k0, k1, m0, n0, acc);
-  float* dst = dDx + (long long)split * M * c;
+  mainloop<true, false>(BackDataT<UNIT>{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
+  float* dst = dDx + (long long)split * M * g.c;
 #pragma unroll
   for (int i = 0; i < TM; ++i)
 #pragma unroll
     for (int j = 0; j < TN; ++j) {
       const int m = row_of(m0, i), cc = col_of(n0, j);
-      if (m < M && cc < c) dst[(long long)m * c + cc] = acc[i][j];
+      if (m < M && cc < g.c) dst[(long long)m * g.c + cc] = acc[i][j];
     }
+}
+}  // namespace conv
+}  // namespace vant
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                     int splits, long long kChunk) {
+  __shared__ vant::gemm::Smem sm;
+  vant::conv::backward_data_fp32<false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+}
+
+// The same for stride 1 (the host launches it only then).
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_s1(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                        int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                        int splits, long long kChunk) {
+  __shared__ vant::gemm::Smem sm;
+  vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
@@ -262,7 +291,7 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
 }
 
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
-template <class C>
+template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
                                                    const float* __restrict__ dW, float* __restrict__ dDx, const Geometry& g,
                                                    int splits, long long kChunk) {
@@ -273,7 +302,7 @@ __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const f
   tile_of(M, g.c, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[MT][NT][4];
-  mainloop<C>(BackData{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
+  mainloop<C>(BackDataT<UNIT>{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
   store(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc);
 }
 
@@ -345,7 +374,6 @@ __device__ __forceinline__ void direct_taps(const float* __restrict__ x, const f
 }  // namespace conv
 }  // namespace vant
 
-#define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
 #define VANT_K32_SMEM(sm)                     \
   extern __shared__ float4 vant_dyn_smem[]; \
   vant::tf32::K32::Smem& sm = *reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem)
@@ -377,7 +405,16 @@ conv2d_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict
                           int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
                           int splits, long long kChunk) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_data_tf32<vant::tf32::K16>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+}
+
+// The same for stride 1 (the host launches it only then).
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_s1_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                             int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
+                             int splits, long long kChunk) {
+  __shared__ vant::tf32::K16::Smem sm;
+  vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)

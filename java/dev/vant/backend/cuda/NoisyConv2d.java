@@ -120,7 +120,9 @@ final class NoisyConv2d {
   private static void launchData(CudaBackend b, String op, Conv2dShape g, Tensor dy, Tensor w, DeviceBuffer dst,
       int splits, long chunk) {
     long m = (long) g.n() * g.h() * g.w();
-    b.launch(op, b.gemm().kernel("conv2d_backward_data"), b.gemm().tiles(m, g.c()) * splits, Gemm.THREADS,
+    // Stride 1 has its own entry point: no division by the stride and no stride holes in the gathers of dy.
+    String kernel = b.gemm().kernel(g.stride() == 1 ? "conv2d_backward_data_s1" : "conv2d_backward_data");
+    b.launch(op, kernel, b.gemm().tiles(m, g.c()) * splits, Gemm.THREADS,
         geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(dst), g).i(splits).l(chunk));
   }
 
