@@ -159,6 +159,10 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 
 // The geometry from a kernel's parameters (every conv entry point has the same ones).
 #define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
+// The parameters of the four data-gradient entry points (FP32 / TF32, any stride / stride 1).
+#define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
+  const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx, int n, int h, int w, int c, \
+      int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
@@ -219,18 +223,14 @@ __device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* 
 }  // namespace vant
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                     int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                     int splits, long long kChunk) {
+conv2d_backward_data(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
   vant::conv::backward_data_fp32<false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // The same for stride 1 (the host launches it only then).
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data_s1(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                        int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                        int splits, long long kChunk) {
+conv2d_backward_data_s1(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
   vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
@@ -401,18 +401,14 @@ noisy_conv2d_forward_tf32k32(const float* __restrict__ dX, const float* __restri
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                          int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                          int splits, long long kChunk) {
+conv2d_backward_data_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // The same for stride 1 (the host launches it only then).
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data_s1_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                             int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                             int splits, long long kChunk) {
+conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
