@@ -1,9 +1,9 @@
 // kernels/box_muller.cuh — the GPU's transcendental functions for the Box-Muller transform of kernels/philox.cuh:
 // sqrt(-2 ln u) and (sin, cos)(pi t), restricted to the inputs the noise contract can produce.
 //
-// Why not logf / sincospif: on sm_90 CUDA's precise logf + sqrtf took 58 SASS instructions and sincospif 43, i.e.
-// ~200 of the ~246 a Philox group of 4 Gaussians costs (bench/results/2026-12-05-sass-mainloop.md, "Noise"). They
-// handle every float; the contract only ever asks for
+// Why not logf / sincospif: they handle every float, and on sm_90 one Box-Muller pair with them took 105 SASS
+// instructions (82 with the functions below; a Philox group of 4 Gaussians 246 -> 211:
+// bench/results/2026-12-05-sass-mainloop.md, "Noise"). The contract only ever asks for
 //   u = (k + 0.5) * 2^-23, k < 2^23      (2^23 values, all normal, in [2^-24, 1))
 //   t = j * 2^-23,         j < 2^22      (2^22 values in [0, 0.5))
 // so both functions here are short polynomials built only from IEEE-754 operations with one rounding each (fma, mul,

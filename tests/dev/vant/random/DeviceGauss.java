@@ -13,21 +13,27 @@ package dev.vant.random;
 public final class DeviceGauss {
   private DeviceGauss() {}
 
-  /** The GPU's Gaussian of element {@code e} of the stream (seed, site, step). */
-  public static float element(long seed, int site, int step, long e) {
-    int[] w = new int[4];
-    Philox.words(seed, site, step, e >>> 2, w, 0);
-    int lane = (int) (e & 3);
-    int pair = lane & 2;
-    float[] z = new float[2];
-    boxMuller(w[pair], w[pair + 1], z);
-    return z[lane & 1];
-  }
-
-  /** The Gaussians of elements {@code first .. first + len - 1}, in a new array. */
+  /** The Gaussians of elements {@code first .. first + len - 1}, in a new array (one Philox call per group). */
   public static float[] fill(long seed, int site, int step, long first, int len) {
     float[] out = new float[len];
-    for (int i = 0; i < len; i++) out[i] = element(seed, site, step, first + i);
+    int[] w = new int[4];
+    float[] z = new float[2];
+    long group = -1;
+    float[] four = new float[4];
+    for (int i = 0; i < len; i++) {
+      long e = first + i;
+      if (e >>> 2 != group) {
+        group = e >>> 2;
+        Philox.words(seed, site, step, group, w, 0);
+        boxMuller(w[0], w[1], z);
+        four[0] = z[0];
+        four[1] = z[1];
+        boxMuller(w[2], w[3], z);
+        four[2] = z[0];
+        four[3] = z[1];
+      }
+      out[i] = four[(int) (e & 3)];
+    }
     return out;
   }
 
