@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The GPU benchmark suite (issue 7): one command on a GPU host that has only an NVIDIA driver (plus, for
 # the peer, python3 with PyTorch). Run it from the checkout with .gpubundle/ beside it, packed here by
-#   VANT_ARCHS=90 BUNDLE_EXCLUDE='openblas-[0-9.-]+-linux-x86_64' bash ../shared/gpu/bundle.sh
+#   VANT_ARCHS=90a BUNDLE_EXCLUDE='openblas-[0-9.-]+-linux-x86_64' bash ../shared/gpu/bundle.sh
 # (in a regular clone, not a git worktree, with no target/ yet: a fatbin built earlier for all architectures
-# is kept and pushes the bundle over 60 MiB; sm_90 only and no OpenBLAS keep it near 54 MiB), then:
+# is kept and pushes the bundle over 60 MiB; sm_90a only and no OpenBLAS keep it near 54 MiB), then:
 #
 #   bash bench/gpu-suite.sh
 #
@@ -13,7 +13,8 @@
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
-#  4b. the kernel rows and graph-replayed steps again with the K32 TF32 forwards (VANT_TF32_TILE=k32): <= 40 s
+#  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 forwards (VANT_TF32_TILE=wgmma): <= 40 s
+#  4c. the kernel rows with the 128 x 128 wgmma forwards (VANT_TF32_TILE=wgmma128):      <= 30 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
@@ -21,7 +22,7 @@
 #   8. Nsight Compute over 9 VANT training steps at batch 128 (one metric: each kernel's duration),
 #      aggregated by bench/ncu-step-table.py into where a step's device time goes:          <= 90 s
 #  8b. Nsight Compute sections (speed of light, warp stalls, occupancy, scheduler, memory) of one layer1
-#      TF32 conv forward launch, K16 and K32 (raw text in the tgz; GPU_SUITE_PROFILE2_S):   <= 40 s
+#      TF32 conv forward launch, K16 and wgmma (raw text in the tgz; GPU_SUITE_PROFILE2_S): <= 40 s
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
@@ -29,8 +30,8 @@
 # lives in /tmp and is packed, after every part, into $OUT/gpu-suite-<stamp>.tgz, so that what finished
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
-#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_K32_S override the
-#              limits (0 skips part 4, 4b, 5, 6, 7 or 8);
+#              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
+#              GPU_SUITE_WG128_S override the limits (0 skips part 4, 4b, 4c, 5, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,8 @@ T_GRAPH=${GPU_SUITE_GRAPH_S:-40}
 T_TRAIN=${GPU_SUITE_TRAIN_S:-45}
 T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 T_PROF=${GPU_SUITE_PROFILE_S:-90}
-T_K32=${GPU_SUITE_K32_S:-40}
+T_WG=${GPU_SUITE_WG_S:-40}
+T_WG128=${GPU_SUITE_WG128_S:-30}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -162,11 +164,14 @@ extra_bench() {
 # 5. training steps replayed as CUDA graphs (host time per step; part 3 runs them op by op)
 extra_bench 5/8 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
+# 4b. the wgmma TF32 forwards (VANT_TF32_TILE=wgmma, sm_90a): the kernel rows and graph-replayed steps, beside parts 3
+# and 5; 4c. the 128 x 128 wgmma tiles, kernel rows only. (K32, the part 4b of the 2026-11-28 runs, showed no gain.)
+VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on wgmma, 128 x 64 tiles (VANT_TF32_TILE=wgmma)" \
+  --batch "$GRAPH_BATCH" --cuda-graph on
+VANT_TF32_TILE=wgmma128 extra_bench 4c/8 vant-bench-wgmma128 "$T_WG128" \
+  "TF32 forwards on wgmma, 128 x 128 tiles (VANT_TF32_TILE=wgmma128)" --only kernels
 # 4. the exact-FP32 kernels (the TF32 path is part 3's default)
 extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
-# 4b. the K32 TF32 forward pipeline (VANT_TF32_TILE=k32): the kernel rows and graph-replayed steps, beside parts 3 and 5
-VANT_TF32_TILE=k32 extra_bench 4b/8 vant-bench-k32 "$T_K32" "TF32 forwards on the K32 pipeline (VANT_TF32_TILE=k32)" \
-  --batch "$GRAPH_BATCH" --cuda-graph on
 
 # ---- 6. the CLI end to end on the GPU --------------------------------------------------------------
 TRAIN_RC=skipped
@@ -223,12 +228,12 @@ elif (( T_PROF > 0 )); then
   echo "ncu not found on this host" > "$RAW/ncu-train-step.md"
 fi
 
-# ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and K32 ----------
+# ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and wgmma --------
 T_PROF2=${GPU_SUITE_PROFILE2_S:-40}
 if (( T_PROF2 > 0 )) && [[ -n $NCU ]]; then
-  log "8b ncu sections of noisy_conv2d_forward_tf32 / _tf32k32 at layer1 (limit ${T_PROF2} s)"
-  for tile in k16 k32; do
-    kname=noisy_conv2d_forward_tf32; [[ $tile == k32 ]] && kname=noisy_conv2d_forward_tf32k32
+  log "8b ncu sections of noisy_conv2d_forward_tf32 / _tf32wg at layer1 (limit ${T_PROF2} s)"
+  for tile in k16 wgmma; do
+    kname=noisy_conv2d_forward_tf32; [[ $tile == wgmma ]] && kname=noisy_conv2d_forward_tf32wg
     VANT_TF32_TILE=$tile timeout $(( T_PROF2 / 2 )) "$NCU" --clock-control none --target-processes all -k "regex:^${kname}\$" \
       --launch-skip 3 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section Occupancy \
       --section LaunchStats --section SchedulerStats --section MemoryWorkloadAnalysis \
@@ -248,7 +253,7 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, K32 ${EXTRA_S[vant-bench-k32]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma128 ${EXTRA_S[vant-bench-wgmma128]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
   echo

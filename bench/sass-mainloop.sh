@@ -11,15 +11,17 @@ cuobjdump_bin=${CUOBJDUMP:-cuobjdump}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kernels="noisy_conv2d_forward_tf32 conv2d_backward_data_tf32 conv2d_backward_data_s1_tf32 conv2d_backward_weight_tf32 noisy_matmul_forward_tf32
-  matmul_backward_data_tf32 matmul_backward_weight_tf32 noisy_conv2d_forward_tf32k32 noisy_matmul_forward_tf32k32"
+  matmul_backward_data_tf32 matmul_backward_weight_tf32 noisy_conv2d_forward_tf32k32 noisy_matmul_forward_tf32k32
+  noisy_conv2d_forward_tf32wg noisy_conv2d_forward_tf32wg128 noisy_matmul_forward_tf32wg noisy_matmul_forward_tf32wg128"
 for f in noisy_conv2d noisy_matmul; do
-  "$nvcc_bin" -cubin -std=c++17 -O3 -gencode arch=compute_90,code=sm_90 -I "$root/kernels" "$root/kernels/$f.cu" \
+  "$nvcc_bin" -cubin -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I "$root/kernels" "$root/kernels/$f.cu" \
     -o "$tmp/$f.cubin" 2>/dev/null
   if [[ ${VANT_SASS_PATCH_ELF:-0} == 1 ]]; then
     python3 - "$tmp/$f.cubin" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], "rb").read())
-struct.pack_into("<I", d, 0x30, 0x5a055a)  # e_flags: sm_90, virtual sm_90, 64-bit addresses (CUDA 11 layout)
+struct.pack_into("<I", d, 0x30, 0x5a055a)  # e_flags: sm_90, virtual sm_90, 64-bit addresses (CUDA 11 layout; sm_90a's
+                                            # code is sm_90's instruction set plus wgmma, which CUDA 11.8 decodes)
 d[7], d[8] = 0x33, 7                        # EI_OSABI / EI_ABIVERSION of CUDA 11 cubins
 open(sys.argv[1], "wb").write(d)
 PY

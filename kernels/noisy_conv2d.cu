@@ -27,6 +27,7 @@
 #include "fastdiv.cuh"
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
+#include "gemm_wgmma.cuh"
 #include "gemm_epilogue.cuh"
 
 namespace vant {
@@ -55,20 +56,30 @@ struct Geometry {
 struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
   const float* x; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = true;
+  static constexpr bool B_DENSE = true;  // b_at never returns nullptr; a_at does (padding taps) (gemm_wgmma.cuh)
   // Row hoisting (gemm_tf32.cuh): output pixel m's image and the top-left corner of its window.
-  struct Pixel { const float* img; int ih0, iw0; };
+  // off: the element offset of the corner within the image (negative where the window starts in the padding).
+  struct Pixel { const float* img; int ih0, iw0, off; };
   __device__ __forceinline__ Pixel a_row(int m) const {
     int t, q, n, p;
     g.dq.divmod(m, t, q); g.dp.divmod(t, n, p);
-    return Pixel{x + (long long)n * g.h * g.w * g.c, p * g.stride - g.pad, q * g.stride - g.pad};
+    const int ih0 = p * g.stride - g.pad, iw0 = q * g.stride - g.pad;
+    return Pixel{x + (long long)n * g.h * g.w * g.c, ih0, iw0, (ih0 * g.w + iw0) * g.c};
   }
-  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const {
+  // a_at split in two (gemm_wgmma.cuh computes the tap once per k-tile): tap j = (r, s, c), then the pixel's part.
+  // Offsets are int: one image has h * w * c < 2^31 elements (the host checks tensor sizes).
+  struct Tap { int r, s, off; };
+  __device__ __forceinline__ Tap a_tap(long long j) const {
     int rs, c, r, s;
     g.dc.divmod((int)j, rs, c); g.ds.divmod(rs, r, s);
-    const int ih = px.ih0 + r, iw = px.iw0 + s;
-    if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
-    return px.img + ((long long)ih * g.w + iw) * g.c + c;
+    return Tap{r, s, (r * g.w + s) * g.c + c};
   }
+  __device__ __forceinline__ const float* a_at_tap(const Pixel& px, const Tap& t) const {
+    const int ih = px.ih0 + t.r, iw = px.iw0 + t.s;
+    if ((unsigned)ih >= (unsigned)g.h || (unsigned)iw >= (unsigned)g.w) return nullptr;
+    return px.img + (px.off + t.off);
+  }
+  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const { return a_at_tap(px, a_tap(j)); }
   __device__ __forceinline__ const float* a_ptr(int m, long long j) const { return a_at(a_row(m), j); }
   __device__ __forceinline__ const float* b_row(int k) const { return wt + (long long)k * g.r * g.s * g.c; }
   __device__ __forceinline__ const float* b_at(const float* row, long long j) const { return row + j; }
@@ -290,6 +301,26 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
   store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, g.k, m0, n0, na);
 }
 
+// The forward on the wgmma mainloop (gemm_wgmma.cuh; sm_90a): tiles 128 x C::BN; split-K as forward_tf32.
+template <class C>
+__device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
+                                           const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
+                                           int splits, long long kChunk, const NoiseArgs& na) {
+  const int M = g.n * g.p * g.q;
+  const long long RSC = (long long)g.r * g.s * g.c;
+  int m0, n0, split;
+  wg::tile_of<C>(M, g.k, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
+  float acc[C::BN / 2];
+  wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc);
+  if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
+    wg::store<C>(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);
+    return;
+  }
+  wg::stage<C>(sm, g.k, n0, dBias, acc);
+  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na);
+}
+
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
@@ -398,6 +429,35 @@ noisy_conv2d_forward_tf32k32(const float* __restrict__ dX, const float* __restri
   VANT_K32_SMEM(sm);
   vant::conv::forward_tf32<vant::tf32::K32>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
       vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+}
+
+// wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
+// and 128 x 128 (1 block per SM).
+#if VANT_WGMMA
+#define VANT_CONV_FORWARD_WG(C)                                                                                     \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  vant::conv::forward_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dW, dBias, dY, VANT_CONV_GEOMETRY,     \
+      splits, kChunk, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState))
+#else
+#define VANT_CONV_FORWARD_WG(C) __trap()
+#endif
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_conv2d_forward_tf32wg(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                            float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                            int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
+                            const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                            unsigned int site, unsigned int step, const vant::StepState* dState) {
+  VANT_CONV_FORWARD_WG(vant::wg::N64);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 1)
+noisy_conv2d_forward_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                               float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
+                               int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
+                               const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
+                               unsigned int site, unsigned int step, const vant::StepState* dState) {
+  VANT_CONV_FORWARD_WG(vant::wg::N128);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)

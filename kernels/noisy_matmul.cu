@@ -21,6 +21,7 @@
 // __launch_bounds__(256, 2): with (256) alone ptxas capped the GEMMs at 64 registers on sm_86+ and spilled.
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
+#include "gemm_wgmma.cuh"
 #include "gemm_epilogue.cuh"
 
 namespace vant {
@@ -32,6 +33,7 @@ namespace matmul {
 struct Forward {  // A(m, k) = x[m][k], B(k, n) = w[n][k]
   const float* x; const float* w; int in;
   static constexpr bool A_K = true, B_K = true;
+  static constexpr bool A_DENSE = true, B_DENSE = true;  // a_at / b_at never return nullptr (gemm_wgmma.cuh)
   __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return x + (long long)m * in + k; }
   __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return w + (long long)n * in + k; }
   __device__ __forceinline__ const float* a_row(int m) const { return x + (long long)m * in; }  // row hoisting
@@ -201,6 +203,19 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
   store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
 }
 
+// The forward on the wgmma mainloop (gemm_wgmma.cuh; sm_90a): tiles 128 x C::BN.
+template <class C>
+__device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
+                                           const float* __restrict__ dBias, float* __restrict__ dY, int batch, int in,
+                                           int out, const NoiseArgs& na) {
+  int m0, n0, split;
+  wg::tile_of<C>(batch, out, m0, n0, split);
+  float acc[C::BN / 2];
+  wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  wg::stage<C>(sm, out, n0, dBias, acc);
+  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na);
+}
+
 template <class C>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
                                                    const float* __restrict__ dW, float* __restrict__ dDx, int batch,
@@ -265,3 +280,29 @@ matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
   vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk);
 }
 
+// wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
+// and 128 x 128 (1 block per SM).
+#if VANT_WGMMA
+#define VANT_MATMUL_FORWARD_WG(C)                                                                                   \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  vant::matmul::forward_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dW, dBias, dY, batch, in, out,       \
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState))
+#else
+#define VANT_MATMUL_FORWARD_WG(C) __trap()
+#endif
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_matmul_forward_tf32wg(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                            float* __restrict__ dY, int batch, int in, int out,
+                            int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
+                            unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+  VANT_MATMUL_FORWARD_WG(vant::wg::N64);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 1)
+noisy_matmul_forward_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
+                               float* __restrict__ dY, int batch, int in, int out,
+                               int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
+                               unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+  VANT_MATMUL_FORWARD_WG(vant::wg::N128);
+}

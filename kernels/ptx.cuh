@@ -225,5 +225,155 @@ template <int N> VANT_PTX void cp_async_wait() {}
 VANT_PTX void cp_async_wait_all() {}
 #endif
 
+// ---- wgmma (sm_90a): warpgroup MMA m64nNk8 .tf32 from shared memory, asynchronous ----------------------------
+// A warpgroup (4 consecutive warps, the first at a warp index divisible by 4) computes D[64][N] += A[64][8] *
+// B[N][8]^T; A and B are read from shared memory through 64-bit matrix descriptors, both K-major (the only
+// layout .tf32 has). Layout used here: no swizzle, "core matrices" of 8 rows x 16 bytes (8 x 4 tf32) stored as
+// 128 contiguous bytes (row i at byte 16 i); element (row, k) at start + (row / 8) * SBO + (row % 8) * 16 +
+// (k / 4) * LBO + (k % 4) * 4 (PTX ISA 9.7.15.5.1.2, canonical K-major layout ((8,m),(T,2k)):((1T,SBO),(1,LBO))).
+// Descriptor (9.7.15.5.1.2.2): bits 0-13 start address, 16-29 LBO, 32-45 SBO, each (x & 0x3FFFF) >> 4; bits
+// 62-63 swizzle mode 0 (none); base offset unused without swizzle.
+// Accumulator fragment (m64nNk8, .f32): thread l of warp w (w = warp index % 4 in the warpgroup) holds d[j],
+// j < N/2, at row 16 w + l/4 + 8 ((j/2) % 2), column 8 (j/4) + 2 (l%4) + (j%2) — per n8 block the mma.m16n8
+// C fragment.
+// Protocol: wgmma_fence() before the first wgmma of a batch (and after any other access to the accumulator
+// registers), the wgmmas, wgmma_commit(), then wgmma_wait<N>() before the accumulators are touched or the shared
+// memory of a not-yet-complete group is overwritten. Shared memory written by ordinary stores (st.shared, and the
+// cp.async copies: both the generic proxy) must be followed by fence_proxy_async() in each writing thread before
+// the barrier that publishes it to the wgmmas (the async proxy).
+// The descriptor's address: on the GPU the shared-window address of p; under the emulation p's offset from
+// smem_base (a base the kernel passes to both calls; the GPU ignores it), so that the emulated wgmma finds the
+// bytes again — descriptors built and advanced the same way on both sides.
+// Emulation: each thread computes its own fragment from shared memory (row / column as above, tf32 operands
+// read as the tensor core reads them: 19 bits; products exact, summed in FP32, k in order) when a wait_group
+// covers the operation (native/emu: the latest moment the ISA allows).
+VANT_PTX_HD uint64_t wgmma_desc(const void* smem_base, const void* p, unsigned lbo, unsigned sbo) {
+#if defined(__CUDA_ARCH__)
+  (void)smem_base;
+  const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
+#else
+  const uint32_t a = (uint32_t)((const char*)p - (const char*)smem_base);
+#endif
+  return (uint64_t)((a & 0x3FFFFu) >> 4) | ((uint64_t)((lbo & 0x3FFFFu) >> 4) << 16) |
+         ((uint64_t)((sbo & 0x3FFFFu) >> 4) << 32);
+}
+
+#if defined(VANT_EMU) && !defined(__CUDA_ARCH__)
+namespace emu {
+struct WgmmaOp {
+  float* d;
+  const unsigned char* base;
+  uint64_t da, db;
+  int n, row0, lane;
+};
+static_assert(sizeof(WgmmaOp) <= vant_emu::WGMMA_OP_BYTES, "wgmma operand record");
+static inline const float* wgmma_elem(const WgmmaOp& o, uint64_t desc, int row, int k) {
+  if (desc >> 46) vant_emu::trap("wgmma: only the no-swizzle descriptor (bits 46-63 zero) is emulated");
+  const uint32_t start = (uint32_t)(desc & 0x3FFF) << 4, lbo = (uint32_t)((desc >> 16) & 0x3FFF) << 4,
+                 sbo = (uint32_t)((desc >> 32) & 0x3FFF) << 4;
+  return (const float*)(o.base + start + (row >> 3) * sbo + (row & 7) * 16 + (k >> 2) * lbo + (k & 3) * 4);
+}
+static inline void wgmma_run(const void* p) {
+  const WgmmaOp& o = *(const WgmmaOp*)p;
+  const int g = o.lane >> 2, t = o.lane & 3;
+  for (int j = 0; j < o.n / 2; ++j) {
+    const int row = o.row0 + g + 8 * ((j >> 1) & 1), col = 8 * (j >> 2) + 2 * t + (j & 1);
+    float acc = o.d[j];
+    for (int k = 0; k < 8; ++k) {
+      uint32_t a, b;
+      __builtin_memcpy(&a, wgmma_elem(o, o.da, row, k), 4);
+      __builtin_memcpy(&b, wgmma_elem(o, o.db, col, k), 4);
+      acc += tf32_bits(a) * tf32_bits(b);
+    }
+    o.d[j] = acc;
+  }
+}
+}  // namespace emu
+#endif
+
+// pin(v): makes v opaque to the compiler (an empty asm that "rewrites" each of its 32-bit words), so that it keeps v in
+// registers instead of recomputing it where it is used (nvcc rematerialized the hoisted row addresses of the wgmma
+// copies in the k loop: ~60 of its 276 SASS instructions per k-tile). No instruction of its own.
+template <class T>
+VANT_PTX_HD void pin(T& v) {
+#if defined(__CUDA_ARCH__)
+  static_assert(sizeof(T) % 4 == 0, "pin: whole 32-bit words");
+  uint32_t w[sizeof(T) / 4];
+  __builtin_memcpy(w, &v, sizeof(T));
+#pragma unroll
+  for (unsigned i = 0; i < sizeof(T) / 4; ++i) asm volatile("" : "+r"(w[i]));
+  __builtin_memcpy(&v, w, sizeof(T));
+#else
+  (void)v;
+#endif
+}
+
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+VANT_PTX void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+VANT_PTX void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N>
+VANT_PTX void wgmma_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory"); }
+VANT_PTX void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+// Keeps the compiler from moving accesses of an accumulator register across the asynchronous MMA (CUTLASS's
+// warpgroup_fence_operand): an empty asm that "reads and writes" it.
+VANT_PTX void reg_fence(float& r) { asm volatile("" : "+f"(r)::"memory"); }
+#define VANT_D8(i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), \
+                   "+f"(d[i + 6]), "+f"(d[i + 7])
+// d += A * B^T over one k8 step; N = 64 or 128 (d has N / 2 registers); scale-d = 1 (accumulate), scale-a/b = 1.
+template <int N>
+VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_t da, uint64_t db) {
+  (void)smem_base;
+  static_assert(N == 64 || N == 128, "wgmma_m64k8_tf32: N = 64 or 128");
+  if constexpr (N == 64) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1;\n}\n"
+        : VANT_D8(0), VANT_D8(8), VANT_D8(16), VANT_D8(24)
+        : "l"(da), "l"(db), "n"(1));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1;\n}\n"
+        : VANT_D8(0), VANT_D8(8), VANT_D8(16), VANT_D8(24), VANT_D8(32), VANT_D8(40), VANT_D8(48), VANT_D8(56)
+        : "l"(da), "l"(db), "n"(1));
+  }
+}
+#undef VANT_D8
+#elif defined(__CUDA_ARCH__)
+// Other targets (sm_80-89, the compute_90 PTX): no wgmma. Kernels built on these guard their bodies
+// (__CUDA_ARCH_FEAT_SM90_ALL) and trap; these bodies only keep such code compiling.
+VANT_PTX void wgmma_fence() { __trap(); }
+VANT_PTX void wgmma_commit() { __trap(); }
+template <int N> VANT_PTX void wgmma_wait() { __trap(); }
+VANT_PTX void fence_proxy_async() { __trap(); }
+VANT_PTX void reg_fence(float&) {}
+template <int N> VANT_PTX void wgmma_m64k8_tf32(float (&)[N / 2], const void*, uint64_t, uint64_t) { __trap(); }
+#elif defined(VANT_EMU)
+VANT_PTX void wgmma_fence() {}
+VANT_PTX void wgmma_commit() { vant_emu::wgmma_commit(); }
+template <int N>
+VANT_PTX void wgmma_wait() { vant_emu::wgmma_wait(N); }
+VANT_PTX void fence_proxy_async() {}
+VANT_PTX void reg_fence(float&) {}
+template <int N>
+VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_t da, uint64_t db) {
+  static_assert(N == 64 || N == 128, "wgmma_m64k8_tf32: N = 64 or 128");
+  const vant_emu::Fiber* f = vant_emu::self();
+  if (f->bdim.x % 128 != 0 || f->bdim.y != 1 || f->bdim.z != 1)
+    vant_emu::trap("wgmma: the block must be whole warpgroups (blockDim.x % 128 == 0, 1-D)");
+  if ((da | db) & (3ull << 62)) vant_emu::trap("wgmma: swizzled descriptors are not emulated");
+  emu::WgmmaOp op{&d[0], (const unsigned char*)smem_base, da, db, N, 16 * (int)(f->warp & 3), (int)f->lane};
+  vant_emu::wgmma_issue(&emu::wgmma_run, &op, sizeof op);
+}
+#else
+VANT_PTX void wgmma_fence() {}
+VANT_PTX void wgmma_commit() {}
+template <int N> VANT_PTX void wgmma_wait() {}
+VANT_PTX void fence_proxy_async() {}
+VANT_PTX void reg_fence(float&) {}
+template <int N> VANT_PTX void wgmma_m64k8_tf32(float (&)[N / 2], const void*, uint64_t, uint64_t) {}
+#endif
+
+
 }  // namespace ptx
 }  // namespace vant

@@ -15,9 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$res_dir" "$report_dir"
 
 # Kernel sources (tests point VANT_KERNELS_DIR at fixtures) and architectures (VANT_ARCHS narrows them
-# for quick test builds). SASS for every architecture we support, plus compute_90 PTX for newer GPUs.
+# for quick test builds). SASS for every architecture we support, plus compute_90 PTX for newer GPUs. Hopper's SASS
+# is built as sm_90a (arch-specific: runs on compute capability 9.0 only, i.e. every Hopper GPU, and has wgmma):
+# the *_tf32wg kernels need it; with plain 90 in VANT_ARCHS they trap and the host refuses to select them.
 kdir=${VANT_KERNELS_DIR:-$root/kernels}
-read -r -a ARCHS <<< "${VANT_ARCHS:-80 86 89 90}"
+read -r -a ARCHS <<< "${VANT_ARCHS:-80 86 89 90a}"
 GENCODE=()
 for a in "${ARCHS[@]}"; do GENCODE+=(-gencode "arch=compute_$a,code=sm_$a"); done
 GENCODE+=(-gencode "arch=compute_90,code=compute_90")

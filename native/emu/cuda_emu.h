@@ -134,6 +134,16 @@ void async_copy(void* dst, const void* src, unsigned bytes, unsigned src_bytes);
 void async_commit();
 void async_wait(unsigned pending);
 
+// wgmma twin (kernels/ptx.cuh): an issued warpgroup MMA is queued per thread as fn + a copy of its operand
+// record (at most WGMMA_OP_BYTES) and runs at the wgmma.wait_group that covers its group — the latest moment
+// the PTX ISA allows, so a kernel that overwrites an operand's shared memory, or reads the accumulators,
+// before waiting computes with the new data / reads stale accumulators here too.
+constexpr unsigned WGMMA_OP_BYTES = 48;
+typedef void (*WgmmaFn)(const void* op);
+void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes);
+void wgmma_commit();
+void wgmma_wait(unsigned pending);
+
 }  // namespace vant_emu
 
 #define threadIdx (::vant_emu::self()->tid)

@@ -110,6 +110,13 @@ struct AsyncCopy {
 };
 constexpr unsigned MAX_ASYNC = 64;
 
+struct PendingWgmma {
+  WgmmaFn fn;
+  unsigned group;
+  alignas(8) unsigned char op[WGMMA_OP_BYTES];
+};
+constexpr unsigned MAX_WGMMA = 16;
+
 struct Worker;
 struct Thread {
   Fiber pub;  // first: self() casts the stack region's base
@@ -118,6 +125,8 @@ struct Thread {
   int state;
   unsigned ncopies, committed;
   AsyncCopy copies[MAX_ASYNC];
+  unsigned nwgmma, wgmma_committed;
+  PendingWgmma wgmma[MAX_WGMMA];
   char* stack_lo;
   size_t stack_size;
   void* fake_stack;  // ASan
@@ -356,6 +365,7 @@ void run_block(Worker* w, uint64_t linear) {
     f.block = &b;
     t->state = RUNNABLE;
     t->ncopies = t->committed = 0;
+    t->nwgmma = t->wgmma_committed = 0;
     t->fake_stack = nullptr;
     // Initial frame for vant_emu_switch: mxcsr/fpucw, r15, r14, r13 = entry, r12 = arg, rbx, rbp, ret.
     uint64_t* sp = (uint64_t*)(t->stack_lo + t->stack_size) - 8;
@@ -645,6 +655,38 @@ void async_wait(unsigned pending) {
     else t->copies[keep++] = c;
   }
   t->ncopies = keep;
+}
+
+// wgmma: queued per thread, run in issue order when a wait_group covers their group (see cuda_emu.h).
+void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes) {
+  Thread* t = me();
+  if (bytes > WGMMA_OP_BYTES) trap("wgmma twin: operand record too large");
+  if (t->nwgmma == MAX_WGMMA) trap("wgmma: more than 16 operations in flight without a wait_group");
+  PendingWgmma& p = t->wgmma[t->nwgmma++];
+  p.fn = fn;
+  p.group = ~0u;
+  memcpy(p.op, op, bytes);
+}
+
+void wgmma_commit() {
+  Thread* t = me();
+  for (unsigned i = 0; i < t->nwgmma; ++i)
+    if (t->wgmma[i].group == ~0u) t->wgmma[i].group = t->wgmma_committed;
+  t->wgmma_committed++;
+}
+
+void wgmma_wait(unsigned pending) {
+  Thread* t = me();
+  // Groups numbered below committed - pending must be complete. An uncommitted operation is not covered by any
+  // wait_group (PTX ISA: waiting on it is undefined), so it stays queued and a kernel that relies on it fails.
+  const unsigned limit = t->wgmma_committed > pending ? t->wgmma_committed - pending : 0;
+  unsigned keep = 0;
+  for (unsigned i = 0; i < t->nwgmma; ++i) {
+    PendingWgmma& p = t->wgmma[i];
+    if (p.group != ~0u && p.group < limit) p.fn(p.op);
+    else t->wgmma[keep++] = p;
+  }
+  t->nwgmma = keep;
 }
 
 }  // namespace vant_emu

@@ -57,7 +57,7 @@ public final class Fatbin {
     return split(manifest.getProperty("kernels", ""));
   }
 
-  /** Architectures with code in the fatbin, e.g. {@code sm_80, ..., compute_90}. */
+  /** Architectures with code in the fatbin, e.g. {@code sm_80, ..., sm_90a, compute_90}. */
   public List<String> archs() {
     return split(manifest.getProperty("archs", ""));
   }
@@ -74,19 +74,26 @@ public final class Fatbin {
 
   /**
    * Whether the fatbin can run on compute capability major.minor: SASS for sm_XY runs on the same major
-   * with a minor >= Y; PTX for compute_XY can be JIT-compiled for any capability >= XY.
+   * with a minor >= Y (arch-specific SASS, sm_XYa, on exactly X.Y); PTX for compute_XY can be JIT-compiled for
+   * any capability >= XY.
    */
   public boolean supports(int major, int minor) {
     int cc = major * 10 + minor;
     for (String a : archs()) {
       if (a.startsWith("sm_")) {
-        int sm = Integer.parseInt(a.substring(3));
-        if (sm / 10 == major && sm % 10 <= minor) return true;
+        boolean specific = a.endsWith("a");
+        int sm = Integer.parseInt(a.substring(3, specific ? a.length() - 1 : a.length()));
+        if (sm / 10 == major && (specific ? sm % 10 == minor : sm % 10 <= minor)) return true;
       } else if (a.startsWith("compute_") && Integer.parseInt(a.substring(8)) <= cc) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the fatbin has arch-specific sm_90a SASS (wgmma: the {@code _tf32wg} kernels compute only there). */
+  public boolean hasSm90a() {
+    return archs().contains("sm_90a");
   }
 
   private static List<String> split(String s) {

@@ -35,5 +35,6 @@ class CudaFallbackTest {
     assertTrue(fb.supports(8, 0) && fb.supports(8, 6) && fb.supports(8, 9) && fb.supports(9, 0));
     assertTrue(fb.supports(12, 0), "compute_90 PTX JITs on newer GPUs");
     assertFalse(fb.supports(7, 5), "no code older than sm_80");
+    assertTrue(fb.hasSm90a(), "Hopper SASS is sm_90a (the wgmma kernels): " + fb.archs());
   }
 }

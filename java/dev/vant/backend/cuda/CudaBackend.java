@@ -95,16 +95,30 @@ public final class CudaBackend implements Backend {
   }
 
   /**
-   * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default) or k32 (BK 32, dynamic
-   * shared memory), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
+   * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default), k32 (BK 32, dynamic
+   * shared memory), wgmma or wgmma128 (Hopper's warpgroup MMA, sm_90a only), from {@code VANT_TF32_TILE} or the
+   * system property {@code vant.tf32.tile}.
    */
   public static String tf32Tile() {
     return Gemm.tf32Tile();
   }
 
-  /** The GEMM tile geometry of this backend's math mode. */
+  /** The GEMM tile geometry of this backend's math mode; a wgmma choice is checked against the device and the fatbin. */
   Gemm gemm() {
-    return Gemm.of(math);
+    Gemm g = Gemm.of(math);
+    if (g.wgmma()) {
+      var info = dev.info();
+      if (info.ccMajor() != 9 || info.ccMinor() != 0) {
+        throw new IllegalStateException("VANT_TF32_TILE=" + Gemm.tf32Tile() + " needs a compute capability 9.0 GPU "
+            + "(Hopper: wgmma is sm_90a code); " + info.name() + " has " + info.ccMajor() + "." + info.ccMinor()
+            + ": use k16 or k32");
+      }
+      if (!dev.fatbin().hasSm90a()) {
+        throw new IllegalStateException("VANT_TF32_TILE=" + Gemm.tf32Tile() + " needs sm_90a code in the fatbin; this "
+            + "build has " + dev.fatbin().archs() + " (rebuild with 90a in VANT_ARCHS, the default)");
+      }
+    }
+    return g;
   }
 
   public CudaDevice device() {

@@ -11,14 +11,24 @@ import dev.vant.backend.MathMode;
  * given model computes its gradients in the same order on every GPU.
  */
 final class Gemm {
-  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", "", 0);
-  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32", 0);
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", "", 0, 64);
+  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32", 0, 64);
   /**
    * TF32 with the forward GEMMs on the K32 pipeline (gemm_tf32.cuh: k-depth 32 per stage, 3 stages, 79,872 bytes of
    * dynamic shared memory); the gradients stay K16. An experiment, selected by {@code VANT_TF32_TILE=k32} (or the
    * system property {@code vant.tf32.tile}) until a GPU run says which pays.
    */
-  static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32k32", 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4);
+  static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32k32", 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4, 64);
+  /**
+   * TF32 with the forward GEMMs on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only): 128 x 64 tiles, k-depth 32,
+   * 4 stages, 98,304 bytes of dynamic shared memory; the gradients stay on the K16 mma.sync kernels. Selected by
+   * {@code VANT_TF32_TILE=wgmma}; not the default until a GPU run has checked and timed it.
+   */
+  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32wg", 4 * (128 + 64) * 32 * 4, 64);
+  /** As {@link #TF32_WG} with 128 x 128 forward tiles (m64n128k8; 131,072 bytes, one block per SM): {@code wgmma128}. */
+  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32wg128", 4 * (128 + 128) * 32 * 4, 128);
+  /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
+  static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma128");
 
   /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
   static final int BK = 16;
@@ -42,29 +52,45 @@ final class Gemm {
   static final long MAX_PARTIALS = 64L << 20;
 
   final MathMode math;
+  /** Output tile of every GEMM kernel but the forwards' (tileM x forwardTileN). */
   final int tileM, tileN;
+  /** Output tile width of the forward kernels (noisy_conv2d_forward*, noisy_matmul_forward*). */
+  final int forwardTileN;
   private final String suffix, forwardSuffix;
   /** Dynamic shared memory of the forward kernels (0: they use static shared memory). */
   final int forwardSharedBytes;
 
-  private Gemm(MathMode math, int tileM, int tileN, String suffix, String forwardSuffix, int forwardSharedBytes) {
+  private Gemm(MathMode math, int tileM, int tileN, String suffix, String forwardSuffix, int forwardSharedBytes,
+      int forwardTileN) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
     this.suffix = suffix;
     this.forwardSuffix = forwardSuffix;
     this.forwardSharedBytes = forwardSharedBytes;
+    this.forwardTileN = forwardTileN;
   }
 
   static Gemm of(MathMode m) {
-    return m == MathMode.TF32 ? (tf32Tile().equals("k32") ? TF32_K32 : TF32) : FP32;
+    if (m != MathMode.TF32) return FP32;
+    return switch (tf32Tile()) {
+      case "k32" -> TF32_K32;
+      case "wgmma" -> TF32_WG;
+      case "wgmma128" -> TF32_WG128;
+      default -> TF32;
+    };
+  }
+
+  /** Whether the forwards of this configuration are the sm_90a wgmma kernels. */
+  boolean wgmma() {
+    return forwardSuffix.startsWith("_tf32wg");
   }
 
   /** The TF32 forward pipeline: {@code vant.tf32.tile}, else {@code VANT_TF32_TILE}, else k16. */
   static String tf32Tile() {
     String t = System.getProperty("vant.tf32.tile", System.getenv().getOrDefault("VANT_TF32_TILE", "k16"));
-    if (!t.equals("k16") && !t.equals("k32")) {
-      throw new IllegalArgumentException("VANT_TF32_TILE / vant.tf32.tile must be k16 or k32, got '" + t + "'");
+    if (!TILES.contains(t)) {
+      throw new IllegalArgumentException("VANT_TF32_TILE / vant.tf32.tile must be one of " + TILES + ", got '" + t + "'");
     }
     return t;
   }
@@ -84,9 +110,22 @@ final class Gemm {
     return ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN);
   }
 
+  /** Output tiles (blocks per split) of an m x n output of a forward kernel. */
+  long forwardTiles(long m, long n) {
+    return ((m + tileM - 1) / tileM) * ((n + forwardTileN - 1) / forwardTileN);
+  }
+
   /** The k-chunk per split for an M x N output summed over kDim; splits = ceil(kDim / chunk). */
   long kChunk(long m, long n, long kDim) {
-    long tiles = tiles(m, n);
+    return kChunk(m, n, kDim, tiles(m, n));
+  }
+
+  /** As {@link #kChunk(long, long, long)} for a forward kernel (its tiles). */
+  long forwardKChunk(long m, long n, long kDim) {
+    return kChunk(m, n, kDim, forwardTiles(m, n));
+  }
+
+  private long kChunk(long m, long n, long kDim, long tiles) {
     long splits = Math.min(kDim / MIN_K_PER_SPLIT, Math.max(1, TARGET_BLOCKS / tiles));
     splits = Math.min(splits, Math.min(MAX_SPLITS, Math.max(1, MAX_PARTIALS / (m * n))));
     if (splits <= 1) return Math.max(kDim, 1);

@@ -37,7 +37,7 @@ final class NoisyConv2d {
       forwardDirect(b, op, g, x, w, bias, y, na);
       return;
     }
-    long chunk = b.gemm().kChunk(m, g.k(), rsc);
+    long chunk = b.gemm().forwardKChunk(m, g.k(), rsc);
     int splits = Gemm.splits(rsc, chunk);
     if (splits == 1) {
       launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, chunk, na);
@@ -95,7 +95,8 @@ final class NoisyConv2d {
         .noise(na);
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
-    b.launch(op, gemm.forwardKernel("noisy_conv2d_forward"), gemm.tiles(m, g.k()) * splits, Gemm.THREADS, gemm.forwardSharedBytes, a);
+    b.launch(op, gemm.forwardKernel("noisy_conv2d_forward"), gemm.forwardTiles(m, g.k()) * splits, Gemm.THREADS,
+        gemm.forwardSharedBytes, a);
   }
 
   static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {

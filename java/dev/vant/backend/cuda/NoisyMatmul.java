@@ -31,7 +31,7 @@ final class NoisyMatmul {
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
-    b.launch(op, gemm.forwardKernel("noisy_matmul_forward"), gemm.tiles(d.batch, d.out), Gemm.THREADS, gemm.forwardSharedBytes, a);
+    b.launch(op, gemm.forwardKernel("noisy_matmul_forward"), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, gemm.forwardSharedBytes, a);
   }
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {

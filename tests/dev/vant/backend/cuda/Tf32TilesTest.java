@@ -11,16 +11,20 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The K32 pipeline of the TF32 forwards (noisy_conv2d_forward_tf32k32, noisy_matmul_forward_tf32k32; BK 32, 3 stages,
- * dynamic shared memory), selected by vant.tf32.tile = k32: against the DOUBLE reference with the TF32 bound of
+ * The other TF32 forward pipelines, selected by vant.tf32.tile: k32 (noisy_conv2d_forward_tf32k32,
+ * noisy_matmul_forward_tf32k32; mma.sync, BK 32, 3 stages) and Hopper's wgmma (the _tf32wg kernels, 128 x 64 tiles, and
+ * _tf32wg128, 128 x 128; kernels/gemm_wgmma.cuh; BK 32, 4 stages): against the DOUBLE reference with the TF32 bound of
  * {@link GpuTwin#compareTf32} on the TF32 edge shapes (C = 3 gathers, K = 1, edge tiles, split-K, k not a multiple of
  * 32) and random ones; bit for bit against the K16 kernels where both sums are exact; fused noise bit for bit against
- * the clean K32 conv followed by the noise kernel.
+ * the clean conv of the same pipeline followed by the noise kernel. Under the CPU emulation the wgmma kernels run the
+ * emulated wgmma (kernels/ptx.cuh: each thread's fragment from the descriptors' view of shared memory).
  */
 @Tag("gpu")
-class Tf32K32Test {
+class Tf32TilesTest {
   private static void withTile(String tile, Runnable r) {
     String old = System.getProperty("vant.tf32.tile");
     System.setProperty("vant.tf32.tile", tile);
@@ -32,11 +36,12 @@ class Tf32K32Test {
     }
   }
 
-  @Test
-  void k32ForwardsMatchTheReference() {
-    withTile("k32", () -> {
+  @ParameterizedTest
+  @ValueSource(strings = {"k32", "wgmma", "wgmma128"})
+  void forwardsMatchTheReference(String tile) {
+    withTile(tile, () -> {
       try (GpuTwin t = GpuTwin.open(131, MathMode.TF32)) {
-        assertEquals("k32", CudaBackend.tf32Tile());
+        assertEquals(tile, CudaBackend.tf32Tile());
         List<Conv2dShape> convs = new ArrayList<>(List.of(
             new Conv2dShape(2, 5, 5, 1, 3, 1, 1, 1, 0), new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1),
             new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1), new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),
@@ -44,23 +49,24 @@ class Tf32K32Test {
         convs.addAll(List.of(NoisyConv2dTest.SPLIT_FORWARD));
         for (int i = t.count(60, 12, 4); i > 0; i--) convs.add(NoisyConv2dTest.randomShape(t));
         for (int i = 0; i < convs.size(); i++) {
-          NoisyConv2dTest.forwardCase(t, convs.get(i), t.anyType(i), i % 3 == 0, i % 2 == 0, "k32 case " + i);
+          NoisyConv2dTest.forwardCase(t, convs.get(i), t.anyType(i), i % 3 == 0, i % 2 == 0, tile + " case " + i);
           t.release();
         }
         int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9}};
         for (int i = 0; i < linears.length; i++) {
           NoisyMatmulTest.forwardCase(t, new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]), t.anyType(i),
-              i % 2 == 0, true, "k32 case " + i);
+              i % 2 == 0, true, tile + " case " + i);
           t.release();
         }
-        System.out.printf("[vant] tf32 k32 forwards: %d cases, worst |gpu - ref| / allowed = %.3f%n",
-            convs.size() + linears.length, t.worstTf32);
+        System.out.printf("[vant] tf32 %s forwards: %d cases, worst |gpu - ref| / allowed = %.3f%n",
+            tile, convs.size() + linears.length, t.worstTf32);
       }
     });
   }
 
-  @Test
-  void k32EqualsK16WhereTheSumsAreExactAndFusesItsNoise() {
+  @ParameterizedTest
+  @ValueSource(strings = {"k32", "wgmma", "wgmma128"})
+  void equalsK16WhereTheSumsAreExactAndFusesItsNoise(String tile) {
     try (GpuTwin t = GpuTwin.open(132, MathMode.TF32)) {
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
           NoisyConv2dTest.SPLIT_FORWARD[1]};
@@ -69,19 +75,30 @@ class Tf32K32Test {
         Noise.Type type = i % 2 == 0 ? Noise.Type.COMBINED : Noise.Type.ADDITIVE;
         Tensor[] x = t.ints(-3, 3, g.inputShape()), w = t.ints(-3, 3, g.weightShape()), b = t.ints(-5, 5, g.k());
         Noise[] nz = t.noise(type, i % 2 == 0, g.n());
-        Tensor k16 = t.gpuOut(g.outputShape()), k32 = t.gpuOut(g.outputShape());
+        Tensor k16 = t.gpuOut(g.outputShape()), other = t.gpuOut(g.outputShape());
         Tensor clean = t.gpuOut(g.outputShape()), unfused = t.gpuOut(g.outputShape());
         t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], k16);
-        withTile("k32", () -> {
-          t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], k32);
+        withTile(tile, () -> {
+          t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], other);
           t.gpu.conv2dForward(g, x[1], w[1], b[1], Noise.NONE, clean);
         });
         t.gpu.noiseForward(clean, nz[1], unfused);
-        t.assertSameBits("conv2dForward k32 vs k16 " + g + " " + type, k16, k32);
-        t.assertSameBits("conv2dForward k32 fused vs k32 + noise kernel " + g + " " + type, unfused, k32);
+        t.assertSameBits("conv2dForward " + tile + " vs k16 " + g + " " + type, k16, other);
+        t.assertSameBits("conv2dForward " + tile + " fused vs " + tile + " + noise kernel " + g + " " + type, unfused, other);
         t.release();
       }
+      // The linear layer too (exact sums: small integers), with a ragged k and edge tiles in both directions.
+      NoisyMatmulTest.Dims d = new NoisyMatmulTest.Dims(130, 68, 131);
+      Tensor[] x = t.ints(-3, 3, d.batch(), d.in()), w = t.ints(-3, 3, d.out(), d.in()), b = t.ints(-5, 5, d.out());
+      Tensor k16 = t.gpuOut(d.batch(), d.out()), other = t.gpuOut(d.batch(), d.out());
+      t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, k16);
+      withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, other));
+      t.assertSameBits("linearForward " + tile + " vs k16 " + d, k16, other);
     }
+  }
+
+  @Test
+  void unknownTilesAreRefused() {
     withTile("k64", () -> assertThrows(IllegalArgumentException.class, CudaBackend::tf32Tile));
   }
 }
