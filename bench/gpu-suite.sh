@@ -13,8 +13,9 @@
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
-#  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 forwards (VANT_TF32_TILE=wgmma): <= 40 s
-#  4c. the kernel rows with the 128 x 128 wgmma forwards (VANT_TF32_TILE=wgmma128):      <= 30 s
+#  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 forwards (VANT_TF32_TILE=wgmma: 128 x 128
+#      tiles, 128 x 64 where the output has 64 columns or fewer):                           <= 40 s
+#  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
@@ -31,7 +32,7 @@
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
 #              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
-#              GPU_SUITE_WG128_S override the limits (0 skips part 4, 4b, 4c, 5, 6, 7 or 8);
+#              GPU_SUITE_WG64_S override the limits (0 skips part 4, 4b, 4c, 5, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,7 @@ T_TRAIN=${GPU_SUITE_TRAIN_S:-45}
 T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 T_PROF=${GPU_SUITE_PROFILE_S:-90}
 T_WG=${GPU_SUITE_WG_S:-40}
-T_WG128=${GPU_SUITE_WG128_S:-30}
+T_WG64=${GPU_SUITE_WG64_S:-30}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -165,11 +166,12 @@ extra_bench() {
 extra_bench 5/8 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
 # 4b. the wgmma TF32 forwards (VANT_TF32_TILE=wgmma, sm_90a): the kernel rows and graph-replayed steps, beside parts 3
-# and 5; 4c. the 128 x 128 wgmma tiles, kernel rows only. (K32, the part 4b of the 2026-11-28 runs, showed no gain.)
-VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on wgmma, 128 x 64 tiles (VANT_TF32_TILE=wgmma)" \
+# and 5; 4c. 128 x 64 wgmma tiles everywhere, kernel rows only (against 4b's 128 x 128 on the wide layers). (K32, the
+# part 4b of the 2026-11-28 runs, showed no gain.)
+VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on wgmma (VANT_TF32_TILE=wgmma)" \
   --batch "$GRAPH_BATCH" --cuda-graph on
-VANT_TF32_TILE=wgmma128 extra_bench 4c/8 vant-bench-wgmma128 "$T_WG128" \
-  "TF32 forwards on wgmma, 128 x 128 tiles (VANT_TF32_TILE=wgmma128)" --only kernels
+VANT_TF32_TILE=wgmma64 extra_bench 4c/8 vant-bench-wgmma64 "$T_WG64" \
+  "TF32 forwards on wgmma, 128 x 64 tiles everywhere (VANT_TF32_TILE=wgmma64)" --only kernels
 # 4. the exact-FP32 kernels (the TF32 path is part 3's default)
 extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
 
@@ -253,7 +255,7 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma128 ${EXTRA_S[vant-bench-wgmma128]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
   echo

@@ -11,24 +11,38 @@ import dev.vant.backend.MathMode;
  * given model computes its gradients in the same order on every GPU.
  */
 final class Gemm {
-  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", "", 0, 64);
-  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32", 0, 64);
+  /**
+   * A forward GEMM kernel family member: the suffix of its entry points (noisy_conv2d_forward + suffix,
+   * noisy_matmul_forward + suffix), its output tile width (the tile is {@link #tileM} x tileN) and its dynamic shared
+   * memory (0: static).
+   */
+  record Forward(String suffix, int tileN, int sharedBytes) {}
+
+  private static final Forward K16 = new Forward("_tf32", 64, 0);
+  private static final Forward WG64 = new Forward("_tf32wg", 64, 4 * (128 + 64) * 32 * 4);
+  private static final Forward WG128 = new Forward("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4);
+
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Forward("", 64, 0), null);
+  static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", K16, null);
   /**
    * TF32 with the forward GEMMs on the K32 pipeline (gemm_tf32.cuh: k-depth 32 per stage, 3 stages, 79,872 bytes of
    * dynamic shared memory); the gradients stay K16. An experiment, selected by {@code VANT_TF32_TILE=k32} (or the
    * system property {@code vant.tf32.tile}) until a GPU run says which pays.
    */
-  static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32k32", 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4, 64);
+  static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32",
+      new Forward("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4), null);
   /**
-   * TF32 with the forward GEMMs on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only): 128 x 64 tiles, k-depth 32,
-   * 4 stages, 98,304 bytes of dynamic shared memory; the gradients stay on the K16 mma.sync kernels. Selected by
-   * {@code VANT_TF32_TILE=wgmma}; not the default until a GPU run has checked and timed it.
+   * TF32 with the forward GEMMs on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only; k-depth 32, 4 stages), the
+   * tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block per SM) where the output
+   * has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The gradients stay on the K16 mma.sync
+   * kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the
+   * default until a GPU run has checked and timed it.
    */
-  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32wg", 4 * (128 + 64) * 32 * 4, 64);
-  /** As {@link #TF32_WG} with 128 x 128 forward tiles (m64n128k8; 131,072 bytes, one block per SM): {@code wgmma128}. */
-  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", "_tf32wg128", 4 * (128 + 128) * 32 * 4, 128);
+  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
+  static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
+  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128, null);
   /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
-  static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma128");
+  static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128");
 
   /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
   static final int BK = 16;
@@ -52,23 +66,19 @@ final class Gemm {
   static final long MAX_PARTIALS = 64L << 20;
 
   final MathMode math;
-  /** Output tile of every GEMM kernel but the forwards' (tileM x forwardTileN). */
+  /** Output tile of every GEMM kernel but the forwards' ({@link #forward}). */
   final int tileM, tileN;
-  /** Output tile width of the forward kernels (noisy_conv2d_forward*, noisy_matmul_forward*). */
-  final int forwardTileN;
-  private final String suffix, forwardSuffix;
-  /** Dynamic shared memory of the forward kernels (0: they use static shared memory). */
-  final int forwardSharedBytes;
+  private final String suffix;
+  /** The forward kernel, and (non-null) the one for outputs wider than its tile. */
+  private final Forward forward, wide;
 
-  private Gemm(MathMode math, int tileM, int tileN, String suffix, String forwardSuffix, int forwardSharedBytes,
-      int forwardTileN) {
+  private Gemm(MathMode math, int tileM, int tileN, String suffix, Forward forward, Forward wide) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
     this.suffix = suffix;
-    this.forwardSuffix = forwardSuffix;
-    this.forwardSharedBytes = forwardSharedBytes;
-    this.forwardTileN = forwardTileN;
+    this.forward = forward;
+    this.wide = wide;
   }
 
   static Gemm of(MathMode m) {
@@ -76,6 +86,7 @@ final class Gemm {
     return switch (tf32Tile()) {
       case "k32" -> TF32_K32;
       case "wgmma" -> TF32_WG;
+      case "wgmma64" -> TF32_WG64;
       case "wgmma128" -> TF32_WG128;
       default -> TF32;
     };
@@ -83,7 +94,12 @@ final class Gemm {
 
   /** Whether the forwards of this configuration are the sm_90a wgmma kernels. */
   boolean wgmma() {
-    return forwardSuffix.startsWith("_tf32wg");
+    return forward.suffix().startsWith("_tf32wg");
+  }
+
+  /** The forward kernel for an output of n columns (the tile depends on the shape only, never on the device). */
+  Forward forward(long n) {
+    return wide != null && n > forward.tileN() ? wide : forward;
   }
 
   /** The TF32 forward pipeline: {@code vant.tf32.tile}, else {@code VANT_TF32_TILE}, else k16. */
@@ -100,10 +116,6 @@ final class Gemm {
     return base + suffix;
   }
 
-  /** The entry point of the forward GEMM {@code base} (noisy_conv2d_forward, noisy_matmul_forward) in this mode. */
-  String forwardKernel(String base) {
-    return base + forwardSuffix;
-  }
 
   /** Output tiles (blocks per split) of an m x n output. */
   long tiles(long m, long n) {
@@ -112,7 +124,8 @@ final class Gemm {
 
   /** Output tiles (blocks per split) of an m x n output of a forward kernel. */
   long forwardTiles(long m, long n) {
-    return ((m + tileM - 1) / tileM) * ((n + forwardTileN - 1) / forwardTileN);
+    int tn = forward(n).tileN();
+    return ((m + tileM - 1) / tileM) * ((n + tn - 1) / tn);
   }
 
   /** The k-chunk per split for an M x N output summed over kDim; splits = ceil(kDim / chunk). */

@@ -95,8 +95,9 @@ final class NoisyConv2d {
         .noise(na);
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
-    b.launch(op, gemm.forwardKernel("noisy_conv2d_forward"), gemm.forwardTiles(m, g.k()) * splits, Gemm.THREADS,
-        gemm.forwardSharedBytes, a);
+    Gemm.Forward f = gemm.forward(g.k());
+    b.launch(op, "noisy_conv2d_forward" + f.suffix(), gemm.forwardTiles(m, g.k()) * splits, Gemm.THREADS,
+        f.sharedBytes(), a);
   }
 
   static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {

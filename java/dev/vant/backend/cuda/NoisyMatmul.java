@@ -31,7 +31,8 @@ final class NoisyMatmul {
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
-    b.launch(op, gemm.forwardKernel("noisy_matmul_forward"), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, gemm.forwardSharedBytes, a);
+    Gemm.Forward f = gemm.forward(d.out);
+    b.launch(op, "noisy_matmul_forward" + f.suffix(), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, f.sharedBytes(), a);
   }
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {

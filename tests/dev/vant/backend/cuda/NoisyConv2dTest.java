@@ -52,7 +52,8 @@ class NoisyConv2dTest {
     boolean fwd = List.of(SPLIT_FORWARD).contains(g);
     long m = fwd ? (long) g.n() * g.p() * g.q() : (long) g.n() * g.h() * g.w();
     long kDim = fwd ? rsc : rsk;
-    assertTrue(Gemm.splits(kDim, gemm.kChunk(m, fwd ? g.k() : g.c(), kDim)) > 1, g + " must take the split-K path");
+    long chunk = fwd ? gemm.forwardKChunk(m, g.k(), kDim) : gemm.kChunk(m, g.c(), kDim);
+    assertTrue(Gemm.splits(kDim, chunk) > 1, g + " must take the split-K path");
   }
 
   @Test

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The other TF32 forward pipelines, selected by vant.tf32.tile: k32 (noisy_conv2d_forward_tf32k32,
- * noisy_matmul_forward_tf32k32; mma.sync, BK 32, 3 stages) and Hopper's wgmma (the _tf32wg kernels, 128 x 64 tiles, and
- * _tf32wg128, 128 x 128; kernels/gemm_wgmma.cuh; BK 32, 4 stages): against the DOUBLE reference with the TF32 bound of
+ * noisy_matmul_forward_tf32k32; mma.sync, BK 32, 3 stages) and Hopper's wgmma (kernels/gemm_wgmma.cuh; BK 32, 4 stages:
+ * wgmma64 the _tf32wg kernels, 128 x 64 tiles; wgmma128 the _tf32wg128 kernels, 128 x 128; wgmma either by the
+ * output's width): against the DOUBLE reference with the TF32 bound of
  * {@link GpuTwin#compareTf32} on the TF32 edge shapes (C = 3 gathers, K = 1, edge tiles, split-K, k not a multiple of
  * 32) and random ones; bit for bit against the K16 kernels where both sums are exact; fused noise bit for bit against
  * the clean conv of the same pipeline followed by the noise kernel. Under the CPU emulation the wgmma kernels run the
@@ -37,11 +38,12 @@ class Tf32TilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"k32", "wgmma", "wgmma128"})
+  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
   void forwardsMatchTheReference(String tile) {
     withTile(tile, () -> {
       try (GpuTwin t = GpuTwin.open(131, MathMode.TF32)) {
         assertEquals(tile, CudaBackend.tf32Tile());
+        for (Conv2dShape g : NoisyConv2dTest.SPLIT_FORWARD) NoisyConv2dTest.assertSplits(t.gpu.gemm(), g);
         List<Conv2dShape> convs = new ArrayList<>(List.of(
             new Conv2dShape(2, 5, 5, 1, 3, 1, 1, 1, 0), new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1),
             new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1), new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),
@@ -65,7 +67,7 @@ class Tf32TilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"k32", "wgmma", "wgmma128"})
+  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
   void equalsK16WhereTheSumsAreExactAndFusesItsNoise(String tile) {
     try (GpuTwin t = GpuTwin.open(132, MathMode.TF32)) {
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
@@ -95,6 +97,18 @@ class Tf32TilesTest {
       withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, other));
       t.assertSameBits("linearForward " + tile + " vs k16 " + d, k16, other);
     }
+  }
+
+  @Test
+  void wgmmaPicksItsTileByTheOutputWidth() {
+    assertEquals("_tf32wg", Gemm.TF32_WG.forward(64).suffix());
+    assertEquals("_tf32wg128", Gemm.TF32_WG.forward(65).suffix());
+    assertEquals(128, Gemm.TF32_WG.forward(512).tileN());
+    assertEquals("_tf32wg", Gemm.TF32_WG64.forward(512).suffix());
+    assertEquals("_tf32wg128", Gemm.TF32_WG128.forward(8).suffix());
+    assertEquals(2L * 4, Gemm.TF32_WG.forwardTiles(256, 512), "128 x 128 tiles");
+    assertEquals(2L * 8, Gemm.TF32_WG64.forwardTiles(256, 512), "128 x 64 tiles");
+    assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "the gradients keep the K16 tiles");
   }
 
   @Test
