@@ -100,16 +100,29 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
   const float* dy; const float* wt; Geometry g;
   static constexpr bool A_K = true, B_K = false;
   // Row hoisting (gemm_tf32.cuh): input pixel m's image of dy and its padded position.
-  struct Pixel { const float* img; int hp, wp; };
+  // off (stride 1 only): the element offset in dy's image of output pixel (hp, wp), were it inside.
+  struct Pixel { const float* img; int hp, wp, off; };
   __device__ __forceinline__ Pixel a_row(int m) const {
     int t, iw, n, ih;
     g.dw.divmod(m, t, iw); g.dh.divmod(t, n, ih);
-    return Pixel{dy + (long long)n * g.p * g.q * g.k, ih + g.pad, iw + g.pad};
+    const int hp = ih + g.pad, wp = iw + g.pad;
+    return Pixel{dy + (long long)n * g.p * g.q * g.k, hp, wp, UNIT ? (hp * g.q + wp) * g.k : 0};
   }
-  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const {
+  // a_at split in two (gemm_wgmma.cuh computes the tap once per k-tile): tap j = (r, s, k), then the pixel's part.
+  // Stride 1: dy[p = hp - r, q = wp - s, k] is at px.off - t.off (32-bit offsets within one image: the host checks
+  // that a padded image has < 2^31 elements).
+  struct Tap { int r, s, k, off; };
+  __device__ __forceinline__ Tap a_tap(long long j) const {
     int rs, k, r, s;
     g.dk.divmod((int)j, rs, k); g.ds.divmod(rs, r, s);
-    const int ph = px.hp - r, qw = px.wp - s;
+    return Tap{r, s, k, UNIT ? (r * g.q + s) * g.k - k : 0};
+  }
+  __device__ __forceinline__ const float* a_at_tap(const Pixel& px, const Tap& t) const {
+    const int ph = px.hp - t.r, qw = px.wp - t.s;
+    if constexpr (UNIT) {
+      if ((unsigned)ph >= (unsigned)g.p || (unsigned)qw >= (unsigned)g.q) return nullptr;
+      return px.img + (px.off - t.off);
+    }
     if (ph < 0 || qw < 0) return nullptr;
     int p = ph, q = qw;
     if constexpr (!UNIT) {
@@ -118,8 +131,9 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
       if (ph_rem != 0 || qw_rem != 0) return nullptr;
     }
     if (p >= g.p || q >= g.q) return nullptr;
-    return px.img + ((long long)p * g.q + q) * g.k + k;
+    return px.img + ((long long)p * g.q + q) * g.k + t.k;
   }
+  __device__ __forceinline__ const float* a_at(const Pixel& px, long long j) const { return a_at_tap(px, a_tap(j)); }
   __device__ __forceinline__ const float* a_ptr(int m, long long j) const { return a_at(a_row(m), j); }
   __device__ __forceinline__ const float* b_row(int c) const { return wt + c; }
   __device__ __forceinline__ const float* b_at(const float* row, long long j) const {
@@ -134,6 +148,23 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
   __device__ __forceinline__ bool b_vec() const { return g.c % 4 == 0 && tf32::aligned16(wt); }
   __device__ __forceinline__ const float* a_any() const { return dy; }
   __device__ __forceinline__ const float* b_any() const { return wt; }
+};
+
+// The data gradient of the wgmma kernels (gemm_wgmma.cuh), whose tf32 operands must both be contiguous in k: B from
+// the transposed weights wT [C][R][S][K] (conv2d_weight_transpose), B(j, c) = wT[c][j] with j = (r, s, k) — a
+// K-major, dense operand like a linear layer's weights; A is BackDataT's gather of dy. `wt` points to wT here.
+template <bool UNIT>
+struct BackDataW : BackDataT<UNIT> {
+  static constexpr bool B_K = true, B_DENSE = true;
+  __device__ __forceinline__ const float* b_row(int c) const {
+    return this->wt + (long long)c * this->g.r * this->g.s * this->g.k;
+  }
+  __device__ __forceinline__ const float* b_at(const float* row, long long j) const { return row + j; }
+  __device__ __forceinline__ const float* b_ptr(long long j, int c) const { return b_at(b_row(c), j); }
+  __device__ __forceinline__ float b(long long j, int c) const { return *b_ptr(j, c); }
+  __device__ __forceinline__ bool b_vec() const {
+    return (this->g.r * this->g.s * this->g.k) % 4 == 0 && tf32::aligned16(this->wt);
+  }
 };
 
 struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-pad+r, q*st-pad+s, c] or 0
@@ -321,6 +352,22 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na);
 }
 
+// The data gradient on the wgmma mainloop (sm_90a), from the transposed weights dWt [C][R][S][K]; dDx as
+// backward_data_tf32's.
+template <class C, bool UNIT>
+__device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const float* __restrict__ dDy,
+                                                 const float* __restrict__ dWt, float* __restrict__ dDx, const Geometry& g,
+                                                 int splits, long long kChunk) {
+  const int M = g.n * g.h * g.w;
+  const long long RSK = (long long)g.r * g.s * g.k;
+  int m0, n0, split;
+  wg::tile_of<C>(M, g.c, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
+  float acc[C::BN / 2];
+  wg::mainloop<C>(BackDataW<UNIT>{{dDy, dWt, g}}, sm, M, g.c, k0, k1, m0, n0, acc);
+  wg::store<C>(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc);
+}
+
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
@@ -471,6 +518,36 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+}
+
+// The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights
+// [C][R][S][K] that conv2d_weight_transpose writes. 128 x 64 tiles (2 blocks per SM) or 128 x 128 (1 per SM); _s1:
+// stride 1.
+#if VANT_WGMMA
+#define VANT_CONV_BACKWARD_DATA_WG(C, UNIT)                                                                         \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  vant::conv::backward_data_wg<C, UNIT>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, VANT_CONV_GEOMETRY, \
+                                        splits, kChunk)
+#else
+#define VANT_CONV_BACKWARD_DATA_WG(C, UNIT) __trap()
+#endif
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_tf32wg(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N64, false); }
+extern "C" __global__ void __launch_bounds__(256, 1)
+conv2d_backward_data_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N128, false); }
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_s1_tf32wg(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N64, true); }
+extern "C" __global__ void __launch_bounds__(256, 1)
+conv2d_backward_data_s1_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N128, true); }
+
+// dWt [C][RS][K] = dW [K][RS][C] (RS = R * S): the data gradient's B for the wgmma kernels. Block b writes row
+// b = (c, rs) of dWt, its threads along k: coalesced stores; the strided loads hit the weights, which are small and
+// stay in L2. Sizes < 2^31 (the host checks).
+extern "C" __global__ void __launch_bounds__(128)
+conv2d_weight_transpose(const float* __restrict__ dW, float* __restrict__ dWt, int k, int rs, int c) {
+  const int row = (int)blockIdx.x, cc = row / rs, j = row - cc * rs;
+  for (int kk = (int)threadIdx.x; kk < k; kk += (int)blockDim.x)
+    dWt[(long long)row * k + kk] = dW[((long long)kk * rs + j) * c + cc];
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)

@@ -12,17 +12,21 @@ import dev.vant.backend.MathMode;
  */
 final class Gemm {
   /**
-   * A forward GEMM kernel family member: the suffix of its entry points (noisy_conv2d_forward + suffix,
-   * noisy_matmul_forward + suffix), its output tile width (the tile is {@link #tileM} x tileN) and its dynamic shared
+   * One member of a GEMM kernel family: the suffix of its entry points (e.g. noisy_conv2d_forward + suffix,
+   * conv2d_backward_data + suffix), its output tile width (the tile is {@link #tileM} x tileN) and its dynamic shared
    * memory (0: static).
    */
-  record Forward(String suffix, int tileN, int sharedBytes) {}
+  record Variant(String suffix, int tileN, int sharedBytes) {
+    boolean wgmma() {
+      return suffix.startsWith("_tf32wg");
+    }
+  }
 
-  private static final Forward K16 = new Forward("_tf32", 64, 0);
-  private static final Forward WG64 = new Forward("_tf32wg", 64, 4 * (128 + 64) * 32 * 4);
-  private static final Forward WG128 = new Forward("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4);
+  private static final Variant K16 = new Variant("_tf32", 64, 0);
+  private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4);
+  private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4);
 
-  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Forward("", 64, 0), null);
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Variant("", 64, 0), null);
   static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", K16, null);
   /**
    * TF32 with the forward GEMMs on the K32 pipeline (gemm_tf32.cuh: k-depth 32 per stage, 3 stages, 79,872 bytes of
@@ -30,13 +34,14 @@ final class Gemm {
    * system property {@code vant.tf32.tile}) until a GPU run says which pays.
    */
   static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32",
-      new Forward("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4), null);
+      new Variant("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4), null);
   /**
-   * TF32 with the forward GEMMs on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only; k-depth 32, 4 stages), the
-   * tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block per SM) where the output
-   * has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The gradients stay on the K16 mma.sync
-   * kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the
-   * default until a GPU run has checked and timed it.
+   * TF32 with the forward GEMMs and the conv data gradient on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
+   * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
+   * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The weight
+   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) and the linear data gradient stay
+   * on the K16 mma.sync kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force
+   * one tile); not the default until a GPU run has checked and timed it.
    */
   static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
   static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
@@ -66,19 +71,22 @@ final class Gemm {
   static final long MAX_PARTIALS = 64L << 20;
 
   final MathMode math;
-  /** Output tile of every GEMM kernel but the forwards' ({@link #forward}). */
+  /** Output tile of every GEMM kernel but the forwards' and data gradients' ({@link #forward}, {@link #data}). */
   final int tileM, tileN;
   private final String suffix;
   /** The forward kernel, and (non-null) the one for outputs wider than its tile. */
-  private final Forward forward, wide;
+  private final Variant forward, wide;
+  /** The other kernels' variant ({@link #kernel}'s suffix, the K16 / FP32 tile). */
+  private final Variant plain;
 
-  private Gemm(MathMode math, int tileM, int tileN, String suffix, Forward forward, Forward wide) {
+  private Gemm(MathMode math, int tileM, int tileN, String suffix, Variant forward, Variant wide) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
     this.suffix = suffix;
     this.forward = forward;
     this.wide = wide;
+    this.plain = new Variant(suffix, tileN, 0);
   }
 
   static Gemm of(MathMode m) {
@@ -94,12 +102,20 @@ final class Gemm {
 
   /** Whether the forwards of this configuration are the sm_90a wgmma kernels. */
   boolean wgmma() {
-    return forward.suffix().startsWith("_tf32wg");
+    return forward.wgmma();
   }
 
   /** The forward kernel for an output of n columns (the tile depends on the shape only, never on the device). */
-  Forward forward(long n) {
+  Variant forward(long n) {
     return wide != null && n > forward.tileN() ? wide : forward;
+  }
+
+  /**
+   * The conv data-gradient kernel for an input of n channels: the forward's choice in the wgmma configurations (they
+   * read the transposed weights, conv2d_weight_transpose), else the mode's K16 / FP32 kernel.
+   */
+  Variant data(long n) {
+    return wgmma() ? forward(n) : plain;
   }
 
   /** The TF32 forward pipeline: {@code vant.tf32.tile}, else {@code VANT_TF32_TILE}, else k16. */
@@ -122,10 +138,14 @@ final class Gemm {
     return ((m + tileM - 1) / tileM) * ((n + tileN - 1) / tileN);
   }
 
+  /** Output tiles (blocks per split) of an m x n output of kernel variant v. */
+  long tiles(Variant v, long m, long n) {
+    return ((m + tileM - 1) / tileM) * ((n + v.tileN() - 1) / v.tileN());
+  }
+
   /** Output tiles (blocks per split) of an m x n output of a forward kernel. */
   long forwardTiles(long m, long n) {
-    int tn = forward(n).tileN();
-    return ((m + tileM - 1) / tileM) * ((n + tn - 1) / tn);
+    return tiles(forward(n), m, n);
   }
 
   /** The k-chunk per split for an M x N output summed over kDim; splits = ceil(kDim / chunk). */
@@ -133,9 +153,14 @@ final class Gemm {
     return kChunk(m, n, kDim, tiles(m, n));
   }
 
+  /** As {@link #kChunk(long, long, long)} for kernel variant v (its tiles). */
+  long kChunk(Variant v, long m, long n, long kDim) {
+    return kChunk(m, n, kDim, tiles(v, m, n));
+  }
+
   /** As {@link #kChunk(long, long, long)} for a forward kernel (its tiles). */
   long forwardKChunk(long m, long n, long kDim) {
-    return kChunk(m, n, kDim, forwardTiles(m, n));
+    return kChunk(forward(n), m, n, kDim);
   }
 
   private long kChunk(long m, long n, long kDim, long tiles) {

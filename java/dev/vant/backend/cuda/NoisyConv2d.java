@@ -95,7 +95,7 @@ final class NoisyConv2d {
         .noise(na);
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
-    Gemm.Forward f = gemm.forward(g.k());
+    Gemm.Variant f = gemm.forward(g.k());
     b.launch(op, "noisy_conv2d_forward" + f.suffix(), gemm.forwardTiles(m, g.k()) * splits, Gemm.THREADS,
         f.sharedBytes(), a);
   }
@@ -107,25 +107,36 @@ final class NoisyConv2d {
     requireShape(op, "dx", dx, g.inputShape());
     long m = (long) g.n() * g.h() * g.w();
     long rsk = (long) g.r() * g.s() * g.k();
-    long chunk = b.gemm().kChunk(m, g.c(), rsk);
+    Gemm gemm = b.gemm();
+    Gemm.Variant v = gemm.data(g.c());
+    long chunk = gemm.kChunk(v, m, g.c(), rsk);
     int splits = Gemm.splits(rsk, chunk);
-    if (splits == 1) {
-      launchData(b, op, g, dy, w, b.buf(dx, op), 1, chunk);
-      return;
-    }
-    try (DeviceBuffer part = b.workspace(4L * splits * m * g.c(), op + " split-K partials x" + splits)) {
-      launchData(b, op, g, dy, w, part, splits, chunk);
-      NoisyMatmul.splitReduce(b, op, part, b.buf(dx, op), m * g.c(), splits);
+    // The wgmma kernels read the weights transposed, [C][R][S][K] (contiguous in the GEMM's k, as their tf32 needs).
+    try (DeviceBuffer wt = v.wgmma() ? b.workspace(4L * w.size(), op + " transposed weights") : null) {
+      DeviceBuffer wb = b.buf(w, op);
+      if (wt != null) {
+        b.launch(op + " weight transpose", "conv2d_weight_transpose", (long) g.c() * g.r() * g.s(), 128,
+            new KernelArgs().ptr(wb).ptr(wt).i(g.k()).i(g.r() * g.s()).i(g.c()));
+        wb = wt;
+      }
+      if (splits == 1) {
+        launchData(b, op, g, dy, wb, b.buf(dx, op), v, 1, chunk);
+        return;
+      }
+      try (DeviceBuffer part = b.workspace(4L * splits * m * g.c(), op + " split-K partials x" + splits)) {
+        launchData(b, op, g, dy, wb, part, v, splits, chunk);
+        NoisyMatmul.splitReduce(b, op, part, b.buf(dx, op), m * g.c(), splits);
+      }
     }
   }
 
-  private static void launchData(CudaBackend b, String op, Conv2dShape g, Tensor dy, Tensor w, DeviceBuffer dst,
-      int splits, long chunk) {
+  private static void launchData(CudaBackend b, String op, Conv2dShape g, Tensor dy, DeviceBuffer w, DeviceBuffer dst,
+      Gemm.Variant v, int splits, long chunk) {
     long m = (long) g.n() * g.h() * g.w();
     // Stride 1 has its own entry point: no division by the stride and no stride holes in the gathers of dy.
-    String kernel = b.gemm().kernel(g.stride() == 1 ? "conv2d_backward_data_s1" : "conv2d_backward_data");
-    b.launch(op, kernel, b.gemm().tiles(m, g.c()) * splits, Gemm.THREADS,
-        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(dst), g).i(splits).l(chunk));
+    String kernel = (g.stride() == 1 ? "conv2d_backward_data_s1" : "conv2d_backward_data") + v.suffix();
+    b.launch(op, kernel, b.gemm().tiles(v, m, g.c()) * splits, Gemm.THREADS, v.sharedBytes(),
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(w).ptr(dst), g).i(splits).l(chunk));
   }
 
   static void backwardWeight(CudaBackend b, Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
@@ -164,6 +175,12 @@ final class NoisyConv2d {
     if (rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
       throw CudaBackend.bad("conv2d " + g, "N*H*W = " + rows + " or R*S*C = " + cols + " exceeds 2^31 - 1, the GPU "
           + "kernels' 32-bit row and column index: split the batch");
+    }
+    // The TF32 gathers address elements within one image of x or dy with 32-bit offsets from the padded corner.
+    long image = (long) (g.h() + 2L * g.pad()) * (g.w() + 2L * g.pad()) * Math.max(g.c(), g.k());
+    if (image > Integer.MAX_VALUE) {
+      throw CudaBackend.bad("conv2d " + g, "one padded image, (H+2*pad)*(W+2*pad)*max(C,K) = " + image
+          + ", exceeds 2^31 - 1, the GPU kernels' 32-bit offset within an image");
     }
     return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.k()).i(g.r()).i(g.s()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
   }

@@ -31,7 +31,7 @@ final class NoisyMatmul {
         .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
-    Gemm.Forward f = gemm.forward(d.out);
+    Gemm.Variant f = gemm.forward(d.out);
     b.launch(op, "noisy_matmul_forward" + f.suffix(), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, f.sharedBytes(), a);
   }
 

@@ -74,6 +74,21 @@ class CudaTrainStepTest {
     compare(false, MathMode.TF32, TOL_TF32);
   }
 
+  @Test
+  void vantTrainingLossCurvesAgreeOnWgmma() {
+    // The same with the forwards and conv data gradients on Hopper's wgmma kernels (VANT_TF32_TILE=wgmma; the
+    // emulated device is compute capability 9.0), VANT's per-sample noise levels through their fused epilogue.
+    Assumptions.assumeFalse("1".equals(System.getenv("VANT_EMU_ASAN")), "TF32 training steps are not repeated under ASan");
+    String old = System.getProperty("vant.tf32.tile");
+    System.setProperty("vant.tf32.tile", "wgmma");
+    try {
+      compare(true, MathMode.TF32, TOL_TF32);
+    } finally {
+      if (old == null) System.clearProperty("vant.tf32.tile");
+      else System.setProperty("vant.tf32.tile", old);
+    }
+  }
+
   private static void compare(boolean vant, MathMode math, double tol) {
     try (CudaDevice dev = GpuTests.open()) {
       long t0 = System.nanoTime();

@@ -52,7 +52,7 @@ class NoisyConv2dTest {
     boolean fwd = List.of(SPLIT_FORWARD).contains(g);
     long m = fwd ? (long) g.n() * g.p() * g.q() : (long) g.n() * g.h() * g.w();
     long kDim = fwd ? rsc : rsk;
-    long chunk = fwd ? gemm.forwardKChunk(m, g.k(), kDim) : gemm.kChunk(m, g.c(), kDim);
+    long chunk = fwd ? gemm.forwardKChunk(m, g.k(), kDim) : gemm.kChunk(gemm.data(g.c()), m, g.c(), kDim);
     assertTrue(Gemm.splits(kDim, chunk) > 1, g + " must take the split-K path");
   }
 

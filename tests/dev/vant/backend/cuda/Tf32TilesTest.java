@@ -44,14 +44,28 @@ class Tf32TilesTest {
       try (GpuTwin t = GpuTwin.open(131, MathMode.TF32)) {
         assertEquals(tile, CudaBackend.tf32Tile());
         for (Conv2dShape g : NoisyConv2dTest.SPLIT_FORWARD) NoisyConv2dTest.assertSplits(t.gpu.gemm(), g);
+        if (t.gpu.gemm().wgmma()) {
+          for (Conv2dShape g : NoisyConv2dTest.SPLIT_DATA) NoisyConv2dTest.assertSplits(t.gpu.gemm(), g);
+        }
         List<Conv2dShape> convs = new ArrayList<>(List.of(
             new Conv2dShape(2, 5, 5, 1, 3, 1, 1, 1, 0), new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1),
             new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1), new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),
             new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1)));          // k = 180: five k-tiles of 32 and a ragged end
         convs.addAll(List.of(NoisyConv2dTest.SPLIT_FORWARD));
         for (int i = t.count(60, 12, 4); i > 0; i--) convs.add(NoisyConv2dTest.randomShape(t));
+        if (t.gpu.gemm().wgmma()) convs.addAll(List.of(NoisyConv2dTest.SPLIT_DATA));
         for (int i = 0; i < convs.size(); i++) {
-          NoisyConv2dTest.forwardCase(t, convs.get(i), t.anyType(i), i % 3 == 0, i % 2 == 0, tile + " case " + i);
+          Conv2dShape g = convs.get(i);
+          Tensor[][] xw = NoisyConv2dTest.forwardCase(t, g, t.anyType(i), i % 3 == 0, i % 2 == 0, tile + " case " + i);
+          if (t.gpu.gemm().wgmma()) {  // the wgmma configurations move the data gradient too (transposed weights)
+            Tensor[] w = xw[1], dy = t.rand(g.outputShape()), dx = t.out(g.inputShape());
+            t.ref.conv2dBackwardData(g, dy[0], w[0], dx[0]);
+            t.gpu.conv2dBackwardData(g, dy[1], w[1], dx[1]);
+            Tensor abs = t.refZeros(g.inputShape());
+            t.ref.conv2dBackwardData(g, t.absRef(dy[0]), t.absRef(w[0]), abs);
+            t.compareTf32("tf32 conv2dBackwardData " + tile + " case " + i + " " + g, dx, abs,
+                (long) g.r() * g.s() * g.k(), Noise.NONE, g.n());
+          }
           t.release();
         }
         int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9}};
@@ -70,8 +84,10 @@ class Tf32TilesTest {
   @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
   void equalsK16WhereTheSumsAreExactAndFusesItsNoise(String tile) {
     try (GpuTwin t = GpuTwin.open(132, MathMode.TF32)) {
+      // 4-byte and 16-byte copies, stride 1 and 2, split-K in the forward (SPLIT_FORWARD) and the data gradient
+      // (SPLIT_DATA[0]: 16-byte copies of dy and of the transposed weights).
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
-          NoisyConv2dTest.SPLIT_FORWARD[1]};
+          NoisyConv2dTest.SPLIT_FORWARD[1], NoisyConv2dTest.SPLIT_DATA[0], new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1)};
       for (int i = 0; i < shapes.length * 2; i++) {
         Conv2dShape g = shapes[i / 2];
         Noise.Type type = i % 2 == 0 ? Noise.Type.COMBINED : Noise.Type.ADDITIVE;
@@ -87,6 +103,12 @@ class Tf32TilesTest {
         t.gpu.noiseForward(clean, nz[1], unfused);
         t.assertSameBits("conv2dForward " + tile + " vs k16 " + g + " " + type, k16, other);
         t.assertSameBits("conv2dForward " + tile + " fused vs " + tile + " + noise kernel " + g + " " + type, unfused, other);
+        // The data gradient (on wgmma in the wgmma configurations; the K16 kernel again otherwise).
+        Tensor[] dy = t.ints(-3, 3, g.outputShape());
+        Tensor dx16 = t.gpuOut(g.inputShape()), dxOther = t.gpuOut(g.inputShape());
+        t.gpu.conv2dBackwardData(g, dy[1], w[1], dx16);
+        withTile(tile, () -> t.gpu.conv2dBackwardData(g, dy[1], w[1], dxOther));
+        t.assertSameBits("conv2dBackwardData " + tile + " vs k16 " + g, dx16, dxOther);
         t.release();
       }
       // The linear layer too (exact sums: small integers), with a ragged k and edge tiles in both directions.
