@@ -169,6 +169,12 @@ final class NoisyConv2d {
   }
 
   private static KernelArgs geometry(KernelArgs a, Conv2dShape g) {
+    checkIndexRange(g);
+    return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.k()).i(g.r()).i(g.s()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
+  }
+
+  /** The kernels' 32-bit index limits; throws naming the shape and the limit it exceeds. */
+  static void checkIndexRange(Conv2dShape g) {
     // The kernels index GEMM rows (N*H*W, N*P*Q) and columns in 32 bits and split them with FastDiv (< 2^31).
     long rows = Math.max((long) g.n() * g.h() * g.w(), (long) g.n() * g.p() * g.q());
     long cols = Math.max((long) g.r() * g.s() * g.c(), (long) g.r() * g.s() * g.k());
@@ -182,6 +188,5 @@ final class NoisyConv2d {
       throw CudaBackend.bad("conv2d " + g, "one padded image, (H+2*pad)*(W+2*pad)*max(C,K) = " + image
           + ", exceeds 2^31 - 1, the GPU kernels' 32-bit offset within an image");
     }
-    return a.i(g.n()).i(g.h()).i(g.w()).i(g.c()).i(g.k()).i(g.r()).i(g.s()).i(g.stride()).i(g.pad()).i(g.p()).i(g.q());
   }
 }
