@@ -34,8 +34,8 @@
 //   instead of every fragment, int stage counters. sm_90 SASS of the 16-byte loop per 16 HMMA: 297 -> 208
 //   (conv forward), 343 -> 272 (data gradient), 266 -> 223 (weight gradient), 204 -> 145 (matmul)
 //   (bench/results/2026-12-05-sass-mainloop.md); not yet timed on a GPU.
-//   Not tried yet: wgmma / TMA on sm_90a (HOPPER.md: mma.sync runs as HMMA on Hopper, not its fastest path) —
-//   the way to fewer instructions per tensor-core operation; larger warp tiles.
+//   wgmma (sm_90a): kernels/gemm_wgmma.cuh (2026-12-05; the forwards and the conv data gradient, selected by
+//   VANT_TF32_TILE=wgmma; not yet timed). Not tried: TMA loads; larger warp tiles for this mma.sync loop.
 //
 // Shared-memory layouts (conflict-free; 32 banks of 4 bytes):
 //   K-major operand (contiguous in k in global memory, e.g. x rows of a linear layer, the NHWC gathers of a

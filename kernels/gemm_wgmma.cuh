@@ -65,7 +65,7 @@ using N128 = Config<128, 4>;
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }
 
-// Per-operand traits of a problem (all optional): A_DENSE / B_DENSE = true when a_at / b_at never return nullptr (no
+// Per-operand traits of a problem (all optional; B_TF32 above): A_DENSE / B_DENSE = true when a_at / b_at never return nullptr (no
 // implicit zeros: a linear layer's operands, a convolution's weights; its input has padding taps); a_tap(k) /
 // a_at_tap(row, tap) split a_at in two: what depends on k alone (a convolution's (r, s, c) of a tap: two FastDiv
 // splits), computed once per k-tile since all slots of a thread share k, and the per-row rest.
@@ -77,6 +77,12 @@ template <class P, class = void>
 struct BDense : std::false_type {};
 template <class P>
 struct BDense<P, std::void_t<decltype(P::B_DENSE)>> : std::bool_constant<P::B_DENSE> {};
+// B_TF32 = true: B is stored already rounded to TF32 (the transposed weights of the data gradient), so its stages
+// skip the in-place rounding (rounding is idempotent: the same bits either way).
+template <class P, class = void>
+struct BTf32 : std::false_type {};
+template <class P>
+struct BTf32<P, std::void_t<decltype(P::B_TF32)>> : std::bool_constant<P::B_TF32> {};
 template <class P, class = void>
 struct ATaps : std::false_type {};
 template <class P>
@@ -225,7 +231,9 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::cp_async_wait<AHEAD - 1>();  // this thread's copies of tile kt have landed
     if (VA) av.round(sm.pipe.a[s]); else ScalarCopies<BM>::round(sm.pipe.a[s]);
-    if (VB) bv.round(sm.pipe.b[s]); else ScalarCopies<C::BN>::round(sm.pipe.b[s]);
+    if constexpr (!BTf32<P>::value) {
+      if (VB) bv.round(sm.pipe.b[s]); else ScalarCopies<C::BN>::round(sm.pipe.b[s]);
+    }
     ptx::fence_proxy_async();  // this thread's stores (copies, rounding) visible to the tensor cores' reads ...
     __syncthreads();           // ... once everyone's are; and every group of tile kt - 2 has completed
     if (kt + AHEAD < tiles) load(sNext, kt + AHEAD);  // refills the stage tile kt - 2 used

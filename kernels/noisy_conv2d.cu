@@ -156,6 +156,7 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
 template <bool UNIT>
 struct BackDataW : BackDataT<UNIT> {
   static constexpr bool B_K = true, B_DENSE = true;
+  static constexpr bool B_TF32 = true;  // conv2d_weight_transpose stores wT rounded to TF32
   __device__ __forceinline__ const float* b_row(int c) const {
     return this->wt + (long long)c * this->g.r * this->g.s * this->g.k;
   }
@@ -540,14 +541,15 @@ conv2d_backward_data_s1_tf32wg(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKW
 extern "C" __global__ void __launch_bounds__(256, 1)
 conv2d_backward_data_s1_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N128, true); }
 
-// dWt [C][RS][K] = dW [K][RS][C] (RS = R * S): the data gradient's B for the wgmma kernels. Block b writes row
+// dWt [C][RS][K] = tf32(dW [K][RS][C]) (RS = R * S): the data gradient's B for the wgmma kernels, rounded to TF32 here
+// once (cvt.rna, as the GEMMs round every operand) instead of in every block that reads it. Block b writes row
 // b = (c, rs) of dWt, its threads along k: coalesced stores; the strided loads hit the weights, which are small and
 // stay in L2. Sizes < 2^31 (the host checks).
 extern "C" __global__ void __launch_bounds__(128)
 conv2d_weight_transpose(const float* __restrict__ dW, float* __restrict__ dWt, int k, int rs, int c) {
   const int row = (int)blockIdx.x, cc = row / rs, j = row - cc * rs;
   for (int kk = (int)threadIdx.x; kk < k; kk += (int)blockDim.x)
-    dWt[(long long)row * k + kk] = dW[((long long)kk * rs + j) * c + cc];
+    dWt[(long long)row * k + kk] = __uint_as_float(vant::ptx::cvt_rna_tf32(dW[((long long)kk * rs + j) * c + cc]));
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)

@@ -7,8 +7,9 @@ import dev.vant.backend.MathMode;
  * conv and linear weight gradients):
  * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
  * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
- * {@code _tf32} kernels). The split rule depends on the shape and the tile only, never on the device, so a
- * given model computes its gradients in the same order on every GPU.
+ * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, conv data gradients) run other
+ * kernels ({@link #TF32_K32}, {@link #TF32_WG}: {@code VANT_TF32_TILE}). The split rule depends on the shape and the
+ * tile only, never on the device, so a given model computes its gradients in the same order on every GPU.
  */
 final class Gemm {
   /**
