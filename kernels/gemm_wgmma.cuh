@@ -1,9 +1,10 @@
 // kernels/gemm_wgmma.cuh — the Hopper TF32 GEMM mainloop: wgmma.mma_async m64nNk8 .tf32 (sm_90a), operands read by
 // the tensor cores straight from shared memory. The third mainloop beside gemm_fp32.cuh (FFMA) and gemm_tf32.cuh
-// (mma.sync), for the forwards whose operands are both contiguous in k (K-major: the only layout wgmma has for
-// tf32): noisy_matmul_forward_tf32wg[128] and noisy_conv2d_forward_tf32wg[128]. Same problem interface as
-// gemm_tf32.cuh (a_ptr / b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand rounded to TF32
-// once in shared memory (cvt.rna), products exact, FP32 sums, deterministic run to run.
+// (mma.sync), for GEMMs whose operands are both contiguous in k (K-major: the only layout wgmma has for tf32):
+// noisy_matmul_forward_tf32wg[128], noisy_conv2d_forward_tf32wg[128] and the conv data gradient
+// conv2d_backward_data[_s1]_tf32wg[128] (from transposed weights). Same problem interface as gemm_tf32.cuh (a_ptr /
+// b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand rounded to TF32 once (in shared memory by
+// cvt.rna, or already in memory: B_TF32), products exact, FP32 sums, deterministic run to run.
 //
 // Why (bench/results/2026-11-28-gpu-speed.md): the mma.sync mainloop is issue-bound on the H200 — per HMMA (16 x 8 x 8)
 // a warp also issues its fragment loads (ldmatrix), address and copy work: 145-241 SASS instructions per 16 HMMA after
@@ -28,7 +29,7 @@
 
 // The *_tf32wg kernels exist in every build of the fatbin, but only the sm_90a code computes: built for a target
 // without wgmma (sm_80-89, the compute_90 PTX) their bodies trap. The host launches them only on a compute
-// capability 9.0 GPU from a fatbin that has sm_90a code (dev.vant.backend.cuda.Gemm).
+// capability 9.0 GPU from a fatbin that has sm_90a code (dev.vant.backend.cuda.CudaBackend.gemm()).
 #if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define VANT_WGMMA 0
 #else
@@ -65,7 +66,7 @@ using N128 = Config<128, 4>;
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }
 
-// Per-operand traits of a problem (all optional; B_TF32 above): A_DENSE / B_DENSE = true when a_at / b_at never return nullptr (no
+// Per-operand traits of a problem (all optional; B_TF32 below): A_DENSE / B_DENSE = true when a_at / b_at never return nullptr (no
 // implicit zeros: a linear layer's operands, a convolution's weights; its input has padding taps); a_tap(k) /
 // a_at_tap(row, tap) split a_at in two: what depends on k alone (a convolution's (r, s, c) of a tap: two FastDiv
 // splits), computed once per k-tile since all slots of a thread share k, and the per-row rest.

@@ -264,6 +264,7 @@ struct WgmmaOp {
   float* d;
   const unsigned char* base;
   uint64_t da, db;
+  uint64_t operands;  // hash of this thread's products at issue (wgmma_products)
   int n, row0, lane;
 };
 static_assert(sizeof(WgmmaOp) <= vant_emu::WGMMA_OP_BYTES, "wgmma operand record");
@@ -273,8 +274,31 @@ static inline const float* wgmma_elem(const WgmmaOp& o, uint64_t desc, int row, 
                  sbo = (uint32_t)((desc >> 32) & 0x3FFF) << 4;
   return (const float*)(o.base + start + (row >> 3) * sbo + (row & 7) * 16 + (k >> 2) * lbo + (k & 3) * 4);
 }
+// A hash of this thread's N/2 sums of products (from zero) over what the operands hold now: wgmma_run compares it
+// with the one taken at issue, so a kernel that changes an operand's shared memory before the wgmma has completed
+// (a stage rewritten, rounded or reused too early) traps instead of computing with whichever bytes a timing favours.
+static inline uint64_t wgmma_products(const WgmmaOp& o) {
+  const int g = o.lane >> 2, t = o.lane & 3;
+  uint64_t h = 1469598103934665603ull;
+  for (int j = 0; j < o.n / 2; ++j) {
+    const int row = o.row0 + g + 8 * ((j >> 1) & 1), col = 8 * (j >> 2) + 2 * t + (j & 1);
+    float sum = 0.0f;
+    for (int k = 0; k < 8; ++k) {
+      uint32_t a, b;
+      __builtin_memcpy(&a, wgmma_elem(o, o.da, row, k), 4);
+      __builtin_memcpy(&b, wgmma_elem(o, o.db, col, k), 4);
+      sum += tf32_bits(a) * tf32_bits(b);
+    }
+    uint32_t u;
+    __builtin_memcpy(&u, &sum, 4);
+    h = (h ^ u) * 1099511628211ull;
+  }
+  return h;
+}
 static inline void wgmma_run(const void* p) {
   const WgmmaOp& o = *(const WgmmaOp*)p;
+  if (wgmma_products(o) != o.operands)
+    vant_emu::trap("wgmma: its shared-memory operands changed between issue and the wait_group that completed it");
   const int g = o.lane >> 2, t = o.lane & 3;
   for (int j = 0; j < o.n / 2; ++j) {
     const int row = o.row0 + g + 8 * ((j >> 1) & 1), col = 8 * (j >> 2) + 2 * t + (j & 1);
@@ -362,8 +386,19 @@ VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_
   if (f->bdim.x % 128 != 0 || f->bdim.y != 1 || f->bdim.z != 1)
     vant_emu::trap("wgmma: the block must be whole warpgroups (blockDim.x % 128 == 0, 1-D)");
   if ((da | db) & (3ull << 62)) vant_emu::trap("wgmma: swizzled descriptors are not emulated");
-  emu::WgmmaOp op{&d[0], (const unsigned char*)smem_base, da, db, N, 16 * (int)(f->warp & 3), (int)f->lane};
-  vant_emu::wgmma_issue(&emu::wgmma_run, &op, sizeof op);
+  emu::WgmmaOp op{&d[0], (const unsigned char*)smem_base, da, db, 0, N, 16 * (int)(f->warp & 3), (int)f->lane};
+  op.operands = emu::wgmma_products(op);
+  // The byte ranges the operands span (64 rows of A, N rows of B; 8 k = two core matrices per 8-row group).
+  auto span = [&](uint64_t desc, int rows, const unsigned char*& lo, const unsigned char*& hi) {
+    const uint32_t start = (uint32_t)(desc & 0x3FFF) << 4, lbo = (uint32_t)((desc >> 16) & 0x3FFF) << 4,
+                   sbo = (uint32_t)((desc >> 32) & 0x3FFF) << 4;
+    lo = op.base + start;
+    hi = lo + (uint32_t)(rows / 8 - 1) * sbo + lbo + 128;
+  };
+  const unsigned char *aLo, *aHi, *bLo, *bHi;
+  span(da, 64, aLo, aHi);
+  span(db, N, bLo, bHi);
+  vant_emu::wgmma_issue(&emu::wgmma_run, &op, sizeof op, aLo, aHi, bLo, bHi);
 }
 #else
 VANT_PTX void wgmma_fence() {}

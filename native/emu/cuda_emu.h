@@ -136,11 +136,14 @@ void async_wait(unsigned pending);
 
 // wgmma twin (kernels/ptx.cuh): an issued warpgroup MMA is queued per thread as fn + a copy of its operand
 // record (at most WGMMA_OP_BYTES) and runs at the wgmma.wait_group that covers its group — the latest moment
-// the PTX ISA allows, so a kernel that overwrites an operand's shared memory, or reads the accumulators,
-// before waiting computes with the new data / reads stale accumulators here too.
-constexpr unsigned WGMMA_OP_BYTES = 48;
+// the PTX ISA allows, so a kernel that reads the accumulators before waiting reads stale ones here too. Hazards
+// on its shared-memory operands are trapped, not left to timing: the twin checks at run time that the operands
+// still hold what they held at issue, and the runtime refuses a cp.async into the byte ranges [aLo, aHi) /
+// [bLo, bHi) of any wgmma of the block not yet completed (a stage refilled too early).
+constexpr unsigned WGMMA_OP_BYTES = 64;
 typedef void (*WgmmaFn)(const void* op);
-void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes);
+void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, const void* aHi, const void* bLo,
+                 const void* bHi);
 void wgmma_commit();
 void wgmma_wait(unsigned pending);
 

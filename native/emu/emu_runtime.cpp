@@ -113,9 +113,16 @@ constexpr unsigned MAX_ASYNC = 64;
 struct PendingWgmma {
   WgmmaFn fn;
   unsigned group;
+  unsigned short ra, rb;  // its operands' entries in Block::wg_ranges
   alignas(8) unsigned char op[WGMMA_OP_BYTES];
 };
 constexpr unsigned MAX_WGMMA = 16;
+// A shared-memory byte range read by wgmma operations of a block not yet completed (pending of them).
+struct WgRange {
+  uintptr_t lo, hi;
+  unsigned pending;
+};
+constexpr unsigned MAX_WG_RANGES = 64;
 
 struct Worker;
 struct Thread {
@@ -156,6 +163,8 @@ struct Block {
   unsigned phase;
   char tsan_sync[2];
   Warp warps[1024 / WARP];
+  WgRange wg_ranges[MAX_WG_RANGES];
+  unsigned n_wg_ranges;
 };
 
 namespace {
@@ -343,6 +352,7 @@ void run_block(Worker* w, uint64_t linear) {
   b.arrived = 0;
   b.count_acc = 0; b.and_acc = 1; b.or_acc = 0;
   b.reverse = linear & 1;
+  b.n_wg_ranges = 0;
   for (unsigned k = 0; k < (n + WARP - 1) / WARP; ++k) {
     Warp& wp = b.warps[k];
     const unsigned lanes = n - k * WARP < WARP ? n - k * WARP : WARP;
@@ -629,6 +639,12 @@ static void land(AsyncCopy& c) {
 void async_copy(void* dst, const void* src, unsigned bytes, unsigned src_bytes) {
   Thread* t = me();
   if (src_bytes > bytes) trap("cp.async: src-size larger than cp-size");
+  const Block& b = *t->pub.block;
+  const uintptr_t lo = (uintptr_t)dst, hi = lo + bytes;
+  for (unsigned i = 0; i < b.n_wg_ranges; ++i)
+    if (b.wg_ranges[i].pending && lo < b.wg_ranges[i].hi && b.wg_ranges[i].lo < hi)
+      trap("cp.async writes shared memory that a wgmma of this block still reads (not yet completed by a "
+           "wgmma.wait_group in every thread that issued it, then a barrier)");
   if (t->ncopies == MAX_ASYNC) {  // too many in flight: land the oldest early (allowed: it may complete any time)
     land(t->copies[0]);
     memmove(&t->copies[0], &t->copies[1], (MAX_ASYNC - 1) * sizeof(AsyncCopy));
@@ -658,13 +674,32 @@ void async_wait(unsigned pending) {
 }
 
 // wgmma: queued per thread, run in issue order when a wait_group covers their group (see cuda_emu.h).
-void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes) {
+static unsigned short wg_range(Block& b, const void* lo, const void* hi) {
+  unsigned free_slot = MAX_WG_RANGES;
+  for (unsigned i = 0; i < b.n_wg_ranges; ++i) {
+    WgRange& r = b.wg_ranges[i];
+    if (r.pending && r.lo == (uintptr_t)lo && r.hi == (uintptr_t)hi) { r.pending++; return (unsigned short)i; }
+    if (!r.pending && free_slot == MAX_WG_RANGES) free_slot = i;
+  }
+  if (free_slot == MAX_WG_RANGES) {
+    if (b.n_wg_ranges == MAX_WG_RANGES) trap("wgmma twin: more than 64 distinct operand ranges in flight in a block");
+    free_slot = b.n_wg_ranges++;
+  }
+  b.wg_ranges[free_slot] = WgRange{(uintptr_t)lo, (uintptr_t)hi, 1};
+  return (unsigned short)free_slot;
+}
+
+void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, const void* aHi, const void* bLo,
+                 const void* bHi) {
   Thread* t = me();
   if (bytes > WGMMA_OP_BYTES) trap("wgmma twin: operand record too large");
   if (t->nwgmma == MAX_WGMMA) trap("wgmma: more than 16 operations in flight without a wait_group");
+  Block& b = *t->pub.block;
   PendingWgmma& p = t->wgmma[t->nwgmma++];
   p.fn = fn;
   p.group = ~0u;
+  p.ra = wg_range(b, aLo, aHi);
+  p.rb = wg_range(b, bLo, bHi);
   memcpy(p.op, op, bytes);
 }
 
@@ -683,8 +718,14 @@ void wgmma_wait(unsigned pending) {
   unsigned keep = 0;
   for (unsigned i = 0; i < t->nwgmma; ++i) {
     PendingWgmma& p = t->wgmma[i];
-    if (p.group != ~0u && p.group < limit) p.fn(p.op);
-    else t->wgmma[keep++] = p;
+    if (p.group != ~0u && p.group < limit) {
+      p.fn(p.op);
+      Block& b = *t->pub.block;
+      b.wg_ranges[p.ra].pending--;
+      b.wg_ranges[p.rb].pending--;
+    } else {
+      t->wgmma[keep++] = p;
+    }
   }
   t->nwgmma = keep;
 }

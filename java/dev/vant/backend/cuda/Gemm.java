@@ -14,20 +14,21 @@ import dev.vant.backend.MathMode;
 final class Gemm {
   /**
    * One member of a GEMM kernel family: the suffix of its entry points (e.g. noisy_conv2d_forward + suffix,
-   * conv2d_backward_data + suffix), its output tile width (the tile is {@link #tileM} x tileN) and its dynamic shared
-   * memory (0: static).
+   * conv2d_backward_data + suffix), its output tile width (the tile is {@link #tileM} x tileN), its dynamic shared
+   * memory (0: static) and the k-depth of its stages (split-K chunks are multiples of it, so that no split ends in a
+   * half-empty k-tile).
    */
-  record Variant(String suffix, int tileN, int sharedBytes) {
+  record Variant(String suffix, int tileN, int sharedBytes, int bk) {
     boolean wgmma() {
       return suffix.startsWith("_tf32wg");
     }
   }
 
-  private static final Variant K16 = new Variant("_tf32", 64, 0);
-  private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4);
-  private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4);
+  private static final Variant K16 = new Variant("_tf32", 64, 0, 16);
+  private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4, 32);
+  private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4, 32);
 
-  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Variant("", 64, 0), null);
+  static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Variant("", 64, 0, 16), null);
   static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", K16, null);
   /**
    * TF32 with the forward GEMMs on the K32 pipeline (gemm_tf32.cuh: k-depth 32 per stage, 3 stages, 79,872 bytes of
@@ -35,7 +36,7 @@ final class Gemm {
    * system property {@code vant.tf32.tile}) until a GPU run says which pays.
    */
   static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32",
-      new Variant("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4), null);
+      new Variant("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4, 32), null);
   /**
    * TF32 with the forward GEMMs and the conv data gradient on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
@@ -50,7 +51,10 @@ final class Gemm {
   /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
   static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128");
 
-  /** k-step of both mainloops; split-K chunks are multiples of it (the TF32 16-byte loads need multiples of 4). */
+  /**
+   * k-step of the FP32 and K16 mainloops; their split-K chunks are multiples of it (the TF32 16-byte loads need multiples
+   * of 4). The K32 and wgmma variants use 32 ({@link Variant#bk}).
+   */
   static final int BK = 16;
   static final int THREADS = 256;
   /** A split covers at least this many k (16 k-steps), so the mainloop dominates the extra reduction. */
@@ -87,7 +91,7 @@ final class Gemm {
     this.suffix = suffix;
     this.forward = forward;
     this.wide = wide;
-    this.plain = new Variant(suffix, tileN, 0);
+    this.plain = new Variant(suffix, tileN, 0, BK);
   }
 
   static Gemm of(MathMode m) {
@@ -151,12 +155,12 @@ final class Gemm {
 
   /** The k-chunk per split for an M x N output summed over kDim; splits = ceil(kDim / chunk). */
   long kChunk(long m, long n, long kDim) {
-    return kChunk(m, n, kDim, tiles(m, n));
+    return kChunk(m, n, kDim, tiles(m, n), BK);
   }
 
-  /** As {@link #kChunk(long, long, long)} for kernel variant v (its tiles). */
+  /** As {@link #kChunk(long, long, long)} for kernel variant v (its tiles and k-depth). */
   long kChunk(Variant v, long m, long n, long kDim) {
-    return kChunk(m, n, kDim, tiles(v, m, n));
+    return kChunk(m, n, kDim, tiles(v, m, n), v.bk());
   }
 
   /** As {@link #kChunk(long, long, long)} for a forward kernel (its tiles). */
@@ -164,12 +168,12 @@ final class Gemm {
     return kChunk(forward(n), m, n, kDim);
   }
 
-  private long kChunk(long m, long n, long kDim, long tiles) {
+  private long kChunk(long m, long n, long kDim, long tiles, int bk) {
     long splits = Math.min(kDim / MIN_K_PER_SPLIT, Math.max(1, TARGET_BLOCKS / tiles));
     splits = Math.min(splits, Math.min(MAX_SPLITS, Math.max(1, MAX_PARTIALS / (m * n))));
     if (splits <= 1) return Math.max(kDim, 1);
     long chunk = (kDim + splits - 1) / splits;
-    return (chunk + BK - 1) / BK * BK;
+    return (chunk + bk - 1) / bk * bk;
   }
 
   static int splits(long kDim, long kChunk) {

@@ -30,6 +30,7 @@ final class NoisyConv2d {
     requireShape(op, "w", w, g.weightShape());
     requireShape(op, "y", y, g.outputShape());
     if (bias != null) requireSize(op, "bias", bias, g.k());
+    checkIndexRange(g);
     long m = (long) g.n() * g.p() * g.q();
     long rsc = (long) g.r() * g.s() * g.c();
     KernelArgs.NoiseArgs na = b.noise(noise, y, op);
@@ -105,6 +106,7 @@ final class NoisyConv2d {
     requireShape(op, "dy", dy, g.outputShape());
     requireShape(op, "w", w, g.weightShape());
     requireShape(op, "dx", dx, g.inputShape());
+    checkIndexRange(g);  // before the weight transpose below
     long m = (long) g.n() * g.h() * g.w();
     long rsk = (long) g.r() * g.s() * g.k();
     Gemm gemm = b.gemm();

@@ -9,6 +9,8 @@ import dev.vant.backend.Noise;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import dev.vant.cuda.GpuTests;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +28,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("gpu")
 class Tf32TilesTest {
+  /** The wgmma settings need a Hopper GPU (or the emulated one); elsewhere vant refuses them and these cases skip. */
+  private static void assumeRuns(GpuTwin t, String tile) {
+    if (tile.startsWith("wgmma")) {
+      Assumptions.assumeTrue(GpuTests.wgmma(t.gpu.device()), "VANT_TF32_TILE=" + tile + " needs compute capability 9.0 and sm_90a code");
+    }
+  }
+
   private static void withTile(String tile, Runnable r) {
     String old = System.getProperty("vant.tf32.tile");
     System.setProperty("vant.tf32.tile", tile);
@@ -42,6 +51,7 @@ class Tf32TilesTest {
   void forwardsMatchTheReference(String tile) {
     withTile(tile, () -> {
       try (GpuTwin t = GpuTwin.open(131, MathMode.TF32)) {
+        assumeRuns(t, tile);
         assertEquals(tile, CudaBackend.tf32Tile());
         for (Conv2dShape g : NoisyConv2dTest.SPLIT_FORWARD) NoisyConv2dTest.assertSplits(t.gpu.gemm(), g);
         if (t.gpu.gemm().wgmma()) {
@@ -50,7 +60,8 @@ class Tf32TilesTest {
         List<Conv2dShape> convs = new ArrayList<>(List.of(
             new Conv2dShape(2, 5, 5, 1, 3, 1, 1, 1, 0), new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1),
             new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1), new Conv2dShape(1, 6, 6, 4, 5, 3, 3, 1, 2),
-            new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1)));          // k = 180: five k-tiles of 32 and a ragged end
+            new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),            // k = 180: five k-tiles of 32 and a ragged end
+            new Conv2dShape(2, 6, 6, 3, 8, 2, 2, 1, 0)));            // 4-byte gathers of x, 16-byte copies of w
         convs.addAll(List.of(NoisyConv2dTest.SPLIT_FORWARD));
         for (int i = t.count(60, 12, 4); i > 0; i--) convs.add(NoisyConv2dTest.randomShape(t));
         if (t.gpu.gemm().wgmma()) convs.addAll(List.of(NoisyConv2dTest.SPLIT_DATA));
@@ -84,6 +95,7 @@ class Tf32TilesTest {
   @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
   void equalsK16WhereTheSumsAreExactAndFusesItsNoise(String tile) {
     try (GpuTwin t = GpuTwin.open(132, MathMode.TF32)) {
+      assumeRuns(t, tile);
       // 4-byte and 16-byte copies, stride 1 and 2, split-K in the forward (SPLIT_FORWARD) and the data gradient
       // (SPLIT_DATA[0]: 16-byte copies of dy and of the transposed weights).
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
@@ -130,7 +142,16 @@ class Tf32TilesTest {
     assertEquals("_tf32wg128", Gemm.TF32_WG128.forward(8).suffix());
     assertEquals(2L * 4, Gemm.TF32_WG.forwardTiles(256, 512), "128 x 128 tiles");
     assertEquals(2L * 8, Gemm.TF32_WG64.forwardTiles(256, 512), "128 x 64 tiles");
-    assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "the gradients keep the K16 tiles");
+    assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "the weight gradients keep the K16 tiles");
+    // The conv data gradient follows the wgmma choice (by its input channels), and stays K16 / FP32 elsewhere.
+    assertEquals("_tf32wg", Gemm.TF32_WG.data(64).suffix());
+    assertEquals("_tf32wg128", Gemm.TF32_WG.data(128).suffix());
+    assertEquals("_tf32", Gemm.TF32_K32.data(128).suffix());
+    assertEquals("_tf32", Gemm.TF32.data(128).suffix());
+    assertEquals("", Gemm.FP32.data(128).suffix());
+    // wgmma splits are whole 32-deep k-tiles; K16's 16.
+    assertEquals(0, Gemm.TF32_WG.kChunk(Gemm.TF32_WG.data(64), 16, 64, 576) % 32);
+    assertEquals(0, Gemm.TF32.kChunk(16, 64, 576) % 16);
   }
 
   @Test
