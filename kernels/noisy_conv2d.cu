@@ -203,16 +203,19 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 // The geometry from a kernel's parameters (every conv entry point has the same ones).
 #define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
 // The parameters of the four data-gradient entry points (FP32 / TF32, any stride / stride 1).
+// The parameter list of every conv forward entry point (the host passes the same arguments to each).
+#define VANT_CONV_FORWARD_PARAMS                                                                                   \
+  const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
+      int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk,  \
+      int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed, \
+      unsigned int site, unsigned int step, const vant::StepState* dState
+
 #define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
   const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx, int n, int h, int w, int c, \
       int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_conv2d_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                     float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                     int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
-                     const float* __restrict__ dSigma, long long perSample, unsigned long long seed, unsigned int site,
-                     unsigned int step, const vant::StepState* dState) {
+noisy_conv2d_forward(VANT_CONV_FORWARD_PARAMS) {
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
   const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
@@ -458,22 +461,14 @@ __device__ __forceinline__ void direct_taps(const float* __restrict__ x, const f
   vant::tf32::K32::Smem& sm = *reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem)
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_conv2d_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                          float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                          int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
-                          const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                          unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_conv2d_forward_tf32(VANT_CONV_FORWARD_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
       vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_conv2d_forward_tf32k32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                             float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                             int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
-                             const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                             unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
   VANT_K32_SMEM(sm);
   vant::conv::forward_tf32<vant::tf32::K32>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
       vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
@@ -491,20 +486,12 @@ noisy_conv2d_forward_tf32k32(const float* __restrict__ dX, const float* __restri
 #endif
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_conv2d_forward_tf32wg(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                            float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                            int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
-                            const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                            unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_conv2d_forward_tf32wg(VANT_CONV_FORWARD_PARAMS) {
   VANT_CONV_FORWARD_WG(vant::wg::N64);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 1)
-noisy_conv2d_forward_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                               float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
-                               int p, int q, int splits, long long kChunk, int noiseType, float sigmaScalar,
-                               const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                               unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_conv2d_forward_tf32wg128(VANT_CONV_FORWARD_PARAMS) {
   VANT_CONV_FORWARD_WG(vant::wg::N128);
 }
 

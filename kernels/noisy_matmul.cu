@@ -85,13 +85,16 @@ struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
 }  // namespace matmul
 }  // namespace vant
 
+// The parameter list of every linear forward entry point (the host passes the same arguments to each).
+#define VANT_MATMUL_FORWARD_PARAMS                                                                                  \
+  const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
+      int batch, int in, int out, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,                  \
+      long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState
+
 // ---- exact FP32 ---------------------------------------------------------------------------------------------
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_matmul_forward(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                     float* __restrict__ dY, int batch, int in, int out,
-                     int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                     unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_matmul_forward(VANT_MATMUL_FORWARD_PARAMS) {
   using namespace vant::gemm;
   __shared__ EpiSmem sm;
   int m0, n0, split;
@@ -247,20 +250,14 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
 }  // namespace vant
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_matmul_forward_tf32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                          float* __restrict__ dY, int batch, int in, int out,
-                          int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                          unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_matmul_forward_tf32(VANT_MATMUL_FORWARD_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::matmul::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, batch, in, out,
       vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_matmul_forward_tf32k32(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                             float* __restrict__ dY, int batch, int in, int out,
-                             int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                             unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_matmul_forward_tf32k32(VANT_MATMUL_FORWARD_PARAMS) {
   extern __shared__ float4 vant_dyn_smem[];
   vant::matmul::forward_tf32<vant::tf32::K32>(*reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem), dX, dW, dBias, dY,
       batch, in, out, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
@@ -292,17 +289,11 @@ matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
 #endif
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-noisy_matmul_forward_tf32wg(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                            float* __restrict__ dY, int batch, int in, int out,
-                            int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                            unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_matmul_forward_tf32wg(VANT_MATMUL_FORWARD_PARAMS) {
   VANT_MATMUL_FORWARD_WG(vant::wg::N64);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 1)
-noisy_matmul_forward_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
-                               float* __restrict__ dY, int batch, int in, int out,
-                               int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample,
-                               unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
+noisy_matmul_forward_tf32wg128(VANT_MATMUL_FORWARD_PARAMS) {
   VANT_MATMUL_FORWARD_WG(vant::wg::N128);
 }
