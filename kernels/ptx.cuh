@@ -246,7 +246,9 @@ VANT_PTX void cp_async_wait_all() {}
 // bytes again — descriptors built and advanced the same way on both sides.
 // Emulation: each thread computes its own fragment from shared memory (row / column as above, tf32 operands
 // read as the tensor core reads them: 19 bits; products exact, summed in FP32, k in order) when a wait_group
-// covers the operation (native/emu: the latest moment the ISA allows).
+// covers the operation (native/emu: the latest moment the ISA allows), and traps the hazards and missing fences
+// native/emu/cuda_emu.h lists (operands changed before completion, a stage refilled too early, no wgmma.fence or
+// fence.proxy.async where the protocol above needs one).
 VANT_PTX_HD uint64_t wgmma_desc(const void* smem_base, const void* p, unsigned lbo, unsigned sbo) {
 #if defined(__CUDA_ARCH__)
   (void)smem_base;
@@ -373,11 +375,11 @@ VANT_PTX void fence_proxy_async() { __trap(); }
 VANT_PTX void reg_fence(float&) {}
 template <int N> VANT_PTX void wgmma_m64k8_tf32(float (&)[N / 2], const void*, uint64_t, uint64_t) { __trap(); }
 #elif defined(VANT_EMU)
-VANT_PTX void wgmma_fence() {}
+VANT_PTX void wgmma_fence() { vant_emu::wgmma_fence_seen(); }
 VANT_PTX void wgmma_commit() { vant_emu::wgmma_commit(); }
 template <int N>
 VANT_PTX void wgmma_wait() { vant_emu::wgmma_wait(N); }
-VANT_PTX void fence_proxy_async() {}
+VANT_PTX void fence_proxy_async() { vant_emu::proxy_fence_seen(); }
 VANT_PTX void reg_fence(float&) {}
 template <int N>
 VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_t da, uint64_t db) {

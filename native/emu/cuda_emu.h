@@ -146,6 +146,13 @@ void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, co
                  const void* bHi);
 void wgmma_commit();
 void wgmma_wait(unsigned pending);
+// The ordering this project's wgmma kernels follow, checked per thread at each wgmma issue (PTX ISA: wgmma.fence
+// before wgmma.mma_async once the thread may have touched the accumulators, i.e. since its last wait_group; shared
+// memory written through the generic proxy — cp.async data, ordinary stores — fenced with fence.proxy.async before
+// the async proxy reads it): a wgmma with no wgmma.fence since the thread's last wait_group, or after cp.async data
+// landed in the thread without a fence.proxy.async since, traps. (Ordinary stores are not tracked.)
+void wgmma_fence_seen();
+void proxy_fence_seen();
 
 }  // namespace vant_emu
 

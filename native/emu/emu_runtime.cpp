@@ -133,6 +133,7 @@ struct Thread {
   unsigned ncopies, committed;
   AsyncCopy copies[MAX_ASYNC];
   unsigned nwgmma, wgmma_committed;
+  bool wgmma_fenced, copies_unfenced;  // see cuda_emu.h: wgmma_fence_seen / proxy_fence_seen
   PendingWgmma wgmma[MAX_WGMMA];
   char* stack_lo;
   size_t stack_size;
@@ -376,6 +377,7 @@ void run_block(Worker* w, uint64_t linear) {
     t->state = RUNNABLE;
     t->ncopies = t->committed = 0;
     t->nwgmma = t->wgmma_committed = 0;
+    t->wgmma_fenced = t->copies_unfenced = false;
     t->fake_stack = nullptr;
     // Initial frame for vant_emu_switch: mxcsr/fpucw, r15, r14, r13 = entry, r12 = arg, rbx, rbp, ret.
     uint64_t* sp = (uint64_t*)(t->stack_lo + t->stack_size) - 8;
@@ -647,6 +649,7 @@ void async_copy(void* dst, const void* src, unsigned bytes, unsigned src_bytes) 
            "wgmma.wait_group in every thread that issued it, then a barrier)");
   if (t->ncopies == MAX_ASYNC) {  // too many in flight: land the oldest early (allowed: it may complete any time)
     land(t->copies[0]);
+    t->copies_unfenced = true;
     memmove(&t->copies[0], &t->copies[1], (MAX_ASYNC - 1) * sizeof(AsyncCopy));
     t->ncopies--;
   }
@@ -667,7 +670,10 @@ void async_wait(unsigned pending) {
   unsigned keep = 0;
   for (unsigned i = 0; i < t->ncopies; ++i) {
     AsyncCopy& c = t->copies[i];
-    if (c.group != ~0u && c.group < limit) land(c);
+    if (c.group != ~0u && c.group < limit) {
+      land(c);
+      t->copies_unfenced = true;
+    }
     else t->copies[keep++] = c;
   }
   t->ncopies = keep;
@@ -694,6 +700,10 @@ void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, co
   Thread* t = me();
   if (bytes > WGMMA_OP_BYTES) trap("wgmma twin: operand record too large");
   if (t->nwgmma == MAX_WGMMA) trap("wgmma: more than 16 operations in flight without a wait_group");
+  if (!t->wgmma_fenced) trap("wgmma without a wgmma.fence since this thread's last wgmma.wait_group (or its start)");
+  if (t->copies_unfenced)
+    trap("wgmma after cp.async data landed in this thread with no fence.proxy.async since: the tensor cores (async "
+         "proxy) may read stale shared memory");
   Block& b = *t->pub.block;
   PendingWgmma& p = t->wgmma[t->nwgmma++];
   p.fn = fn;
@@ -710,8 +720,12 @@ void wgmma_commit() {
   t->wgmma_committed++;
 }
 
+void wgmma_fence_seen() { me()->wgmma_fenced = true; }
+void proxy_fence_seen() { me()->copies_unfenced = false; }
+
 void wgmma_wait(unsigned pending) {
   Thread* t = me();
+  t->wgmma_fenced = false;
   // Groups numbered below committed - pending must be complete. An uncommitted operation is not covered by any
   // wait_group (PTX ISA: waiting on it is undefined), so it stays queued and a kernel that relies on it fails.
   const unsigned limit = t->wgmma_committed > pending ? t->wgmma_committed - pending : 0;
