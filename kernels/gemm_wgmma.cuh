@@ -1,8 +1,8 @@
 // kernels/gemm_wgmma.cuh — the Hopper TF32 GEMM mainloop: wgmma.mma_async m64nNk8 .tf32 (sm_90a), operands read by
 // the tensor cores straight from shared memory. The third mainloop beside gemm_fp32.cuh (FFMA) and gemm_tf32.cuh
 // (mma.sync), for GEMMs whose operands are both contiguous in k (K-major: the only layout wgmma has for tf32):
-// noisy_matmul_forward_tf32wg[128], noisy_conv2d_forward_tf32wg[128] and the conv data gradient
-// conv2d_backward_data[_s1]_tf32wg[128] (from transposed weights). Same problem interface as gemm_tf32.cuh (a_ptr /
+// noisy_matmul_forward_tf32wg[128], noisy_conv2d_forward_tf32wg[128] and the data gradients
+// conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). Same problem interface as gemm_tf32.cuh (a_ptr /
 // b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand rounded to TF32 once (in shared memory by
 // cvt.rna, or already in memory: B_TF32), products exact, FP32 sums, deterministic run to run.
 //

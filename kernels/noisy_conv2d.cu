@@ -151,12 +151,12 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
 };
 
 // The data gradient of the wgmma kernels (gemm_wgmma.cuh), whose tf32 operands must both be contiguous in k: B from
-// the transposed weights wT [C][R][S][K] (conv2d_weight_transpose), B(j, c) = wT[c][j] with j = (r, s, k) — a
+// the transposed weights wT [C][R][S][K] (matmul_transpose_tf32), B(j, c) = wT[c][j] with j = (r, s, k) — a
 // K-major, dense operand like a linear layer's weights; A is BackDataT's gather of dy. `wt` points to wT here.
 template <bool UNIT>
 struct BackDataW : BackDataT<UNIT> {
   static constexpr bool B_K = true, B_DENSE = true;
-  static constexpr bool B_TF32 = true;  // conv2d_weight_transpose stores wT rounded to TF32
+  static constexpr bool B_TF32 = true;  // matmul_transpose_tf32 stores wT rounded to TF32
   __device__ __forceinline__ const float* b_row(int c) const {
     return this->wt + (long long)c * this->g.r * this->g.s * this->g.k;
   }
@@ -509,7 +509,7 @@ conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
 }
 
 // The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights
-// [C][R][S][K] that conv2d_weight_transpose writes. 128 x 64 tiles (2 blocks per SM) or 128 x 128 (1 per SM); _s1:
+// [C][R][S][K] that matmul_transpose_tf32 writes. 128 x 64 tiles (2 blocks per SM) or 128 x 128 (1 per SM); _s1:
 // stride 1.
 #if VANT_WGMMA
 #define VANT_CONV_BACKWARD_DATA_WG(C, UNIT)                                                                         \
@@ -527,17 +527,6 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1_tf32wg(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N64, true); }
 extern "C" __global__ void __launch_bounds__(256, 1)
 conv2d_backward_data_s1_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N128, true); }
-
-// dWt [C][RS][K] = tf32(dW [K][RS][C]) (RS = R * S): the data gradient's B for the wgmma kernels, rounded to TF32 here
-// once (cvt.rna, as the GEMMs round every operand) instead of in every block that reads it. Block b writes row
-// b = (c, rs) of dWt, its threads along k: coalesced stores; the strided loads hit the weights, which are small and
-// stay in L2. Sizes < 2^31 (the host checks).
-extern "C" __global__ void __launch_bounds__(128)
-conv2d_weight_transpose(const float* __restrict__ dW, float* __restrict__ dWt, int k, int rs, int c) {
-  const int row = (int)blockIdx.x, cc = row / rs, j = row - cc * rs;
-  for (int kk = (int)threadIdx.x; kk < k; kk += (int)blockDim.x)
-    dWt[(long long)row * k + kk] = __uint_as_float(vant::ptx::cvt_rna_tf32(dW[((long long)kk * rs + j) * c + cc]));
-}
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,

@@ -82,6 +82,23 @@ struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
   __device__ __forceinline__ const float* b_any() const { return x; }
 };
 
+// The data gradient of the wgmma kernels (gemm_wgmma.cuh), whose tf32 operands must both be contiguous in k: B from
+// the transposed weights wT [IN][OUT] (matmul_transpose_tf32: TF32-rounded), B(k, n) = wT[n][k]; A = dy as BackData's.
+struct BackDataW {  // A(m, k) = dy[m][k], B(k, n) = wT[n][k]
+  const float* dy; const float* wt; int in, out;
+  static constexpr bool A_K = true, B_K = true, A_DENSE = true, B_DENSE = true, B_TF32 = true;
+  __device__ __forceinline__ const float* a_ptr(int m, long long k) const { return dy + (long long)m * out + k; }
+  __device__ __forceinline__ const float* b_ptr(long long k, int n) const { return wt + (long long)n * out + k; }
+  __device__ __forceinline__ const float* a_row(int m) const { return dy + (long long)m * out; }
+  __device__ __forceinline__ const float* a_at(const float* row, long long k) const { return row + k; }
+  __device__ __forceinline__ const float* b_row(int n) const { return wt + (long long)n * out; }
+  __device__ __forceinline__ const float* b_at(const float* row, long long k) const { return row + k; }
+  __device__ __forceinline__ bool a_vec() const { return out % 4 == 0 && tf32::aligned16(dy); }
+  __device__ __forceinline__ bool b_vec() const { return out % 4 == 0 && tf32::aligned16(wt); }
+  __device__ __forceinline__ const float* a_any() const { return dy; }
+  __device__ __forceinline__ const float* b_any() const { return wt; }
+};
+
 }  // namespace matmul
 }  // namespace vant
 
@@ -219,6 +236,18 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na);
 }
 
+// The data gradient on the wgmma mainloop (sm_90a), from the transposed weights dWt [IN][OUT].
+template <class C>
+__device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const float* __restrict__ dDy,
+                                                 const float* __restrict__ dWt, float* __restrict__ dDx, int batch,
+                                                 int in, int out) {
+  int m0, n0, split;
+  wg::tile_of<C>(batch, in, m0, n0, split);
+  float acc[C::BN / 2];
+  wg::mainloop<C>(BackDataW{dDy, dWt, in, out}, sm, batch, in, 0, out, m0, n0, acc);
+  wg::store<C>(dDx, in, batch, in, m0, n0, acc);
+}
+
 template <class C>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
                                                    const float* __restrict__ dW, float* __restrict__ dDx, int batch,
@@ -296,4 +325,47 @@ noisy_matmul_forward_tf32wg(VANT_MATMUL_FORWARD_PARAMS) {
 extern "C" __global__ void __launch_bounds__(256, 1)
 noisy_matmul_forward_tf32wg128(VANT_MATMUL_FORWARD_PARAMS) {
   VANT_MATMUL_FORWARD_WG(vant::wg::N128);
+}
+
+// The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights
+// [IN][OUT] that matmul_transpose_tf32 writes.
+#if VANT_WGMMA
+#define VANT_MATMUL_BACKWARD_DATA_WG(C)                                                                             \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  vant::matmul::backward_data_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, batch, in, out)
+#else
+#define VANT_MATMUL_BACKWARD_DATA_WG(C) __trap()
+#endif
+extern "C" __global__ void __launch_bounds__(256, 2)
+matmul_backward_data_tf32wg(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                            int batch, int in, int out) {
+  VANT_MATMUL_BACKWARD_DATA_WG(vant::wg::N64);
+}
+extern "C" __global__ void __launch_bounds__(256, 1)
+matmul_backward_data_tf32wg128(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
+                               int batch, int in, int out) {
+  VANT_MATMUL_BACKWARD_DATA_WG(vant::wg::N128);
+}
+
+// dst[b][c][r] = tf32(src[b][r][c]) for r < rows, c < cols, b < batch (src: row stride srcLd, batch stride srcBatch;
+// dst: row stride dstLd, batch stride dstBatch): the transposed, TF32-rounded weights the wgmma data gradients read
+// (linear: w [OUT][IN] -> [IN][OUT]; conv: w [K][R*S][C] -> [C][R*S][K], one batch per tap). Rounded here once
+// (cvt.rna, as the GEMMs round every operand) instead of in every block that reads them. 32 x 32 tiles through
+// shared memory (a column padded by one word: no bank conflicts), coalesced loads and stores; block x = b * tiles +
+// tile, 256 threads.
+extern "C" __global__ void __launch_bounds__(256)
+matmul_transpose_tf32(const float* __restrict__ src, float* __restrict__ dst, int rows, int cols, long long srcBatch,
+                      long long srcLd, long long dstBatch, long long dstLd) {
+  __shared__ float tile[32][33];
+  const int tilesC = (cols + 31) >> 5, tiles = ((rows + 31) >> 5) * tilesC;
+  const int b = (int)(blockIdx.x / tiles), t = (int)(blockIdx.x % tiles);
+  const int r0 = (t / tilesC) << 5, c0 = (t % tilesC) << 5;
+  const float* s = src + b * srcBatch;
+  float* d = dst + b * dstBatch;
+  const int tx = (int)threadIdx.x & 31, ty = (int)threadIdx.x >> 5;
+  for (int i = ty; i < 32; i += 8)
+    if (r0 + i < rows && c0 + tx < cols) tile[i][tx] = s[(r0 + i) * srcLd + c0 + tx];
+  __syncthreads();
+  for (int i = ty; i < 32; i += 8)
+    if (c0 + i < cols && r0 + tx < rows) d[(c0 + i) * dstLd + r0 + tx] = __uint_as_float(vant::ptx::cvt_rna_tf32(tile[tx][i]));
 }

@@ -7,7 +7,7 @@ import dev.vant.backend.MathMode;
  * conv and linear weight gradients):
  * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
  * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
- * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, conv data gradients) run other
+ * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, data gradients) run other
  * kernels ({@link #TF32_K32}, {@link #TF32_WG}: {@code VANT_TF32_TILE}). The split rule depends on the shape and the
  * tile only, never on the device, so a given model computes its gradients in the same order on every GPU.
  */
@@ -38,11 +38,10 @@ final class Gemm {
   static final Gemm TF32_K32 = new Gemm(MathMode.TF32, 128, 64, "_tf32",
       new Variant("_tf32k32", 64, 3 * (32 * (128 + 8) + 32 * (64 + 8)) * 4, 32), null);
   /**
-   * TF32 with the forward GEMMs and the conv data gradient on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
+   * TF32 with the forward GEMMs and the data gradients on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
    * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The weight
-   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) and the linear data gradient stay
-   * on the K16 mma.sync kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force
+   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) stay on the K16 mma.sync kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force
    * one tile); not the default until a GPU run has checked and timed it.
    */
   static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
@@ -116,8 +115,9 @@ final class Gemm {
   }
 
   /**
-   * The conv data-gradient kernel for an input of n channels: the forward's choice in the wgmma configurations (they
-   * read the transposed weights, conv2d_weight_transpose), else the mode's K16 / FP32 kernel.
+   * The data-gradient kernel (conv2d_backward_data*, matmul_backward_data*) for an input of n channels / features: the
+   * forward's choice in the wgmma configurations (they read transposed weights, matmul_transpose_tf32), else the
+   * mode's K16 / FP32 kernel.
    */
   Variant data(long n) {
     return wgmma() ? forward(n) : plain;

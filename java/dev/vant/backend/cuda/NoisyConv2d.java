@@ -117,8 +117,9 @@ final class NoisyConv2d {
     try (DeviceBuffer wt = v.wgmma() ? b.workspace(4L * w.size(), op + " transposed weights") : null) {
       DeviceBuffer wb = b.buf(w, op);
       if (wt != null) {
-        b.launch(op + " weight transpose", "conv2d_weight_transpose", (long) g.c() * g.r() * g.s(), 128,
-            new KernelArgs().ptr(wb).ptr(wt).i(g.k()).i(g.r() * g.s()).i(g.c()));
+        // w [K][R*S][C] -> wT [C][R*S][K]: one [K][C] -> [C][K] transpose per tap.
+        int rs = g.r() * g.s();
+        NoisyMatmul.transposeTf32(b, op, wb, wt, g.k(), g.c(), rs, g.c(), (long) rs * g.c(), g.k(), (long) rs * g.k());
         wb = wt;
       }
       if (splits == 1) {

@@ -42,8 +42,29 @@ final class NoisyMatmul {
     if (xm[0] != batch) throw bad(op, "dy and dx differ in N");
     Shapes.require(op, "w", w, out, in);
     if (dx.size() == 0) return;
-    b.launch(op, b.gemm().kernel("matmul_backward_data"), b.gemm().tiles(batch, in), Gemm.THREADS,
-        new KernelArgs().ptr(b.buf(dy, op)).ptr(b.buf(w, op)).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
+    Gemm gemm = b.gemm();
+    Gemm.Variant v = gemm.data(in);
+    // The wgmma kernels read the weights transposed, [IN][OUT] (contiguous in the GEMM's k, as their tf32 needs).
+    try (DeviceBuffer wt = v.wgmma() ? b.workspace(4L * w.size(), op + " transposed weights") : null) {
+      DeviceBuffer wb = b.buf(w, op);
+      if (wt != null) {
+        transposeTf32(b, op, wb, wt, out, in, 1, 0, in, 0, out);
+        wb = wt;
+      }
+      b.launch(op, "matmul_backward_data" + v.suffix(), gemm.tiles(v, batch, in), Gemm.THREADS, v.sharedBytes(),
+          new KernelArgs().ptr(b.buf(dy, op)).ptr(wb).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
+    }
+  }
+
+  /**
+   * dst[b][c][r] = tf32(src[b][r][c]) for b < batch, r < rows, c < cols (matmul_transpose_tf32; leading dimensions and
+   * batch strides in floats): the transposed, TF32-rounded weights of the wgmma data gradients (linear and conv).
+   */
+  static void transposeTf32(CudaBackend b, String op, DeviceBuffer src, DeviceBuffer dst, int rows, int cols, int batch,
+      long srcBatch, long srcLd, long dstBatch, long dstLd) {
+    long tiles = (long) ((rows + 31) / 32) * ((cols + 31) / 32);
+    b.launch(op + " weight transpose", "matmul_transpose_tf32", tiles * batch, 256,
+        new KernelArgs().ptr(src).ptr(dst).i(rows).i(cols).l(srcBatch).l(srcLd).l(dstBatch).l(dstLd));
   }
 
   static void backwardWeight(CudaBackend b, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {

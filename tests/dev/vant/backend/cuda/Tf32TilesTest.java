@@ -79,10 +79,19 @@ class Tf32TilesTest {
           }
           t.release();
         }
-        int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9}};
+        int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9},
+            {150, 72, 136}};  // the last: 16-byte copies in the data gradient too (OUT % 4 == 0), 5 k-tiles of 32
         for (int i = 0; i < linears.length; i++) {
-          NoisyMatmulTest.forwardCase(t, new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]), t.anyType(i),
-              i % 2 == 0, true, tile + " case " + i);
+          NoisyMatmulTest.Dims d = new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]);
+          Tensor[][] xw = NoisyMatmulTest.forwardCase(t, d, t.anyType(i), i % 2 == 0, true, tile + " case " + i);
+          if (t.gpu.gemm().wgmma()) {  // the data gradient moves to wgmma too (transposed weights)
+            Tensor[] w = xw[1], dy = t.rand(d.batch(), d.out()), dx = t.out(d.batch(), d.in());
+            t.ref.linearBackwardData(dy[0], w[0], dx[0]);
+            t.gpu.linearBackwardData(dy[1], w[1], dx[1]);
+            Tensor abs = t.refZeros(d.batch(), d.in());
+            t.ref.linearBackwardData(t.absRef(dy[0]), t.absRef(w[0]), abs);
+            t.compareTf32("tf32 linearBackwardData " + tile + " case " + i + " " + d, dx, abs, d.out(), Noise.NONE, d.batch());
+          }
           t.release();
         }
         System.out.printf("[vant] tf32 %s forwards: %d cases, worst |gpu - ref| / allowed = %.3f%n",
@@ -123,13 +132,19 @@ class Tf32TilesTest {
         t.assertSameBits("conv2dBackwardData " + tile + " vs k16 " + g, dx16, dxOther);
         t.release();
       }
-      // The linear layer too (exact sums: small integers), with a ragged k and edge tiles in both directions.
-      NoisyMatmulTest.Dims d = new NoisyMatmulTest.Dims(130, 68, 131);
+      // The linear layer too (exact sums: small integers), with a ragged k and edge tiles in both directions; its data
+      // gradient with 16-byte copies (OUT % 4 == 0).
+      NoisyMatmulTest.Dims d = new NoisyMatmulTest.Dims(130, 68, 132);
       Tensor[] x = t.ints(-3, 3, d.batch(), d.in()), w = t.ints(-3, 3, d.out(), d.in()), b = t.ints(-5, 5, d.out());
       Tensor k16 = t.gpuOut(d.batch(), d.out()), other = t.gpuOut(d.batch(), d.out());
       t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, k16);
       withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, other));
       t.assertSameBits("linearForward " + tile + " vs k16 " + d, k16, other);
+      Tensor[] dy = t.ints(-3, 3, d.batch(), d.out());
+      Tensor dx16 = t.gpuOut(d.batch(), d.in()), dxOther = t.gpuOut(d.batch(), d.in());
+      t.gpu.linearBackwardData(dy[1], w[1], dx16);
+      withTile(tile, () -> t.gpu.linearBackwardData(dy[1], w[1], dxOther));
+      t.assertSameBits("linearBackwardData " + tile + " vs k16 " + d, dx16, dxOther);
     }
   }
 
