@@ -96,7 +96,7 @@ public final class CudaBackend implements Backend {
 
   /**
    * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default), k32 (BK 32, dynamic
-   * shared memory), wgmma, wgmma64 or wgmma128 (Hopper's warpgroup MMA, sm_90a only, for the forwards and the conv data
+   * shared memory), wgmma, wgmma64 or wgmma128 (Hopper's warpgroup MMA, sm_90a only, for the forwards and the data
    * gradients; see {@link Gemm#TF32_WG}), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
    */
   public static String tf32Tile() {

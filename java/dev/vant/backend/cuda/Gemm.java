@@ -41,8 +41,9 @@ final class Gemm {
    * TF32 with the forward GEMMs and the data gradients on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
    * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The weight
-   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) stay on the K16 mma.sync kernels. Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force
-   * one tile); not the default until a GPU run has checked and timed it.
+   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) stay on the K16 mma.sync kernels.
+   * Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the default
+   * until a GPU run has checked and timed it.
    */
   static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
   static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
