@@ -2,9 +2,10 @@
 // the tensor cores straight from shared memory. The third mainloop beside gemm_fp32.cuh (FFMA) and gemm_tf32.cuh
 // (mma.sync), for GEMMs whose operands are both contiguous in k (K-major: the only layout wgmma has for tf32):
 // noisy_matmul_forward_tf32wg[128], noisy_conv2d_forward_tf32wg[128] and the data gradients
-// conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). Same problem interface as gemm_tf32.cuh (a_ptr /
-// b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand rounded to TF32 once (in shared memory by
-// cvt.rna, or already in memory: B_TF32), products exact, FP32 sums, deterministic run to run.
+// conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). Same problem
+// interface as gemm_tf32.cuh (a_ptr / b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand
+// rounded to TF32 once (in shared memory by cvt.rna, or already in memory: B_TF32), products exact, FP32 sums,
+// deterministic run to run.
 //
 // Why (bench/results/2026-11-28-gpu-speed.md): the mma.sync mainloop is issue-bound on the H200 — per HMMA (16 x 8 x 8)
 // a warp also issues its fragment loads (ldmatrix), address and copy work: 145-241 SASS instructions per 16 HMMA after
@@ -66,9 +67,9 @@ using N128 = Config<128, 4>;
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }
 
-// Per-operand traits of a problem (all optional; B_TF32 below): A_DENSE / B_DENSE = true when a_at / b_at never return nullptr (no
-// implicit zeros: a linear layer's operands, a convolution's weights; its input has padding taps); a_tap(k) /
-// a_at_tap(row, tap) split a_at in two: what depends on k alone (a convolution's (r, s, c) of a tap: two FastDiv
+// Per-operand traits of a problem (all optional; B_TF32 below): A_DENSE / B_DENSE = true when a_at / b_at never
+// return nullptr (no implicit zeros: a linear layer's operands, a convolution's weights; its input has padding
+// taps); a_tap(k) / a_at_tap(row, tap) split a_at in two: what depends on k alone (a convolution's tap: two FastDiv
 // splits), computed once per k-tile since all slots of a thread share k, and the per-row rest.
 template <class P, class = void>
 struct ADense : std::false_type {};

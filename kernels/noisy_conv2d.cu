@@ -67,7 +67,7 @@ struct Forward {  // A(m = (n,p,q), j = (r,s,c)) = x[...], B(j, k) = w[k][j]
     return Pixel{x + (long long)n * g.h * g.w * g.c, ih0, iw0, (ih0 * g.w + iw0) * g.c};
   }
   // a_at split in two (gemm_wgmma.cuh computes the tap once per k-tile): tap j = (r, s, c), then the pixel's part.
-  // Offsets are int: one image has h * w * c < 2^31 elements (the host checks tensor sizes).
+  // Offsets are int: a padded image has < 2^31 elements (NoisyConv2d.checkIndexRange).
   struct Tap { int r, s, off; };
   __device__ __forceinline__ Tap a_tap(long long j) const {
     int rs, c, r, s;
@@ -109,8 +109,8 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
     return Pixel{dy + (long long)n * g.p * g.q * g.k, hp, wp, UNIT ? (hp * g.q + wp) * g.k : 0};
   }
   // a_at split in two (gemm_wgmma.cuh computes the tap once per k-tile): tap j = (r, s, k), then the pixel's part.
-  // Stride 1: dy[p = hp - r, q = wp - s, k] is at px.off - t.off (32-bit offsets within one image: the host checks
-  // that a padded image has < 2^31 elements).
+  // Stride 1: dy[p = hp - r, q = wp - s, k] is at px.off - t.off (32-bit offsets within one image: a padded image
+  // has < 2^31 elements, NoisyConv2d.checkIndexRange).
   struct Tap { int r, s, k, off; };
   __device__ __forceinline__ Tap a_tap(long long j) const {
     int rs, k, r, s;
@@ -202,7 +202,6 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 
 // The geometry from a kernel's parameters (every conv entry point has the same ones).
 #define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
-// The parameters of the four data-gradient entry points (FP32 / TF32, any stride / stride 1).
 // The parameter list of every conv forward entry point (the host passes the same arguments to each).
 #define VANT_CONV_FORWARD_PARAMS                                                                                   \
   const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
@@ -210,6 +209,7 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
       int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed, \
       unsigned int site, unsigned int step, const vant::StepState* dState
 
+// The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1).
 #define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
   const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx, int n, int h, int w, int c, \
       int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk

@@ -2,6 +2,7 @@ package dev.vant.cuda;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vant.backend.cuda.CudaBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ public final class GpuTests {
    * skip.
    */
   public static boolean wgmma(CudaDevice dev) {
-    return dev.info().ccMajor() == 9 && dev.info().ccMinor() == 0 && dev.fatbin().hasSm90a();
+    return CudaBackend.wgmmaRuns(dev);
   }
 
   public static boolean smallSizes(CudaDevice dev) {

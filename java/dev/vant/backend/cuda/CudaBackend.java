@@ -40,6 +40,8 @@ public final class CudaBackend implements Backend {
   private final boolean ownsDevice;
   private final String deviceName;
   private final MathMode math;
+  /** Why this device cannot run the wgmma kernels, or null when it can (fixed per device: checked once). */
+  private final String noWgmma;
   final Optim optim = new Optim(this);
   private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
   /** The device StepState {step, lr, bc1, bc2} of recorded steps (kernels/step_state.cuh); null until the first capture. */
@@ -67,6 +69,7 @@ public final class CudaBackend implements Backend {
     this.ownsDevice = ownsDevice;
     this.deviceName = "cuda:" + dev.info().ordinal();
     this.math = math != null ? math : MathMode.defaultFor(dev.info().ccMajor(), dev.info().ccMinor());
+    this.noWgmma = whyNoWgmma(dev);
     if (this.math == MathMode.TF32 && dev.info().ccMajor() < 8) {
       throw new IllegalArgumentException("--math tf32 needs compute capability 8.0 or newer (tensor cores with TF32); "
           + dev.info().name() + " has " + dev.info().ccMajor() + "." + dev.info().ccMinor());
@@ -106,19 +109,28 @@ public final class CudaBackend implements Backend {
   /** The GEMM tile geometry of this backend's math mode; a wgmma choice is checked against the device and the fatbin. */
   Gemm gemm() {
     Gemm g = Gemm.of(math);
-    if (g.wgmma()) {
-      var info = dev.info();
-      if (info.ccMajor() != 9 || info.ccMinor() != 0) {
-        throw new IllegalStateException("VANT_TF32_TILE=" + Gemm.tf32Tile() + " needs a compute capability 9.0 GPU "
-            + "(Hopper: wgmma is sm_90a code); " + info.name() + " has " + info.ccMajor() + "." + info.ccMinor()
-            + ": use k16 or k32");
-      }
-      if (!dev.fatbin().hasSm90a()) {
-        throw new IllegalStateException("VANT_TF32_TILE=" + Gemm.tf32Tile() + " needs sm_90a code in the fatbin; this "
-            + "build has " + dev.fatbin().archs() + " (rebuild with 90a in VANT_ARCHS, the default)");
-      }
+    if (g.wgmma() && noWgmma != null) {
+      throw new IllegalStateException("VANT_TF32_TILE=" + Gemm.tf32Tile() + " needs " + noWgmma);
     }
     return g;
+  }
+
+  /** Whether {@code dev} runs the sm_90a wgmma kernels (VANT_TF32_TILE=wgmma*): compute capability 9.0, sm_90a code. */
+  public static boolean wgmmaRuns(CudaDevice dev) {
+    return whyNoWgmma(dev) == null;
+  }
+
+  private static String whyNoWgmma(CudaDevice dev) {
+    var info = dev.info();
+    if (info.ccMajor() != 9 || info.ccMinor() != 0) {
+      return "a compute capability 9.0 GPU (Hopper: wgmma is sm_90a code); " + info.name() + " has " + info.ccMajor()
+          + "." + info.ccMinor() + ": use k16 or k32";
+    }
+    if (dev.fatbin() == null || !dev.fatbin().hasSm90a()) {
+      return "sm_90a code in the fatbin; this build has " + (dev.fatbin() == null ? "none" : dev.fatbin().archs())
+          + " (rebuild with 90a in VANT_ARCHS, the default)";
+    }
+    return null;
   }
 
   public CudaDevice device() {

@@ -82,14 +82,7 @@ class CudaTrainStepTest {
     try (CudaDevice dev = GpuTests.open()) {
       Assumptions.assumeTrue(GpuTests.wgmma(dev), "VANT_TF32_TILE=wgmma needs compute capability 9.0 and sm_90a code");
     }
-    String old = System.getProperty("vant.tf32.tile");
-    System.setProperty("vant.tf32.tile", "wgmma");
-    try {
-      compare(true, MathMode.TF32, TOL_TF32);
-    } finally {
-      if (old == null) System.clearProperty("vant.tf32.tile");
-      else System.setProperty("vant.tf32.tile", old);
-    }
+    Tf32TilesTest.withTile("wgmma", () -> compare(true, MathMode.TF32, TOL_TF32));
   }
 
   private static void compare(boolean vant, MathMode math, double tol) {

@@ -39,7 +39,8 @@ class Tf32TilesTest {
         "the forced wgmma tiles are not repeated under ASan");
   }
 
-  private static void withTile(String tile, Runnable r) {
+  /** Runs r with vant.tf32.tile = tile, restoring the previous setting after. */
+  static void withTile(String tile, Runnable r) {
     String old = System.getProperty("vant.tf32.tile");
     System.setProperty("vant.tf32.tile", tile);
     try {
