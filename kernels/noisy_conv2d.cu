@@ -28,6 +28,7 @@
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
 #include "gemm_wgmma.cuh"
+#include "gemm_wgmma_mn.cuh"
 #include "gemm_epilogue.cuh"
 
 namespace vant {
@@ -214,6 +215,12 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
   const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx, int n, int h, int w, int c, \
       int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
 
+// The parameters of every weight-gradient entry point (FP32 / TF32 / wgmma). dOut: dw [K, R, S, C] when splits == 1,
+// else the partials [splits][K][R*S*C] (reduced by matmul_splitk_reduce).
+#define VANT_CONV_BACKWARD_WEIGHT_PARAMS                                                                            \
+  const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut, int n, int h, int w, int c, \
+      int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
+
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(VANT_CONV_FORWARD_PARAMS) {
   using namespace vant::gemm;
@@ -281,11 +288,8 @@ conv2d_backward_data_s1(VANT_CONV_BACKWARD_DATA_PARAMS) {
   vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
-// dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_weight(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                       int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                       int splits, long long kChunk) {
+conv2d_backward_weight(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
   using namespace vant::gemm;
   __shared__ Smem sm;
   const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
@@ -403,6 +407,33 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
   float acc[MT][NT][4];
   mainloop<C>(BackWeight{dDy, dX, g}, sm, g.k, RSC, k0, k1, m0, n0, acc);
   store(dOut + (long long)split * g.k * RSC, RSC, g.k, RSC, m0, n0, acc);
+}
+
+// The x operand of the wgmma weight gradient (gemm_wgmma_mn.cuh): element (j = (n,p,q), m = (r,s,c)) =
+// x[n, p*st-pad+r, q*st-pad+s, c] or 0 in the padding — Forward's gather with the roles of its GEMM's m and k
+// swapped: a thread's chunk of 4 channels keeps its tap for the whole loop, each reduction row is a pixel.
+struct XGather {
+  Forward f;
+  __device__ __forceinline__ Forward::Tap col(int m) const { return f.a_tap(m); }
+  __device__ __forceinline__ Forward::Pixel pix(long long j) const { return f.a_row((int)j); }
+  __device__ __forceinline__ const float* at(const Forward::Pixel& px, const Forward::Tap& t) const { return f.a_at_tap(px, t); }
+  __device__ __forceinline__ const float* any() const { return f.x; }
+};
+
+// The weight gradient on wgmma (sm_90a), transposed: GEMM M = R*S*C (the 128-row side: every ResNet K of 64 would
+// waste half of it), N = K, reduction N*P*Q; A(m, j) = XGather, B(j, k) = dy[j][k]; dw [K][R*S*C] is the transpose of
+// the tile, which wgmn::store writes. dOut as backward_weight_tf32's (partials over the wgmn tiling's splits).
+__device__ __forceinline__ void backward_weight_wg(wgmn::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
+                                                   float* __restrict__ dOut, const Geometry& g, long long kChunk) {
+  const int RSC = g.r * g.s * g.c;
+  const long long NPQ = (long long)g.n * g.p * g.q;
+  if (g.c % 4 != 0 || g.k % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
+  int m0, n0, split;
+  wgmn::tile_of(RSC, g.k, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
+  float acc[wgmn::BN / 2];
+  wgmn::mainloop(XGather{Forward{dX, nullptr, g}}, wgmn::Dense{dDy, g.k}, sm, RSC, g.k, k0, k1, m0, n0, acc);
+  wgmn::store(sm, dOut + (long long)split * g.k * RSC, RSC, RSC, g.k, m0, n0, acc);
 }
 
 // ---- direct convolution for a short reduction (the RGB stem: R*S*C = 27) --------------------------------------
@@ -529,11 +560,23 @@ extern "C" __global__ void __launch_bounds__(256, 1)
 conv2d_backward_data_s1_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BACKWARD_DATA_WG(vant::wg::N128, true); }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                            int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q,
-                            int splits, long long kChunk) {
+conv2d_backward_weight_tf32(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk);
+}
+
+// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(vant::wgmn::Smem)): 128 (R*S*C) x 64 (K) tiles of
+// the transposed GEMM, two blocks per SM. The host launches it only for C % 4 == 0 and K % 4 == 0.
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_weight_tf32wg(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
+#if VANT_WGMMA
+  extern __shared__ float4 vant_dyn_smem[];
+  (void)splits;
+  vant::conv::backward_weight_wg(*reinterpret_cast<vant::wgmn::Smem*>(vant_dyn_smem), dX, dDy, dOut, VANT_CONV_GEOMETRY,
+                                 kChunk);
+#else
+  __trap();
+#endif
 }
 
 

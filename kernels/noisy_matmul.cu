@@ -22,6 +22,7 @@
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
 #include "gemm_wgmma.cuh"
+#include "gemm_wgmma_mn.cuh"
 #include "gemm_epilogue.cuh"
 
 namespace vant {
@@ -275,6 +276,19 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
   store(dOut + (long long)split * out * in, in, out, in, m0, n0, acc);
 }
 
+// The weight gradient on wgmma (gemm_wgmma_mn.cuh; sm_90a), transposed: GEMM M = IN, N = OUT, reduction B; A(m, j) =
+// x[j][m], B(j, n) = dy[j][n]; dw [OUT][IN] is the tile's transpose (wgmn::store). dOut as backward_weight_tf32's.
+__device__ __forceinline__ void backward_weight_wg(wgmn::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
+                                                   float* __restrict__ dOut, int batch, int in, int out, long long kChunk) {
+  if (in % 4 != 0 || out % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
+  int m0, n0, split;
+  wgmn::tile_of(in, out, m0, n0, split);
+  const long long k0 = split * kChunk, k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
+  float acc[wgmn::BN / 2];
+  wgmn::mainloop(wgmn::Dense{dX, in}, wgmn::Dense{dDy, out}, sm, in, out, k0, k1, m0, n0, acc);
+  wgmn::store(sm, dOut + (long long)split * out * in, in, in, out, m0, n0, acc);
+}
+
 }  // namespace matmul
 }  // namespace vant
 
@@ -304,6 +318,21 @@ matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
                             int batch, int in, int out, int splits, long long kChunk) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk);
+}
+
+// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(vant::wgmn::Smem)): 128 (IN) x 64 (OUT) tiles of
+// the transposed GEMM, two blocks per SM. The host launches it only for IN % 4 == 0 and OUT % 4 == 0.
+extern "C" __global__ void __launch_bounds__(256, 2)
+matmul_backward_weight_tf32wg(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
+                              int batch, int in, int out, int splits, long long kChunk) {
+#if VANT_WGMMA
+  extern __shared__ float4 vant_dyn_smem[];
+  (void)splits;
+  vant::matmul::backward_weight_wg(*reinterpret_cast<vant::wgmn::Smem*>(vant_dyn_smem), dX, dDy, dOut, batch, in, out,
+                                   kChunk);
+#else
+  __trap();
+#endif
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)

@@ -7,7 +7,7 @@ import dev.vant.backend.MathMode;
  * conv and linear weight gradients):
  * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
  * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
- * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, data gradients) run other
+ * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, both gradients) run other
  * kernels ({@link #TF32_K32}, {@link #TF32_WG}: {@code VANT_TF32_TILE}). The split rule depends on the shape and the
  * tile only, never on the device, so a given model computes its gradients in the same order on every GPU.
  */
@@ -27,6 +27,11 @@ final class Gemm {
   private static final Variant K16 = new Variant("_tf32", 64, 0, 16);
   private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4, 32);
   private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4, 32);
+  /**
+   * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh): the transposed GEMM (M = R*S*C or IN, N = K or OUT) in
+   * 128 x 64 tiles; 2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM.
+   */
+  private static final Variant WG_WEIGHT = new Variant("_tf32wg", 64, (2 + 2) * (128 + 64) * 32 * 4, 32);
 
   static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Variant("", 64, 0, 16), null);
   static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", K16, null);
@@ -41,7 +46,8 @@ final class Gemm {
    * TF32 with the forward GEMMs and the data gradients on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
    * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The weight
-   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read) stay on the K16 mma.sync kernels.
+   * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read from memory) run the transposing
+   * wgmma loop ({@link #weight}) where their operands come in whole 16-byte chunks, else the K16 mma.sync kernels.
    * Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the default
    * until a GPU run has checked and timed it.
    */
@@ -122,6 +128,27 @@ final class Gemm {
    */
   Variant data(long n) {
     return wgmma() ? forward(n) : plain;
+  }
+
+  /**
+   * The weight-gradient kernel (conv2d_backward_weight*, matmul_backward_weight*) of dw [rows][cols] ([K][R*S*C],
+   * [OUT][IN]). chunks: both operands come in whole, aligned 16-byte chunks of 4 along their contiguous axis (a
+   * convolution: C % 4 == 0 and K % 4 == 0; a linear layer: IN % 4 == 0 and OUT % 4 == 0). In the wgmma configurations
+   * that gives the transposed wgmma kernel (kernels/gemm_wgmma_mn.cuh: GEMM M = cols, N = rows, {@link #weightTiles});
+   * else the mode's K16 / FP32 kernel (M = rows).
+   */
+  Variant weight(boolean chunks) {
+    return wgmma() && chunks ? WG_WEIGHT : plain;
+  }
+
+  /** Blocks per split of weight-gradient kernel v for dw [rows][cols] (the wgmma kernel tiles the transpose). */
+  long weightTiles(Variant v, long rows, long cols) {
+    return v.wgmma() ? tiles(v, cols, rows) : tiles(v, rows, cols);
+  }
+
+  /** The k-chunk per split of weight-gradient kernel v for dw [rows][cols] summed over kDim. */
+  long weightKChunk(Variant v, long rows, long cols, long kDim) {
+    return v.wgmma() ? kChunk(v, cols, rows, kDim) : kChunk(v, rows, cols, kDim);
   }
 
   /** The TF32 forward pipeline: {@code vant.tf32.tile}, else {@code VANT_TF32_TILE}, else k16. */

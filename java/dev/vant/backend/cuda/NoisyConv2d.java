@@ -17,7 +17,8 @@ import dev.vant.tensor.Tensor;
  *       output tiles alone would leave the GPU idle ({@link Gemm#kChunk}), split-K partials and one reduction
  *       that adds them in order, the bias and the noise;</li>
  *   <li>backward data: dx = conv^T(dy, w), GEMM M = N*H*W, N = C, K = R*S*K (split-K by the same rule);</li>
- *   <li>backward weight: dw, GEMM M = K, N = R*S*C, K = N*P*Q (split-K, fixed-order reduction);
+ *   <li>backward weight: dw, GEMM M = K, N = R*S*C, K = N*P*Q (split-K, fixed-order reduction); on wgmma
+ *       ({@link Gemm#weight}) its transpose, M = R*S*C, N = K;
  *       dbias = column sums of dy [N*P*Q, K].</li>
  * </ul>
  */
@@ -150,14 +151,16 @@ final class NoisyConv2d {
     if (dbias != null) requireSize(op, "dbias", dbias, g.k());
     long rsc = (long) g.r() * g.s() * g.c();
     long npq = (long) g.n() * g.p() * g.q();
-    long chunk = b.gemm().kChunk(g.k(), rsc, npq);
+    Gemm gemm = b.gemm();
+    Gemm.Variant v = gemm.weight(g.c() % 4 == 0 && g.k() % 4 == 0);  // wgmma: whole 4-channel chunks of x and dy
+    long chunk = gemm.weightKChunk(v, g.k(), rsc, npq);
     int splits = Gemm.splits(npq, chunk);
     DeviceBuffer dDw = b.buf(dw, op);
     if (splits == 1) {
-      launchWeight(b, op, g, x, dy, dDw, 1, chunk);
+      launchWeight(b, op, g, x, dy, dDw, v, 1, chunk);
     } else {
       try (DeviceBuffer part = b.workspace(4L * splits * g.k() * rsc, op + " split-K partials x" + splits)) {
-        launchWeight(b, op, g, x, dy, part, splits, chunk);
+        launchWeight(b, op, g, x, dy, part, v, splits, chunk);
         NoisyMatmul.splitReduce(b, op, part, dDw, g.k() * rsc, splits);
       }
     }
@@ -165,10 +168,10 @@ final class NoisyConv2d {
   }
 
   private static void launchWeight(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor dy, DeviceBuffer dst,
-      int splits, long chunk) {
+      Gemm.Variant v, int splits, long chunk) {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst), g).i(splits).l(chunk);
-    b.launch(op, b.gemm().kernel("conv2d_backward_weight"), b.gemm().tiles(g.k(), (long) g.r() * g.s() * g.c()) * splits,
-        Gemm.THREADS, a);
+    long tiles = b.gemm().weightTiles(v, g.k(), (long) g.r() * g.s() * g.c());
+    b.launch(op, "conv2d_backward_weight" + v.suffix(), tiles * splits, Gemm.THREADS, v.sharedBytes(), a);
   }
 
   private static KernelArgs geometry(KernelArgs a, Conv2dShape g) {

@@ -80,14 +80,16 @@ final class NoisyMatmul {
       return;
     }
     if (dw.size() > 0) {
-      long chunk = b.gemm().kChunk(out, in, batch);
+      Gemm gemm = b.gemm();
+      Gemm.Variant v = gemm.weight(in % 4 == 0 && out % 4 == 0);  // wgmma: whole 16-byte chunks of x and dy rows
+      long chunk = gemm.weightKChunk(v, out, in, batch);
       int splits = Gemm.splits(batch, chunk);
       DeviceBuffer dDw = b.buf(dw, op);
       if (splits == 1) {
-        launchWeight(b, op, x, dy, dDw, batch, in, out, 1, chunk);
+        launchWeight(b, op, x, dy, dDw, batch, in, out, v, 1, chunk);
       } else {
         try (DeviceBuffer part = b.workspace(4L * splits * out * in, op + " split-K partials x" + splits)) {
-          launchWeight(b, op, x, dy, part, batch, in, out, splits, chunk);
+          launchWeight(b, op, x, dy, part, batch, in, out, v, splits, chunk);
           splitReduce(b, op, part, dDw, (long) out * in, splits);
         }
       }
@@ -96,9 +98,9 @@ final class NoisyMatmul {
   }
 
   private static void launchWeight(CudaBackend b, String op, Tensor x, Tensor dy, DeviceBuffer dst, int batch, int in,
-      int out, int splits, long chunk) {
-    b.launch(op, b.gemm().kernel("matmul_backward_weight"), b.gemm().tiles(out, in) * splits, Gemm.THREADS,
-        new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk));
+      int out, Gemm.Variant v, int splits, long chunk) {
+    b.launch(op, "matmul_backward_weight" + v.suffix(), b.gemm().weightTiles(v, out, in) * splits, Gemm.THREADS,
+        v.sharedBytes(), new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk));
   }
 
   /** out [count] = sum of the splits' partials in split order (matmul_splitk_reduce; conv2d uses it too). */

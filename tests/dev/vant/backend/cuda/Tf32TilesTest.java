@@ -2,6 +2,7 @@ package dev.vant.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.MathMode;
@@ -99,10 +100,45 @@ class Tf32TilesTest {
           }
           t.release();
         }
-        System.out.printf("[vant] tf32 %s forwards: %d cases, worst |gpu - ref| / allowed = %.3f%n",
-            tile, convs.size() + linears.length, t.worstTf32);
+        int weights = 0;
+        if (t.gpu.gemm().wgmma()) weights = wgmmaWeightGradients(t, tile, convs);
+        System.out.printf("[vant] tf32 %s forwards: %d cases (+ %d weight gradients), worst |gpu - ref| / allowed = %.3f%n",
+            tile, convs.size() + linears.length, weights, t.worstTf32);
       }
     });
+  }
+
+  /**
+   * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh: the transposed GEMM, M = R*S*C or IN, N = K or OUT,
+   * 128 x 64 tiles) against the reference: edge tiles in m and n, a ragged reduction (N*P*Q, batch not a multiple of
+   * 32), stride 2, 1x1, padding, split-K; plus the conv cases of the forward test (those with C or K not a multiple
+   * of 4 run the K16 kernel). Returns the number of cases.
+   */
+  private static int wgmmaWeightGradients(GpuTwin t, String tile, List<Conv2dShape> more) {
+    List<Conv2dShape> convs = new ArrayList<>(List.of(
+        new Conv2dShape(2, 7, 7, 12, 68, 3, 3, 1, 1),    // R*S*C = 108 (one partial m tile), K = 68 (an n tile of 4)
+        new Conv2dShape(3, 8, 8, 44, 8, 3, 3, 2, 1),     // R*S*C = 396: 4 m tiles, the last of 12 rows; stride 2
+        new Conv2dShape(1, 5, 5, 4, 4, 1, 1, 1, 0),      // 1x1: one chunk each way, N*P*Q = 25
+        new Conv2dShape(8, 16, 16, 8, 16, 3, 3, 1, 1))); // N*P*Q = 2,048 over one tile: split-K
+    Conv2dShape split = convs.get(3);
+    long npq = (long) split.n() * split.p() * split.q();
+    Gemm gemm = t.gpu.gemm();
+    Gemm.Variant v = gemm.weight(true);
+    assertEquals("_tf32wg", v.suffix());
+    assertTrue(Gemm.splits(npq, gemm.weightKChunk(v, split.k(), 72, npq)) > 1, "the split-K case must split");
+    convs.addAll(more);
+    for (int i = 0; i < convs.size(); i++) {
+      NoisyConv2dTest.weightCase(t, convs.get(i), i % 2 == 0, tile + " weight case " + i);
+      t.release();
+    }
+    int[][] linears = {{150, 72, 136}, {300, 132, 20}, {1100, 8, 12}, {5, 4, 4}};  // {1100, 8, 12}: split-K
+    assertTrue(Gemm.splits(1100, gemm.weightKChunk(v, 12, 8, 1100)) > 1, "the linear split-K case must split");
+    for (int i = 0; i < linears.length; i++) {
+      NoisyMatmulTest.weightCase(t, new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]), i % 2 == 1,
+          tile + " weight case " + i);
+      t.release();
+    }
+    return convs.size() + linears.length;
   }
 
   @ParameterizedTest
@@ -135,6 +171,11 @@ class Tf32TilesTest {
         t.gpu.conv2dBackwardData(g, dy[1], w[1], dx16);
         withTile(tile, () -> t.gpu.conv2dBackwardData(g, dy[1], w[1], dxOther));
         t.assertSameBits("conv2dBackwardData " + tile + " vs k16 " + g, dx16, dxOther);
+        // The weight gradient (on wgmma where C and K are multiples of 4: the last two shapes).
+        Tensor dw16 = t.gpuOut(g.weightShape()), dwOther = t.gpuOut(g.weightShape());
+        t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw16, null);
+        withTile(tile, () -> t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dwOther, null));
+        t.assertSameBits("conv2dBackwardWeight " + tile + " vs k16 " + g, dw16, dwOther);
         t.release();
       }
       // The linear layer too (exact sums: small integers), with a ragged k and edge tiles in both directions; its data
@@ -150,6 +191,10 @@ class Tf32TilesTest {
       t.gpu.linearBackwardData(dy[1], w[1], dx16);
       withTile(tile, () -> t.gpu.linearBackwardData(dy[1], w[1], dxOther));
       t.assertSameBits("linearBackwardData " + tile + " vs k16 " + d, dx16, dxOther);
+      Tensor dw16 = t.gpuOut(d.out(), d.in()), dwOther = t.gpuOut(d.out(), d.in());
+      t.gpu.linearBackwardWeight(x[1], dy[1], dw16, null);
+      withTile(tile, () -> t.gpu.linearBackwardWeight(x[1], dy[1], dwOther, null));
+      t.assertSameBits("linearBackwardWeight " + tile + " vs k16 " + d, dw16, dwOther);
     }
   }
 
@@ -162,7 +207,18 @@ class Tf32TilesTest {
     assertEquals("_tf32wg128", Gemm.TF32_WG128.forward(8).suffix());
     assertEquals(2L * 4, Gemm.TF32_WG.forwardTiles(256, 512), "128 x 128 tiles");
     assertEquals(2L * 8, Gemm.TF32_WG64.forwardTiles(256, 512), "128 x 64 tiles");
-    assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "the weight gradients keep the K16 tiles");
+    assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "tiles(): the K16 tiling of the other kernels");
+    // The weight gradients: wgmma where both operands come in 16-byte chunks, tiling the transpose (dw [64][576]: 576
+    // rows of 128, one column tile of 64); the K16 kernel otherwise and in the other configurations.
+    Gemm.Variant w = Gemm.TF32_WG.weight(true);
+    assertEquals("_tf32wg", w.suffix());
+    assertEquals(5L, Gemm.TF32_WG.weightTiles(w, 64, 576));
+    assertEquals(9L, Gemm.TF32.weightTiles(Gemm.TF32.weight(true), 64, 576));
+    assertEquals("_tf32", Gemm.TF32_WG.weight(false).suffix());
+    assertEquals("_tf32", Gemm.TF32_WG128.weight(false).suffix());
+    assertEquals("_tf32", Gemm.TF32_K32.weight(true).suffix());
+    assertEquals("", Gemm.FP32.weight(true).suffix());
+    assertEquals(0, Gemm.TF32_WG.weightKChunk(w, 64, 576, 131072) % 32);
     // The conv data gradient follows the wgmma choice (by its input channels), and stays K16 / FP32 elsewhere.
     assertEquals("_tf32wg", Gemm.TF32_WG.data(64).suffix());
     assertEquals("_tf32wg128", Gemm.TF32_WG.data(128).suffix());
