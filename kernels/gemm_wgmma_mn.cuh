@@ -9,8 +9,8 @@
 // Why (bench/results/2026-11-28-gpu-speed.md): the weight gradients were the largest kernel family of the ResNet-18
 // VANT step after run 3 (1.19 ms of 6.2) on the issue-bound mma.sync loop (223 SASS instructions per 16 HMMA).
 //
-// v1 (this one, 2026-12-05, not yet run on a GPU): block tile 128 (m) x 64 (n) x 32 (k), 256 threads = 2 warpgroups
-// (rows 64 w .. 64 w + 63 each, 4 wgmma m64n64k8 per k-tile), accumulators as gemm_wgmma.cuh's N64.
+// v1 (this one, 2026-12-05, not yet run on a GPU): block tile 128 (m) x BN (n = 64 or 128) x 32 (k), 256 threads =
+// 2 warpgroups (rows 64 w .. 64 w + 63 each, 4 wgmma m64nBNk8 per k-tile), accumulators as gemm_wgmma.cuh's.
 //   Copies: a thread owns 4 x 4 blocks — 4 consecutive k (rows of the reduction: pixels, samples) of one 16-byte
 //   chunk of 4 consecutive m (n) — and copies them into a raw stage in a thread-private order (its t-th chunk at float
 //   4 (t * ACTIVE + tid): a warp's copies and reads are 512 contiguous bytes). After its own copies land it reads them
@@ -23,7 +23,7 @@
 //   (wait_group 1), so a buffer is rewritten while the group before the last may still read the other: a barrier
 //   before the transpose (every warpgroup has completed the group two tiles back) and one after it (all rows written
 //   and fenced for the async proxy).
-//   Shared memory: 2 x 24 KiB raw + 2 x 24 KiB operands = 96 KiB: two blocks per SM, as N64.
+//   Shared memory: 2 raw stages + 2 operand buffers: 96 KiB for BN 64 (two blocks per SM), 128 KiB for BN 128 (one).
 // Needs every chunk whole: M % 4 == 0, N % 4 == 0, 16-byte aligned operands and output (the host launches these
 // kernels only then: C % 4 == 0 and K % 4 == 0 for a convolution; device buffers are 256-byte aligned).
 #pragma once
@@ -35,22 +35,30 @@ namespace wgmn {
 using wg::BM;
 using wg::BK;
 using wg::THREADS;
-constexpr int BN = 64, RAW = 2, OPS = 2;
-constexpr int A_TILE = BM * BK, B_TILE = BN * BK;  // floats
-constexpr int LDT = BM + 4;  // row stride of the transposed staging tile [BN][LDT] (16-byte rows for the stores)
 
-struct __align__(128) Smem {
-  union {
-    struct {
-      float a[OPS][A_TILE];  // operand buffers, wg::idx layout (what the tensor cores read)
-      float b[OPS][B_TILE];
-      float ra[RAW][A_TILE];  // raw copies, thread-private order
-      float rb[RAW][B_TILE];
-    } pipe;
-    float c[BN * LDT];  // the accumulator tile, transposed, for the coalesced store (after the mainloop)
+// BN = 64: 2 raw stages + 2 operand buffers of (128 + 64) x 32 floats = 96 KiB, two blocks per SM; BN = 128: 128 KiB,
+// one block per SM (the host picks it where the output has more than 64 columns, as for the forwards).
+template <int BN_>
+struct Config {
+  static constexpr int BN = BN_, RAW = 2, OPS = 2;
+  static constexpr int A_TILE = BM * BK, B_TILE = BN * BK;  // floats
+  static constexpr int LDT = BM + 4;  // row stride of the transposed staging tile [BN][LDT] (16-byte rows for the stores)
+  static_assert(BN == 64 || BN == 128, "wgmma m64n64k8 or m64n128k8");
+  struct __align__(128) Smem {
+    union {
+      struct {
+        float a[OPS][A_TILE];  // operand buffers, wg::idx layout (what the tensor cores read)
+        float b[OPS][B_TILE];
+        float ra[RAW][A_TILE];  // raw copies, thread-private order
+        float rb[RAW][B_TILE];
+      } pipe;
+      float c[BN * LDT];  // the accumulator tile, transposed, for the coalesced store (after the mainloop)
+    };
   };
+  static_assert(BN * LDT <= (OPS + RAW) * (A_TILE + B_TILE), "the staging tile reuses the pipeline");
 };
-static_assert(BN * LDT <= OPS * (A_TILE + B_TILE) + RAW * (A_TILE + B_TILE), "the staging tile reuses the pipeline");
+using N64 = Config<64>;
+using N128 = Config<128>;
 
 // Tile row of chunk q's element i, and the inverse: the m (n) offset, within the tile, of tile row r.
 __device__ __forceinline__ int row_of(int q, int i) { return 32 * (q >> 3) + 8 * i + (q & 7); }
@@ -58,7 +66,8 @@ __device__ __forceinline__ int perm(int r) { return 32 * (r >> 5) + 4 * (r & 7) 
 
 // A dense MN-major operand: element (j, n) at base[j * ld + n] (a linear layer's x and dy, a convolution's dy).
 // The operand interface of this loop: col(n) — what depends on the chunk's m (n) alone, computed once; pix(j) — what
-// depends on the reduction index alone; at(pix, col) — the chunk's address, or nullptr for an implicit zero.
+// depends on the reduction index alone, and (operands that are not DENSE) step(pix), from row j to row j + 1;
+// at(pix, col) — the chunk's address, or nullptr for an implicit zero.
 struct Dense {
   static constexpr bool DENSE = true;
   const float* base;
@@ -112,9 +121,11 @@ struct Blocks {
       }
       next += BK * op.ld;
     } else {
+      auto px = op.pix(j0);  // then step() to the next 3 rows (a convolution: the next pixels, no divisions)
 #pragma unroll
       for (int t = 0; t < 4; ++t) {
-        const float* src = t < left ? op.at(op.pix(j0 + t), col) : nullptr;
+        if (t > 0) op.step(px);
+        const float* src = t < left ? op.at(px, col) : nullptr;
         ptx::cp_async_cg16_zfill(dst + 4 * t * ACTIVE, src ? src : op.any(), src ? 16u : 0u);
       }
     }
@@ -140,9 +151,10 @@ struct Blocks {
 
 // acc (zeroed here) = the tile (m0, n0) of sum over k in [kBegin, kEnd) of A(m, k) B(k, n); tile row r of the
 // accumulators is m0 + perm(r), column c is n0 + perm(c) (store() maps them back).
-template <class OpA, class OpB>
-__device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, Smem& sm, int M, int N, long long kBegin,
-                                         long long kEnd, int m0, int n0, float (&acc)[BN / 2]) {
+template <class C, class OpA, class OpB>
+__device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typename C::Smem& sm, int M, int N,
+                                         long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2]) {
+  constexpr int BN = C::BN, RAW = C::RAW, OPS = C::OPS;
 #pragma unroll
   for (int j = 0; j < BN / 2; ++j) acc[j] = 0.0f;
 #pragma unroll
@@ -179,8 +191,8 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, Smem& s
     ptx::wgmma_fence();
 #pragma unroll
     for (int ks = 0; ks < BK / 8; ++ks) {
-      const uint64_t da = da0 + (uint64_t)(o * (A_TILE / 4) + 16 * ks);
-      const uint64_t db = db0 + (uint64_t)(o * (B_TILE / 4) + 16 * ks);
+      const uint64_t da = da0 + (uint64_t)(o * (C::A_TILE / 4) + 16 * ks);
+      const uint64_t db = db0 + (uint64_t)(o * (C::B_TILE / 4) + 16 * ks);
       ptx::wgmma_m64k8_tf32<BN>(acc, base, da, db);
     }
     ptx::wgmma_commit();
@@ -195,8 +207,10 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, Smem& s
 
 // out[n * ld + m] = the tile's sums for m < M, n < N (the transposed output: dw [N = K or OUT][M = R*S*C or IN], or a
 // split's partials of it), staged through shared memory so that each warp stores whole 512-byte rows.
-__device__ __forceinline__ void store(Smem& sm, float* __restrict__ out, long long ld, int M, int N, int m0, int n0,
-                                      const float (&acc)[BN / 2]) {
+template <class C>
+__device__ __forceinline__ void store(typename C::Smem& sm, float* __restrict__ out, long long ld, int M, int N, int m0,
+                                      int n0, const float (&acc)[C::BN / 2]) {
+  constexpr int BN = C::BN, LDT = C::LDT;
 #pragma unroll
   for (int j = 0; j < BN / 2; ++j) sm.c[perm(wg::acc_col(j)) * LDT + perm(wg::acc_row(j))] = acc[j];
   __syncthreads();
@@ -209,7 +223,10 @@ __device__ __forceinline__ void store(Smem& sm, float* __restrict__ out, long lo
   }
 }
 
-__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) { grid_tile<BM, BN>(M, N, m0, n0, split); }
+template <class C>
+__device__ __forceinline__ void tile_of(int M, int N, int& m0, int& n0, int& split) {
+  grid_tile<BM, C::BN>(M, N, m0, n0, split);
+}
 
 }  // namespace wgmn
 }  // namespace vant

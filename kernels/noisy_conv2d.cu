@@ -411,29 +411,46 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
 
 // The x operand of the wgmma weight gradient (gemm_wgmma_mn.cuh): element (j = (n,p,q), m = (r,s,c)) =
 // x[n, p*st-pad+r, q*st-pad+s, c] or 0 in the padding — Forward's gather with the roles of its GEMM's m and k
-// swapped: a thread's chunk of 4 channels keeps its tap for the whole loop, each reduction row is a pixel.
+// swapped: a thread's chunk of 4 channels keeps its tap for the whole loop, each reduction row is an output pixel.
+// A thread copies 4 consecutive pixels per k-tile: pix() splits the first (two FastDiv), step() walks to the next.
 struct XGather {
   Forward f;
+  struct Px { Forward::Pixel at; int p, q; };
   __device__ __forceinline__ Forward::Tap col(int m) const { return f.a_tap(m); }
-  __device__ __forceinline__ Forward::Pixel pix(long long j) const { return f.a_row((int)j); }
-  __device__ __forceinline__ const float* at(const Forward::Pixel& px, const Forward::Tap& t) const { return f.a_at_tap(px, t); }
+  __device__ __forceinline__ Px pix(long long j) const {
+    int t, q, n, p;
+    f.g.dq.divmod((int)j, t, q); f.g.dp.divmod(t, n, p);
+    const int ih0 = p * f.g.stride - f.g.pad, iw0 = q * f.g.stride - f.g.pad;
+    return Px{{f.x + (long long)n * f.g.h * f.g.w * f.g.c, ih0, iw0, (ih0 * f.g.w + iw0) * f.g.c}, p, q};
+  }
+  __device__ __forceinline__ void step(Px& x) const {
+    const Geometry& g = f.g;
+    ++x.q; x.at.iw0 += g.stride; x.at.off += g.stride * g.c;
+    if (x.q == g.q) {  // the next row of output pixels
+      x.q = 0; ++x.p; x.at.iw0 = -g.pad; x.at.ih0 += g.stride;
+      if (x.p == g.p) { x.p = 0; x.at.ih0 = -g.pad; x.at.img += (long long)g.h * g.w * g.c; }  // the next image
+      x.at.off = (x.at.ih0 * g.w + x.at.iw0) * g.c;
+    }
+  }
+  __device__ __forceinline__ const float* at(const Px& px, const Forward::Tap& t) const { return f.a_at_tap(px.at, t); }
   __device__ __forceinline__ const float* any() const { return f.x; }
 };
 
 // The weight gradient on wgmma (sm_90a), transposed: GEMM M = R*S*C (the 128-row side: every ResNet K of 64 would
 // waste half of it), N = K, reduction N*P*Q; A(m, j) = XGather, B(j, k) = dy[j][k]; dw [K][R*S*C] is the transpose of
 // the tile, which wgmn::store writes. dOut as backward_weight_tf32's (partials over the wgmn tiling's splits).
-__device__ __forceinline__ void backward_weight_wg(wgmn::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
+template <class C>
+__device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
                                                    float* __restrict__ dOut, const Geometry& g, long long kChunk) {
   const int RSC = g.r * g.s * g.c;
   const long long NPQ = (long long)g.n * g.p * g.q;
   if (g.c % 4 != 0 || g.k % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
   int m0, n0, split;
-  wgmn::tile_of(RSC, g.k, m0, n0, split);
+  wgmn::tile_of<C>(RSC, g.k, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
-  float acc[wgmn::BN / 2];
-  wgmn::mainloop(XGather{Forward{dX, nullptr, g}}, wgmn::Dense{dDy, g.k}, sm, RSC, g.k, k0, k1, m0, n0, acc);
-  wgmn::store(sm, dOut + (long long)split * g.k * RSC, RSC, RSC, g.k, m0, n0, acc);
+  float acc[C::BN / 2];
+  wgmn::mainloop<C>(XGather{Forward{dX, nullptr, g}}, wgmn::Dense{dDy, g.k}, sm, RSC, g.k, k0, k1, m0, n0, acc);
+  wgmn::store<C>(sm, dOut + (long long)split * g.k * RSC, RSC, RSC, g.k, m0, n0, acc);
 }
 
 // ---- direct convolution for a short reduction (the RGB stem: R*S*C = 27) --------------------------------------
@@ -565,20 +582,20 @@ conv2d_backward_weight_tf32(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
   vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
-// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(vant::wgmn::Smem)): 128 (R*S*C) x 64 (K) tiles of
-// the transposed GEMM, two blocks per SM. The host launches it only for C % 4 == 0 and K % 4 == 0.
-extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_weight_tf32wg(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
+// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): tiles of the transposed GEMM, 128 (R*S*C)
+// x 64 (K; two blocks per SM) or x 128 (one per SM). The host launches them only for C % 4 == 0 and K % 4 == 0.
 #if VANT_WGMMA
-  extern __shared__ float4 vant_dyn_smem[];
-  (void)splits;
-  vant::conv::backward_weight_wg(*reinterpret_cast<vant::wgmn::Smem*>(vant_dyn_smem), dX, dDy, dOut, VANT_CONV_GEOMETRY,
-                                 kChunk);
+#define VANT_CONV_BACKWARD_WEIGHT_WG(C)                                                                             \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  (void)splits;                                                                                                   \
+  vant::conv::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, VANT_CONV_GEOMETRY, kChunk)
 #else
-  __trap();
+#define VANT_CONV_BACKWARD_WEIGHT_WG(C) __trap()
 #endif
-}
-
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_weight_tf32wg(VANT_CONV_BACKWARD_WEIGHT_PARAMS) { VANT_CONV_BACKWARD_WEIGHT_WG(vant::wgmn::N64); }
+extern "C" __global__ void __launch_bounds__(256, 1)
+conv2d_backward_weight_tf32wg128(VANT_CONV_BACKWARD_WEIGHT_PARAMS) { VANT_CONV_BACKWARD_WEIGHT_WG(vant::wgmn::N128); }
 
 // The direct convolution above (R*S*C <= DIRECT_MAX_RSC, K * R*S*C <= DIRECT_MAX_WEIGHTS, N*P*Q*K < 2^31; checked by
 // the host). Dynamic shared memory: K * R*S*C floats. Grid-stride over Philox groups of y. (256, 4): with (256)

@@ -278,15 +278,16 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
 
 // The weight gradient on wgmma (gemm_wgmma_mn.cuh; sm_90a), transposed: GEMM M = IN, N = OUT, reduction B; A(m, j) =
 // x[j][m], B(j, n) = dy[j][n]; dw [OUT][IN] is the tile's transpose (wgmn::store). dOut as backward_weight_tf32's.
-__device__ __forceinline__ void backward_weight_wg(wgmn::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
+template <class C>
+__device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
                                                    float* __restrict__ dOut, int batch, int in, int out, long long kChunk) {
   if (in % 4 != 0 || out % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
   int m0, n0, split;
-  wgmn::tile_of(in, out, m0, n0, split);
+  wgmn::tile_of<C>(in, out, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
-  float acc[wgmn::BN / 2];
-  wgmn::mainloop(wgmn::Dense{dX, in}, wgmn::Dense{dDy, out}, sm, in, out, k0, k1, m0, n0, acc);
-  wgmn::store(sm, dOut + (long long)split * out * in, in, in, out, m0, n0, acc);
+  float acc[C::BN / 2];
+  wgmn::mainloop<C>(wgmn::Dense{dX, in}, wgmn::Dense{dDy, out}, sm, in, out, k0, k1, m0, n0, acc);
+  wgmn::store<C>(sm, dOut + (long long)split * out * in, in, in, out, m0, n0, acc);
 }
 
 }  // namespace matmul
@@ -320,19 +321,25 @@ matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
   vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk);
 }
 
-// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(vant::wgmn::Smem)): 128 (IN) x 64 (OUT) tiles of
-// the transposed GEMM, two blocks per SM. The host launches it only for IN % 4 == 0 and OUT % 4 == 0.
+// The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): tiles of the transposed GEMM, 128 (IN) x
+// 64 (OUT; two blocks per SM) or x 128 (one per SM). The host launches them only for IN % 4 == 0 and OUT % 4 == 0.
+#if VANT_WGMMA
+#define VANT_MATMUL_BACKWARD_WEIGHT_WG(C)                                                                           \
+  extern __shared__ float4 vant_dyn_smem[];                                                                       \
+  (void)splits;                                                                                                   \
+  vant::matmul::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, batch, in, out, kChunk)
+#else
+#define VANT_MATMUL_BACKWARD_WEIGHT_WG(C) __trap()
+#endif
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight_tf32wg(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
                               int batch, int in, int out, int splits, long long kChunk) {
-#if VANT_WGMMA
-  extern __shared__ float4 vant_dyn_smem[];
-  (void)splits;
-  vant::matmul::backward_weight_wg(*reinterpret_cast<vant::wgmn::Smem*>(vant_dyn_smem), dX, dDy, dOut, batch, in, out,
-                                   kChunk);
-#else
-  __trap();
-#endif
+  VANT_MATMUL_BACKWARD_WEIGHT_WG(vant::wgmn::N64);
+}
+extern "C" __global__ void __launch_bounds__(256, 1)
+matmul_backward_weight_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
+                                 int batch, int in, int out, int splits, long long kChunk) {
+  VANT_MATMUL_BACKWARD_WEIGHT_WG(vant::wgmn::N128);
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)

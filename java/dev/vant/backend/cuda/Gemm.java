@@ -29,9 +29,11 @@ final class Gemm {
   private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4, 32);
   /**
    * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh): the transposed GEMM (M = R*S*C or IN, N = K or OUT) in
-   * 128 x 64 tiles; 2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM.
+   * 128 x 64 tiles (2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM) or
+   * 128 x 128 (131,072 bytes, one block per SM).
    */
-  private static final Variant WG_WEIGHT = new Variant("_tf32wg", 64, (2 + 2) * (128 + 64) * 32 * 4, 32);
+  private static final Variant WG_WEIGHT64 = new Variant("_tf32wg", 64, (2 + 2) * (128 + 64) * 32 * 4, 32);
+  private static final Variant WG_WEIGHT128 = new Variant("_tf32wg128", 128, (2 + 2) * (128 + 128) * 32 * 4, 32);
 
   static final Gemm FP32 = new Gemm(MathMode.FP32, 64, 64, "", new Variant("", 64, 0, 16), null);
   static final Gemm TF32 = new Gemm(MathMode.TF32, 128, 64, "_tf32", K16, null);
@@ -134,11 +136,12 @@ final class Gemm {
    * The weight-gradient kernel (conv2d_backward_weight*, matmul_backward_weight*) of dw [rows][cols] ([K][R*S*C],
    * [OUT][IN]). chunks: both operands come in whole, aligned 16-byte chunks of 4 along their contiguous axis (a
    * convolution: C % 4 == 0 and K % 4 == 0; a linear layer: IN % 4 == 0 and OUT % 4 == 0). In the wgmma configurations
-   * that gives the transposed wgmma kernel (kernels/gemm_wgmma_mn.cuh: GEMM M = cols, N = rows, {@link #weightTiles});
-   * else the mode's K16 / FP32 kernel (M = rows).
+   * that gives a transposed wgmma kernel (kernels/gemm_wgmma_mn.cuh: GEMM M = cols, N = rows, {@link #weightTiles}),
+   * its tile width chosen by rows as the forward's by its output width; else the mode's K16 / FP32 kernel (M = rows).
    */
-  Variant weight(boolean chunks) {
-    return wgmma() && chunks ? WG_WEIGHT : plain;
+  Variant weight(boolean chunks, long rows) {
+    if (!wgmma() || !chunks) return plain;
+    return forward(rows).tileN() == 128 ? WG_WEIGHT128 : WG_WEIGHT64;
   }
 
   /** Blocks per split of weight-gradient kernel v for dw [rows][cols] (the wgmma kernel tiles the transpose). */

@@ -152,7 +152,7 @@ final class NoisyConv2d {
     long rsc = (long) g.r() * g.s() * g.c();
     long npq = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
-    Gemm.Variant v = gemm.weight(g.c() % 4 == 0 && g.k() % 4 == 0);  // wgmma: whole 4-channel chunks of x and dy
+    Gemm.Variant v = gemm.weight(g.c() % 4 == 0 && g.k() % 4 == 0, g.k());  // wgmma: whole 4-channel chunks of x and dy
     long chunk = gemm.weightKChunk(v, g.k(), rsc, npq);
     int splits = Gemm.splits(npq, chunk);
     DeviceBuffer dDw = b.buf(dw, op);

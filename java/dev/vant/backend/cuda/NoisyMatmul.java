@@ -81,7 +81,7 @@ final class NoisyMatmul {
     }
     if (dw.size() > 0) {
       Gemm gemm = b.gemm();
-      Gemm.Variant v = gemm.weight(in % 4 == 0 && out % 4 == 0);  // wgmma: whole 16-byte chunks of x and dy rows
+      Gemm.Variant v = gemm.weight(in % 4 == 0 && out % 4 == 0, out);  // wgmma: whole 16-byte chunks of x and dy rows
       long chunk = gemm.weightKChunk(v, out, in, batch);
       int splits = Gemm.splits(batch, chunk);
       DeviceBuffer dDw = b.buf(dw, op);

@@ -116,23 +116,24 @@ class Tf32TilesTest {
    */
   private static int wgmmaWeightGradients(GpuTwin t, String tile, List<Conv2dShape> more) {
     List<Conv2dShape> convs = new ArrayList<>(List.of(
-        new Conv2dShape(2, 7, 7, 12, 68, 3, 3, 1, 1),    // R*S*C = 108 (one partial m tile), K = 68 (an n tile of 4)
+        new Conv2dShape(2, 7, 7, 12, 68, 3, 3, 1, 1),    // R*S*C = 108 (one partial m tile), K = 68 (n tiles 64 + 4, or 68 of 128)
+        new Conv2dShape(2, 5, 5, 8, 132, 3, 3, 1, 1),    // K = 132: n tiles 128 + 4 (wgmma, wgmma128)
         new Conv2dShape(3, 8, 8, 44, 8, 3, 3, 2, 1),     // R*S*C = 396: 4 m tiles, the last of 12 rows; stride 2
         new Conv2dShape(1, 5, 5, 4, 4, 1, 1, 1, 0),      // 1x1: one chunk each way, N*P*Q = 25
         new Conv2dShape(8, 16, 16, 8, 16, 3, 3, 1, 1))); // N*P*Q = 2,048 over one tile: split-K
-    Conv2dShape split = convs.get(3);
+    Conv2dShape split = convs.get(4);
     long npq = (long) split.n() * split.p() * split.q();
     Gemm gemm = t.gpu.gemm();
-    Gemm.Variant v = gemm.weight(true);
-    assertEquals("_tf32wg", v.suffix());
+    Gemm.Variant v = gemm.weight(true, split.k());
+    assertTrue(v.wgmma(), v.suffix());
     assertTrue(Gemm.splits(npq, gemm.weightKChunk(v, split.k(), 72, npq)) > 1, "the split-K case must split");
     convs.addAll(more);
     for (int i = 0; i < convs.size(); i++) {
       NoisyConv2dTest.weightCase(t, convs.get(i), i % 2 == 0, tile + " weight case " + i);
       t.release();
     }
-    int[][] linears = {{150, 72, 136}, {300, 132, 20}, {1100, 8, 12}, {5, 4, 4}};  // {1100, 8, 12}: split-K
-    assertTrue(Gemm.splits(1100, gemm.weightKChunk(v, 12, 8, 1100)) > 1, "the linear split-K case must split");
+    int[][] linears = {{150, 72, 136}, {300, 132, 20}, {1100, 8, 12}, {5, 4, 4}, {70, 36, 200}};  // {1100, 8, 12}: split-K
+    assertTrue(Gemm.splits(1100, gemm.weightKChunk(gemm.weight(true, 12), 12, 8, 1100)) > 1, "the linear split-K case must split");
     for (int i = 0; i < linears.length; i++) {
       NoisyMatmulTest.weightCase(t, new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]), i % 2 == 1,
           tile + " weight case " + i);
@@ -210,14 +211,20 @@ class Tf32TilesTest {
     assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "tiles(): the K16 tiling of the other kernels");
     // The weight gradients: wgmma where both operands come in 16-byte chunks, tiling the transpose (dw [64][576]: 576
     // rows of 128, one column tile of 64); the K16 kernel otherwise and in the other configurations.
-    Gemm.Variant w = Gemm.TF32_WG.weight(true);
+    // The tile width follows the forward's rule on dw's rows (K, OUT): 128 x 128 where they are more than 64.
+    Gemm.Variant w = Gemm.TF32_WG.weight(true, 64);
     assertEquals("_tf32wg", w.suffix());
     assertEquals(5L, Gemm.TF32_WG.weightTiles(w, 64, 576));
-    assertEquals(9L, Gemm.TF32.weightTiles(Gemm.TF32.weight(true), 64, 576));
-    assertEquals("_tf32", Gemm.TF32_WG.weight(false).suffix());
-    assertEquals("_tf32", Gemm.TF32_WG128.weight(false).suffix());
-    assertEquals("_tf32", Gemm.TF32_K32.weight(true).suffix());
-    assertEquals("", Gemm.FP32.weight(true).suffix());
+    assertEquals(9L, Gemm.TF32.weightTiles(Gemm.TF32.weight(true, 64), 64, 576));
+    Gemm.Variant w128 = Gemm.TF32_WG.weight(true, 256);
+    assertEquals("_tf32wg128", w128.suffix());
+    assertEquals(9L * 2, Gemm.TF32_WG.weightTiles(w128, 256, 1152));
+    assertEquals("_tf32wg", Gemm.TF32_WG64.weight(true, 256).suffix());
+    assertEquals("_tf32wg128", Gemm.TF32_WG128.weight(true, 8).suffix());
+    assertEquals("_tf32", Gemm.TF32_WG.weight(false, 64).suffix());
+    assertEquals("_tf32", Gemm.TF32_WG128.weight(false, 256).suffix());
+    assertEquals("_tf32", Gemm.TF32_K32.weight(true, 64).suffix());
+    assertEquals("", Gemm.FP32.weight(true, 64).suffix());
     assertEquals(0, Gemm.TF32_WG.weightKChunk(w, 64, 576, 131072) % 32);
     // The conv data gradient follows the wgmma choice (by its input channels), and stays K16 / FP32 elsewhere.
     assertEquals("_tf32wg", Gemm.TF32_WG.data(64).suffix());
