@@ -7,14 +7,14 @@
 #
 #   bash bench/gpu-suite.sh
 #
-# Parts, each under its own time limit so the whole stays within 7 minutes:
+# Parts, each under its own time limit so the whole stays within 8 minutes:
 #   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
-#  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 forwards (VANT_TF32_TILE=wgmma: 128 x 128
-#      tiles, 128 x 64 where the output has 64 columns or fewer):                           <= 40 s
+#  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 kernels (VANT_TF32_TILE=wgmma: forwards,
+#      data and weight gradients; 128 x 128 tiles, 128 x 64 where the output has 64 columns or fewer): <= 40 s
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
@@ -24,6 +24,7 @@
 #      aggregated by bench/ncu-step-table.py into where a step's device time goes:          <= 90 s
 #  8b. Nsight Compute sections (speed of light, warp stalls, occupancy, scheduler, memory) of one layer1
 #      TF32 conv forward launch, K16 and wgmma (raw text in the tgz; GPU_SUITE_PROFILE2_S): <= 40 s
+#  8c. part 8 again with VANT_TF32_TILE=wgmma (every GEMM pass on wgmma; GPU_SUITE_PROFILE_WG_S): <= 60 s
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
@@ -230,6 +231,20 @@ elif (( T_PROF > 0 )); then
   echo "ncu not found on this host" > "$RAW/ncu-train-step.md"
 fi
 
+# ---- 8c. the same step table with every GEMM pass on wgmma (VANT_TF32_TILE=wgmma): forwards, data and weight
+# gradients kernel by kernel, beside part 8's K16 (GPU_SUITE_PROFILE_WG_S; 0 skips) ------------------------------
+T_PROF_WG=${GPU_SUITE_PROFILE_WG_S:-60}
+if (( T_PROF_WG > 0 )) && [[ -n $NCU ]]; then
+  log "8c ncu over 9 VANT training steps with VANT_TF32_TILE=wgmma (limit ${T_PROF_WG} s)"
+  t0=$(date +%s)
+  VANT_TF32_TILE=wgmma timeout "$T_PROF_WG" "$NCU" --csv --clock-control none --metrics gpu__time_duration.sum \
+    --target-processes all bash .gpubundle/run.sh java dev.vant.cli.Main bench --only train --batch 128 --noise vant \
+    --windows 1 --window-steps 1 --out "$RAW/ncu-bench" --name ncu-wgmma > "$RAW/ncu-train-step-wgmma.csv" 2> "$RAW/ncu-wgmma.err"
+  log "8c: exit $? after $(( $(date +%s) - t0 )) s"
+  python3 bench/ncu-step-table.py "$RAW/ncu-train-step-wgmma.csv" 9 > "$RAW/ncu-train-step-wgmma.md" 2>&1
+  pack
+fi
+
 # ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and wgmma --------
 T_PROF2=${GPU_SUITE_PROFILE2_S:-40}
 if (( T_PROF2 > 0 )) && [[ -n $NCU ]]; then
@@ -291,6 +306,12 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo
   cat "$RAW/ncu-train-step.md" 2>/dev/null
   echo
+  if [[ -s $RAW/ncu-train-step-wgmma.md ]]; then
+    echo "## The same with VANT_TF32_TILE=wgmma (ncu, batch 128)"
+    echo
+    cat "$RAW/ncu-train-step-wgmma.md"
+    echo
+  fi
   echo "## compute-sanitizer memcheck over dev.vant.backend.cuda at small sizes (exit $SAN_RC)"
   echo
   echo '```'

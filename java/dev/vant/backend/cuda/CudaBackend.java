@@ -99,7 +99,7 @@ public final class CudaBackend implements Backend {
 
   /**
    * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default), k32 (BK 32, dynamic
-   * shared memory), wgmma, wgmma64 or wgmma128 (Hopper's warpgroup MMA, sm_90a only, for the forwards and the data
+   * shared memory), wgmma, wgmma64 or wgmma128 (Hopper's warpgroup MMA, sm_90a only, for the forwards and both
    * gradients; see {@link Gemm#TF32_WG}), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
    */
   public static String tf32Tile() {
@@ -122,12 +122,20 @@ public final class CudaBackend implements Backend {
 
   private static String whyNoWgmma(CudaDevice dev) {
     var info = dev.info();
-    if (info.ccMajor() != 9 || info.ccMinor() != 0) {
-      return "a compute capability 9.0 GPU (Hopper: wgmma is sm_90a code); " + info.name() + " has " + info.ccMajor()
-          + "." + info.ccMinor() + ": use k16 or k32";
+    return whyNoWgmma(info.ccMajor(), info.ccMinor(), info.name(), dev.fatbin() == null ? null : dev.fatbin().archs());
+  }
+
+  /**
+   * Why a GPU of compute capability major.minor named {@code name}, with a fatbin of these SASS targets (null: none),
+   * cannot run the wgmma kernels; null when it can. (Package-private for the tests: the emulated device is 9.0.)
+   */
+  static String whyNoWgmma(int major, int minor, String name, java.util.List<String> archs) {
+    if (major != 9 || minor != 0) {
+      return "a compute capability 9.0 GPU (Hopper: wgmma is sm_90a code); " + name + " has " + major + "." + minor
+          + ": use k16 or k32";
     }
-    if (dev.fatbin() == null || !dev.fatbin().hasSm90a()) {
-      return "sm_90a code in the fatbin; this build has " + (dev.fatbin() == null ? "none" : dev.fatbin().archs())
+    if (archs == null || !archs.contains("sm_90a")) {
+      return "sm_90a code in the fatbin; this build has " + (archs == null ? "none" : archs)
           + " (rebuild with 90a in VANT_ARCHS, the default)";
     }
     return null;
