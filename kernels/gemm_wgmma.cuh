@@ -196,6 +196,17 @@ __device__ __forceinline__ int acc_row(int j) {
 }
 __device__ __forceinline__ int acc_col(int j) { return 8 * (j >> 2) + 2 * ((int)threadIdx.x & 3) + (j & 1); }
 
+// The pipeline's prologue: load(s, s) for the first N k-tiles, one cp.async commit per tile slot, empty or not, so
+// that in the loop cp_async_wait<N - 1> always means "tile kt has landed" (one commit per iteration follows).
+template <int N, class Load>
+__device__ __forceinline__ void prefetch(int tiles, Load& load) {
+#pragma unroll
+  for (int s = 0; s < N; ++s) {
+    if (s < tiles) load(s, s);
+    ptx::cp_async_commit();
+  }
+}
+
 // The k loop for one choice of copy widths (VA, VB). acc must be zero on entry (every wgmma accumulates).
 template <class C, class P, bool VA, bool VB>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
@@ -217,12 +228,7 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
     if (VB) bv.load(sm.pipe.b[stage], p, k0, kEnd, anyB);
     else ScalarCopies<C::BN>::load(sm.pipe.b[stage], rowsB, k0, kEnd, anyB, [&](int r, long long k) { return p.b_ptr(k, n0 + r); });
   };
-  // One commit per tile slot, empty or not, so that wait<AHEAD - 1> below always means "tile kt has landed".
-#pragma unroll
-  for (int s = 0; s < AHEAD; ++s) {
-    if (s < tiles) load(s, s);
-    ptx::cp_async_commit();
-  }
+  prefetch<AHEAD>(tiles, load);  // wait<AHEAD - 1> below then means "tile kt has landed"
   const int w = (int)threadIdx.x >> 7;  // this thread's warpgroup: rows 64 w .. 64 w + 63 of the tile
   const void* base = &sm;
   // The descriptors of stage 0, k-step 0; a stage and a k-step only move the start address (bits 0-13, in 16-byte

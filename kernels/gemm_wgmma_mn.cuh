@@ -1,6 +1,6 @@
 // kernels/gemm_wgmma_mn.cuh — the Hopper wgmma mainloop for GEMMs whose operands are both contiguous in m / n
-// (MN-major) instead of k: the weight gradients, conv2d_backward_weight_tf32wg and matmul_backward_weight_tf32wg
-// (sm_90a). wgmma's .tf32 reads only K-major shared memory, so gemm_wgmma.cuh cannot run them; here each k-tile is
+// (MN-major) instead of k: the weight gradients, conv2d_backward_weight_tf32wg[128] and
+// matmul_backward_weight_tf32wg[128] (sm_90a). wgmma's .tf32 reads only K-major shared memory, so gemm_wgmma.cuh cannot run them; here each k-tile is
 // copied raw (cp.async, MN-major as in global memory) and then transposed into wgmma's K-major core-matrix layout
 // (wg::idx) by the threads, rounding to TF32 on the way — the in-place rounding pass that the K-major loop makes
 // anyway, now with a transpose folded in. Same numerics as every vant TF32 GEMM: each operand rounded once (cvt.rna),
@@ -167,12 +167,7 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typenam
     ba.load(sm.pipe.ra[stage], opA, k0, kEnd);
     bb.load(sm.pipe.rb[stage], opB, k0, kEnd);
   };
-  // One commit per tile slot, empty or not, so that wait<RAW - 1> below always means "tile kt has landed".
-#pragma unroll
-  for (int s = 0; s < RAW; ++s) {
-    if (s < tiles) load(s, s);
-    ptx::cp_async_commit();
-  }
+  wg::prefetch<RAW>(tiles, load);  // wait<RAW - 1> below then means "tile kt has landed"
   const int w = (int)threadIdx.x >> 7;  // this thread's warpgroup: rows 64 w .. 64 w + 63 of the tile
   const void* base = &sm;
   // Descriptors of buffer 0, k-step 0; buffer o adds o * TILE / 4 and k-step ks 16 ks (16-byte units), as wg::kloop.

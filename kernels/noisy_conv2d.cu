@@ -2,7 +2,7 @@
 // write of y), backward data, backward weight (split-K, reduced in fixed order by matmul_splitk_reduce; the
 // bias gradient is bias_grad.cu's column sum of dy), each in two math modes: exact FP32 on the FFMA mainloop
 // (gemm_fp32.cuh; the plain names) and TF32 tensor cores (gemm_tf32.cuh; the *_tf32 names).
-// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
+// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90a + compute_90 PTX).
 // Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, gathers with guards (this one);
 //   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline: 16-byte copies of 4 channels
 //   when C (resp. K) % 4 == 0, else 4-byte gathers (this one; see gemm_tf32.cuh); index splits by FastDiv and

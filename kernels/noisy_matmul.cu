@@ -1,7 +1,7 @@
 // kernels/noisy_matmul.cu — the linear layer: noisy forward with the shared epilogue, backward data,
 // backward weight (split-K with a fixed-order reduction), each in two math modes: exact FP32 on the FFMA
 // mainloop (gemm_fp32.cuh; the plain names) and TF32 tensor cores (gemm_tf32.cuh; the *_tf32 names).
-// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
+// nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90a + compute_90 PTX).
 // Versions tried: FP32 v1 64x64x16 tiles, 256 threads, 4x4 FFMA per thread, guarded loads (this one);
 //   TF32 v1 128x64x16 tiles, 8 warps of mma.m16n8k8, 3-stage cp.async pipeline (this one; see gemm_tf32.cuh).
 //   Noise epilogue v1 per element from registers; v2 (this one) staged through shared memory, one Philox

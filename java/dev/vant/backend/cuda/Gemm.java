@@ -84,19 +84,20 @@ final class Gemm {
   static final long MAX_PARTIALS = 64L << 20;
 
   final MathMode math;
-  /** Output tile of every GEMM kernel but the forwards' and data gradients' ({@link #forward}, {@link #data}). */
+  /**
+   * Output tile of the mode's K16 / FP32 kernels; tileM (128) is every TF32 variant's too, whose widths are their own
+   * ({@link #forward}, {@link #data}, {@link #weight}).
+   */
   final int tileM, tileN;
-  private final String suffix;
   /** The forward kernel, and (non-null) the one for outputs wider than its tile. */
   private final Variant forward, wide;
-  /** The other kernels' variant ({@link #kernel}'s suffix, the K16 / FP32 tile). */
+  /** The other kernels' variant (the mode's K16 / FP32 kernels: suffix "_tf32" / "", tileM x tileN tiles). */
   private final Variant plain;
 
   private Gemm(MathMode math, int tileM, int tileN, String suffix, Variant forward, Variant wide) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
-    this.suffix = suffix;
     this.forward = forward;
     this.wide = wide;
     this.plain = new Variant(suffix, tileN, 0, BK);
@@ -161,11 +162,6 @@ final class Gemm {
       throw new IllegalArgumentException("VANT_TF32_TILE / vant.tf32.tile must be one of " + TILES + ", got '" + t + "'");
     }
     return t;
-  }
-
-  /** The entry point of {@code base} (an FP32 kernel name) in this mode. */
-  String kernel(String base) {
-    return base + suffix;
   }
 
 

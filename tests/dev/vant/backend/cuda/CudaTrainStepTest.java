@@ -76,8 +76,9 @@ class CudaTrainStepTest {
 
   @Test
   void vantTrainingLossCurvesAgreeOnWgmma() {
-    // The same with the forwards and conv data gradients on Hopper's wgmma kernels (VANT_TF32_TILE=wgmma; the
-    // emulated device is compute capability 9.0), VANT's per-sample noise levels through their fused epilogue.
+    // The same with the forwards and both gradients on Hopper's wgmma kernels (VANT_TF32_TILE=wgmma; the emulated
+    // device is compute capability 9.0; the stem's weight gradient, C = 3, stays K16), VANT's per-sample noise levels
+    // through their fused epilogue.
     Assumptions.assumeFalse("1".equals(System.getenv("VANT_EMU_ASAN")), "TF32 training steps are not repeated under ASan");
     try (CudaDevice dev = GpuTests.open()) {
       Assumptions.assumeTrue(GpuTests.wgmma(dev), "VANT_TF32_TILE=wgmma needs compute capability 9.0 and sm_90a code");
