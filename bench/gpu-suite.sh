@@ -7,7 +7,7 @@
 #
 #   bash bench/gpu-suite.sh
 #
-# Parts, each under its own time limit so the whole stays within 8 minutes:
+# Parts, each under its own time limit so the whole stays within 8.5 minutes:
 #   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
@@ -22,8 +22,9 @@
 #      (VANT_GPU_TEST_SIZE=small), where the host supports it (not under gVisor):          <= 50 s
 #   8. Nsight Compute over 9 VANT training steps at batch 128 (one metric: each kernel's duration),
 #      aggregated by bench/ncu-step-table.py into where a step's device time goes:          <= 90 s
-#  8b. Nsight Compute sections (speed of light, warp stalls, occupancy, scheduler, memory) of one layer1
-#      TF32 conv forward launch, K16 and wgmma (raw text in the tgz; GPU_SUITE_PROFILE2_S): <= 40 s
+#  8b. Nsight Compute sections (speed of light, warp stalls, occupancy, scheduler, memory, and the source counters:
+#      where the warps stall, by SASS line — mainloop or noise epilogue) of one layer1 TF32 noisy conv forward
+#      launch, K16 and wgmma (raw text in the tgz; GPU_SUITE_PROFILE2_S):                     <= 60 s
 #  8c. part 8 again with VANT_TF32_TILE=wgmma (every GEMM pass on wgmma; GPU_SUITE_PROFILE_WG_S): <= 60 s
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
@@ -246,14 +247,14 @@ if (( T_PROF_WG > 0 )) && [[ -n $NCU ]]; then
 fi
 
 # ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and wgmma --------
-T_PROF2=${GPU_SUITE_PROFILE2_S:-40}
+T_PROF2=${GPU_SUITE_PROFILE2_S:-60}
 if (( T_PROF2 > 0 )) && [[ -n $NCU ]]; then
   log "8b ncu sections of noisy_conv2d_forward_tf32 / _tf32wg at layer1 (limit ${T_PROF2} s)"
   for tile in k16 wgmma; do
     kname=noisy_conv2d_forward_tf32; [[ $tile == wgmma ]] && kname=noisy_conv2d_forward_tf32wg
     VANT_TF32_TILE=$tile timeout $(( T_PROF2 / 2 )) "$NCU" --clock-control none --target-processes all -k "regex:^${kname}\$" \
       --launch-skip 3 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section Occupancy \
-      --section LaunchStats --section SchedulerStats --section MemoryWorkloadAnalysis \
+      --section LaunchStats --section SchedulerStats --section MemoryWorkloadAnalysis --section SourceCounters \
       bash .gpubundle/run.sh java dev.vant.cli.Main bench --only kernels --kernels layer1 --warmup 1 --samples 3 \
       --out "$RAW/ncu-bench" --name "ncu-$tile" > "$RAW/ncu-layer1-$tile.txt" 2>&1
     log "8b $tile: exit $?"
