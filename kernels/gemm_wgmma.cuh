@@ -2,7 +2,8 @@
 // the tensor cores straight from shared memory. The third mainloop beside gemm_fp32.cuh (FFMA) and gemm_tf32.cuh
 // (mma.sync), for GEMMs whose operands are both contiguous in k (K-major: the only layout wgmma has for tf32):
 // noisy_matmul_forward_tf32wg[128], noisy_conv2d_forward_tf32wg[128] and the data gradients
-// conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). Same problem
+// conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). The weight
+// gradients, whose operands are contiguous in m / n, have their own loop: gemm_wgmma_mn.cuh. Same problem
 // interface as gemm_tf32.cuh (a_ptr / b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand
 // rounded to TF32 once (in shared memory by cvt.rna, or already in memory: B_TF32), products exact, FP32 sums,
 // deterministic run to run.
@@ -63,6 +64,8 @@ struct Config {
 };
 using N64 = Config<64, 4>;
 using N128 = Config<128, 4>;
+// dev.vant.backend.cuda.Gemm asks for exactly these many bytes of dynamic shared memory at launch.
+static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072, "Gemm.WG64 / WG128 sharedBytes");
 
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }

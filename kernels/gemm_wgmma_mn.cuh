@@ -59,6 +59,8 @@ struct Config {
 };
 using N64 = Config<64>;
 using N128 = Config<128>;
+// dev.vant.backend.cuda.Gemm asks for exactly these many bytes of dynamic shared memory at launch.
+static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072, "Gemm.WG_WEIGHT64 / WG_WEIGHT128 sharedBytes");
 
 // Tile row of chunk q's element i, and the inverse: the m (n) offset, within the tile, of tile row r.
 __device__ __forceinline__ int row_of(int q, int i) { return 32 * (q >> 3) + 8 * i + (q & 7); }
@@ -179,10 +181,13 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typenam
     __syncthreads();                // every warpgroup has completed the group of tile kt - 2: buffer o is free
     ba.transpose(sm.pipe.ra[r], sm.pipe.a[o]);
     bb.transpose(sm.pipe.rb[r], sm.pipe.b[o]);
+    // This thread's operand rows visible to the tensor cores' reads (once everyone's are: the barrier below). Before
+    // the refill, not after it: sm_90a lowers the fence to MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC.S, and a MEMBAR behind
+    // fresh cp.async copies might wait for them (review of 2026-12-05; not measurable without a GPU).
+    ptx::fence_proxy_async();
     if (kt + RAW < tiles) load(r, kt + RAW);  // this thread has just read raw stage r: refill it
     ptx::cp_async_commit();
-    ptx::fence_proxy_async();  // this thread's operand rows visible to the tensor cores' reads ...
-    __syncthreads();           // ... once everyone's are
+    __syncthreads();
     ptx::wgmma_fence();
 #pragma unroll
     for (int ks = 0; ks < BK / 8; ++ks) {
