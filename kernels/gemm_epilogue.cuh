@@ -20,6 +20,44 @@
 
 namespace vant {
 
+// Whether store_noisy_tile takes store_noisy_rows (below) for an output of N columns.
+__device__ __forceinline__ bool rows_path(int N, const NoiseArgs& a) {
+  return (N & 3) == 0 && (!a.dSigma || (a.perSample & 3) == 0);
+}
+
+// The items of store_noisy_rows: item i of a tile with `rows` rows of W = 4 gpr columns is row i / gpr, group i % gpr of it,
+// i.e. elements e0 .. e0 + 3 of y with e0 = (m0 + row) N + n0 + 4 (i % gpr), at offset off of the staged tile sC.
+template <int TN>
+struct RowsTile {
+  int N, m0, n0, ldc, gpr, items;
+  bool full;  // W == TN: the split of i is a shift
+  FastDiv fr;
+  __device__ __forceinline__ RowsTile(int N_, int m0_, int n0_, int rows, int W, int ldc_)
+      : N(N_), m0(m0_), n0(n0_), ldc(ldc_), gpr(W >> 2), items(rows * (W >> 2)), full(W == TN),
+        fr(FastDiv::of(W == TN ? 1u : (uint32_t)(W >> 2))) {}
+  __device__ __forceinline__ void place(int i, long long& e0, int& off) const {
+    int r, c4;
+    if (full) { r = i / (TN / 4); c4 = i % (TN / 4); } else { fr.divmod(i, r, c4); }
+    e0 = (long long)(m0 + r) * N + n0 + 4 * c4;
+    off = r * ldc + 4 * c4;
+  }
+};
+
+// The first-stream Gaussians of this thread's items tid + v * blockDim.x, v in [vBegin, vEnd), into zs[item]: drawn
+// early, e.g. while a wgmma k loop's tensor cores run (gemm_wgmma.cuh EarlyNoise), for store_noisy_rows(zPre = zs).
+template <int TN>
+__device__ __forceinline__ void draw_rows_noise(float4* zs, const RowsTile<TN>& t, const NoiseArgs& a, int vBegin, int vEnd) {
+  for (int v = vBegin; v < vEnd; ++v) {
+    const int i = (int)threadIdx.x + v * (int)blockDim.x;
+    if (i >= t.items) break;
+    long long e0;
+    int off;
+    t.place(i, e0, off);
+    const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
+    zs[i] = make_float4(z.z0, z.z1, z.z2, z.z3);
+  }
+}
+
 // The common case of store_noisy_tile: N % 4 == 0 (then n0 and W are multiples of 4 too) and, with per-sample
 // levels, perSample % 4 == 0: every group is 4 aligned columns of one tile row and of one sample — no group is cut,
 // none straddles rows or samples, so there are no per-lane guards, one level per group, one 16-byte read of sC
@@ -27,24 +65,19 @@ namespace vant {
 // group the general loop below adds to the ~200 SASS instructions of Philox and Box-Muller (sm_90) per-lane guards
 // and levels, two run-time divisions and, with per-sample levels, a call to an 89-instruction 64-bit division
 // (bench/results/2026-12-05-sass-mainloop.md); this path has none of them.
+// zPre (optional): every item's first-stream Gaussians already drawn by draw_rows_noise (this thread's own items:
+// no barrier needed); the second stream of COMBINED is still drawn here.
 template <int TM, int TN>
 __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float* __restrict__ dY, int N, int m0, int n0,
-                                                 int rows, int W, const NoiseArgs& a) {
-  const int gpr = W >> 2;  // groups per tile row
-  const bool full = W == TN;  // then the split below is a shift
-  const FastDiv fr = FastDiv::of(full ? 1u : (uint32_t)gpr);
-  const int items = rows * gpr;
+                                                 int rows, int W, const NoiseArgs& a, const float4* zPre = nullptr) {
+  const RowsTile<TN> t(N, m0, n0, rows, W, ldc);
+  const int items = t.items;
   const bool vec = ((uintptr_t)dY & 15) == 0;
   constexpr int U = 4;  // groups in flight per thread, as below
   const int stride = (int)blockDim.x;
   // Item i -> its first element e0 and its offset in sC (recomputed in the second phase rather than held: holding
   // them spilled registers in the K32 forward).
-  auto place = [&](int i, long long& e0, int& off) {
-    int r, c4;
-    if (full) { r = i / (TN / 4); c4 = i % (TN / 4); } else { fr.divmod(i, r, c4); }
-    e0 = (long long)(m0 + r) * N + n0 + 4 * c4;
-    off = r * ldc + 4 * c4;
-  };
+  auto place = [&](int i, long long& e0, int& off) { t.place(i, e0, off); };
   for (int base = threadIdx.x; base < items; base += U * stride) {
     Gauss4 z[U], z2[U];
 #pragma unroll
@@ -54,8 +87,13 @@ __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float
       for (int u = 0; u < U; ++u) {
         long long e0;
         int off;
-        place(min(base + u * stride, items - 1), e0, off);  // past the end: a valid group, computed, never stored
-        z[u] = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
+        const int i = min(base + u * stride, items - 1);  // past the end: a valid group, computed, never stored
+        place(i, e0, off);
+        if (zPre) {  // this thread's items only (another thread's past the end may not be drawn yet)
+          if (base + u * stride < items) { const float4 q = zPre[i]; z[u] = Gauss4{q.x, q.y, q.z, q.w}; }
+        } else {
+          z[u] = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
+        }
         if (a.type == NOISE_COMBINED) z2[u] = noise_group(a.seed, a.site | SECOND_STREAM, a.step, (uint64_t)(e0 >> 2));
       }
     }
@@ -86,13 +124,14 @@ __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float
 
 // Device only (threadIdx). sC 16-byte aligned, ldc (its row stride in floats) a multiple of 4. Ends without a
 // barrier: the caller may not reuse sC before another __syncthreads().
+// zPre: as store_noisy_rows's; only where rows_path(N, a) (the caller drew them for that path's items).
 template <int TM, int TN>
 __device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float* __restrict__ dY, int M, int N, int m0,
-                                                 int n0, const NoiseArgs& a) {
+                                                 int n0, const NoiseArgs& a, const float4* zPre = nullptr) {
   const int rows = M - m0 < TM ? M - m0 : TM;
   const int W = N - n0 < TN ? N - n0 : TN;
-  if ((N & 3) == 0 && (!a.dSigma || (a.perSample & 3) == 0)) {
-    store_noisy_rows<TM, TN>(sC, ldc, dY, N, m0, n0, rows, W, a);
+  if (rows_path(N, a)) {
+    store_noisy_rows<TM, TN>(sC, ldc, dY, N, m0, n0, rows, W, a, zPre);
     return;
   }
   const bool whole = n0 == 0 && W == N;

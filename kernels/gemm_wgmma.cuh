@@ -27,6 +27,7 @@
 // core matrix (128 contiguous bytes: no bank conflict) from 8 rows of global memory (16 bytes each; the 4 chunks of a
 // row are read by 4 neighbouring groups of 8 threads: 64 contiguous bytes per row per warp).
 #pragma once
+#include "gemm_epilogue.cuh"
 #include "gemm_tf32.cuh"
 
 // The *_tf32wg kernels exist in every build of the fatbin, but only the sm_90a code computes: built for a target
@@ -44,14 +45,16 @@ namespace wg {
 constexpr int BM = 128, BK = 32, THREADS = 256;
 constexpr int SBO = 8 * BK * 4, LBO = 4 * 4 * 8;  // bytes: next 8-row group, next 4-k core matrix
 
-template <int BN_, int STAGES_>
+// ZT: the forwards' configuration with a tile of first-stream Gaussians beside the pipeline (EarlyNoise below).
+template <int BN_, int STAGES_, bool ZT_ = false>
 struct Config {
   static constexpr int BN = BN_, STAGES = STAGES_;
+  static constexpr bool ZT = ZT_;
   static constexpr int A_STAGE = BM * BK, B_STAGE = BN * BK;  // floats
   static constexpr int LDC = BN + 8;  // epilogue staging row stride (= 8 mod 32, as gemm_tf32.cuh's)
   static_assert(BN == 64 || BN == 128, "wgmma m64n64k8 or m64n128k8");
   static_assert(STAGES >= 3, "loads run STAGES - 2 tiles ahead");
-  struct __align__(128) Smem {
+  struct __align__(128) Plain {
     union {
       struct {
         float a[STAGES][A_STAGE];
@@ -60,12 +63,18 @@ struct Config {
       float c[BM * LDC];  // the accumulator tile, staged for the noise epilogue
     };
   };
+  struct __align__(128) WithZ : Plain {
+    float4 z[BM * BN / 4];  // item i of store_noisy_rows: its 4 Gaussians
+  };
+  using Smem = std::conditional_t<ZT, WithZ, Plain>;
   static_assert(BM * LDC <= STAGES * (A_STAGE + B_STAGE), "the epilogue tile reuses the pipeline's memory");
 };
 using N64 = Config<64, 4>;
 using N128 = Config<128, 4>;
+using N128Z = Config<128, 4, true>;
 // dev.vant.backend.cuda.Gemm asks for exactly these many bytes of dynamic shared memory at launch.
-static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072, "Gemm.WG64 / WG128 sharedBytes");
+static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072 && sizeof(N128Z::Smem) == 196608,
+              "Gemm.WG64 / WG128 / WG128_FORWARD sharedBytes");
 
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }
@@ -211,9 +220,9 @@ __device__ __forceinline__ void prefetch(int tiles, Load& load) {
 }
 
 // The k loop for one choice of copy widths (VA, VB). acc must be zero on entry (every wgmma accumulates).
-template <class C, class P, bool VA, bool VB>
+template <class C, class P, bool VA, bool VB, class Side>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                      int m0, int n0, float (&acc)[C::BN / 2]) {
+                                      int m0, int n0, float (&acc)[C::BN / 2], Side& side) {
   static_assert(P::A_K && P::B_K, "wgmma .tf32 reads both operands K-major");
   constexpr int STAGES = C::STAGES, AHEAD = STAGES - 2;
   using AV = VecCopies<BM, true, P>;
@@ -258,6 +267,7 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
       ptx::wgmma_m64k8_tf32<C::BN>(acc, base, da, db);
     }
     ptx::wgmma_commit();
+    side(kt, tiles);       // work of the thread's own while the tensor cores run this tile (EarlyNoise)
     ptx::wgmma_wait<1>();  // the group of tile kt - 1 has completed (this warpgroup's)
     s = s + 1 == STAGES ? 0 : s + 1;
     sNext = sNext + 1 == STAGES ? 0 : sNext + 1;
@@ -269,19 +279,56 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
   __syncthreads();  // the pipeline's memory is free for the epilogue
 }
 
-template <class C, class P>
+// No side work.
+struct NoSide {
+  __device__ __forceinline__ void operator()(int, int) const {}
+};
+
+// side(kt, tiles) runs in every k-tile between issuing its wgmma and waiting for the previous group: per-thread work
+// that needs no shared memory the loop uses (EarlyNoise).
+template <class C, class P, class Side = NoSide>
 __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                         int m0, int n0, float (&acc)[C::BN / 2]) {
+                                         int m0, int n0, float (&acc)[C::BN / 2], Side side = Side{}) {
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) acc[j] = 0.0f;
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) ptx::reg_fence(acc[j]);
   const bool vecA = p.a_vec(), vecB = p.b_vec();
-  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
+  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
+  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
+  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
 }
+
+// The noise of the fused epilogue drawn under the k loop (configurations with a Gaussian tile, C::ZT): the epilogue's
+// Philox + Box-Muller chains, ~190 instructions per group, ran at a quarter to a third of the SM's issue rate after
+// the mainloop (one wave of blocks reaches it together; run 3, bench/results/2026-11-28-gpu-speed.md). Here each
+// thread draws the first-stream Gaussians of its own epilogue items (store_noisy_rows), a share per k-tile, while
+// the tensor cores run the tile's wgmma, and the epilogue reads them back (same calls, same bits). Only where the
+// epilogue takes store_noisy_rows (rows_path) and the whole k range is this block's (splits == 1: with split-K the
+// noise belongs to the reduction).
+template <class C>
+struct EarlyNoise {
+  float4* zs;
+  RowsTile<C::BN> tile;
+  const NoiseArgs* a;
+  int per;  // items per thread (the last may be partial)
+  bool on;
+  __device__ __forceinline__ EarlyNoise(typename C::Smem& sm, int M, int N, int m0, int n0, const NoiseArgs& na, bool whole)
+      : zs(nullptr), tile(N, m0, n0, M - m0 < BM ? M - m0 : BM, N - n0 < C::BN ? N - n0 : C::BN, C::LDC), a(&na), per(0),
+        on(false) {
+    if constexpr (C::ZT) {
+      zs = sm.z;
+      on = whole && na.type != NOISE_NONE && rows_path(N, na);
+      per = (tile.items + THREADS - 1) / THREADS;
+    }
+  }
+  // Items v in [kt per / tiles, (kt + 1) per / tiles) of this thread: all of them by the last k-tile.
+  __device__ __forceinline__ void operator()(int kt, int tiles) const {
+    if (on) draw_rows_noise<C::BN>(zs, tile, *a, kt * per / tiles, (kt + 1) * per / tiles);
+  }
+  __device__ __forceinline__ const float4* drawn() const { return on ? zs : nullptr; }
+};
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (split-K partials).
 template <class C>

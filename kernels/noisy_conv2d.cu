@@ -351,13 +351,14 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   wg::tile_of<C>(M, g.k, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
   float acc[C::BN / 2];
-  wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc);
+  const wg::EarlyNoise<C> early(sm, M, g.k, m0, n0, na, splits == 1);  // the noise drawn under the k loop (C::ZT)
+  wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc, early);
   if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
     wg::store<C>(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);
     return;
   }
   wg::stage<C>(sm, g.k, n0, dBias, acc);
-  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na);
+  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na, early.drawn());
 }
 
 // The data gradient on the wgmma mainloop (sm_90a), from the transposed weights dWt [C][R][S][K]; dDx as
@@ -523,7 +524,7 @@ noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
-// and 128 x 128 (1 block per SM).
+// and 128 x 128 (1 block per SM; N128Z: with the 64 KiB Gaussian tile of wg::EarlyNoise, 192 KiB).
 #if VANT_WGMMA
 #define VANT_CONV_FORWARD_WG(C)                                                                                     \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
@@ -540,7 +541,7 @@ noisy_conv2d_forward_tf32wg(VANT_CONV_FORWARD_PARAMS) {
 
 extern "C" __global__ void __launch_bounds__(256, 1)
 noisy_conv2d_forward_tf32wg128(VANT_CONV_FORWARD_PARAMS) {
-  VANT_CONV_FORWARD_WG(vant::wg::N128);
+  VANT_CONV_FORWARD_WG(vant::wg::N128Z);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)

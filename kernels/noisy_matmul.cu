@@ -232,9 +232,10 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   int m0, n0, split;
   wg::tile_of<C>(batch, out, m0, n0, split);
   float acc[C::BN / 2];
-  wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  const wg::EarlyNoise<C> early(sm, batch, out, m0, n0, na, true);  // the noise drawn under the k loop (C::ZT)
+  wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc, early);
   wg::stage<C>(sm, out, n0, dBias, acc);
-  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na);
+  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na, early.drawn());
 }
 
 // The data gradient on the wgmma mainloop (sm_90a), from the transposed weights dWt [IN][OUT].
@@ -343,7 +344,7 @@ matmul_backward_weight_tf32wg128(const float* __restrict__ dX, const float* __re
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
-// and 128 x 128 (1 block per SM).
+// and 128 x 128 (1 block per SM; N128Z: with the 64 KiB Gaussian tile of wg::EarlyNoise, 192 KiB).
 #if VANT_WGMMA
 #define VANT_MATMUL_FORWARD_WG(C)                                                                                   \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
@@ -360,7 +361,7 @@ noisy_matmul_forward_tf32wg(VANT_MATMUL_FORWARD_PARAMS) {
 
 extern "C" __global__ void __launch_bounds__(256, 1)
 noisy_matmul_forward_tf32wg128(VANT_MATMUL_FORWARD_PARAMS) {
-  VANT_MATMUL_FORWARD_WG(vant::wg::N128);
+  VANT_MATMUL_FORWARD_WG(vant::wg::N128Z);
 }
 
 // The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights

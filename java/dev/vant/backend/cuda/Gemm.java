@@ -28,6 +28,11 @@ final class Gemm {
   private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4, 32);
   private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4, 32);
   /**
+   * The 128 x 128 forwards: WG128's pipeline plus a 64 KiB tile of Gaussians, drawn under the k loop (kernels/
+   * gemm_wgmma.cuh EarlyNoise): 196,608 bytes, one block per SM.
+   */
+  private static final Variant WG128_FORWARD = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4 + 128 * 128 * 4, 32);
+  /**
    * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh): the transposed GEMM (M = R*S*C or IN, N = K or OUT) in
    * 128 x 64 tiles (2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM) or
    * 128 x 128 (131,072 bytes, one block per SM).
@@ -47,15 +52,16 @@ final class Gemm {
   /**
    * TF32 with the forward GEMMs and the data gradients on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
-   * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM). The weight
+   * per SM; the forwards 196,608 with their Gaussian tile) where the output has more than 64 columns, else 128 x 64
+   * (98,304 bytes, two blocks per SM). The weight
    * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read from memory) run the transposing
    * wgmma loop ({@link #weight}) where their operands come in whole 16-byte chunks, else the K16 mma.sync kernels.
    * Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the default
    * until a GPU run has checked and timed it.
    */
-  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
+  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128_FORWARD);
   static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
-  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128, null);
+  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128_FORWARD, null);
   /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
   static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128");
 
@@ -130,7 +136,9 @@ final class Gemm {
    * mode's K16 / FP32 kernel.
    */
   Variant data(long n) {
-    return wgmma() ? forward(n) : plain;
+    if (!wgmma()) return plain;
+    Variant f = forward(n);
+    return f == WG128_FORWARD ? WG128 : f;  // the same tile without the forwards' Gaussian tile
   }
 
   /**

@@ -149,8 +149,11 @@ class Tf32TilesTest {
       assumeRuns(t, tile);
       // 4-byte and 16-byte copies, stride 1 and 2, split-K in the forward (SPLIT_FORWARD) and the data gradient
       // (SPLIT_DATA[0]: 16-byte copies of dy and of the transposed weights).
+      // The last two: K > 64 and K % 4 == 0, so the 128 x 128 forwards draw their noise under the k loop
+      // (EarlyNoise): 3 and 9 k-tiles, edge column tiles of 4 and 8, per-sample levels in the COMBINED cases.
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
-          NoisyConv2dTest.SPLIT_FORWARD[1], NoisyConv2dTest.SPLIT_DATA[0], new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1)};
+          NoisyConv2dTest.SPLIT_FORWARD[1], NoisyConv2dTest.SPLIT_DATA[0], new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1),
+          new Conv2dShape(2, 6, 6, 8, 132, 3, 3, 1, 1), new Conv2dShape(1, 4, 4, 32, 136, 3, 3, 1, 1)};
       for (int i = 0; i < shapes.length * 2; i++) {
         Conv2dShape g = shapes[i / 2];
         Noise.Type type = i % 2 == 0 ? Noise.Type.COMBINED : Noise.Type.ADDITIVE;
@@ -187,6 +190,12 @@ class Tf32TilesTest {
       t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, k16);
       withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, other));
       t.assertSameBits("linearForward " + tile + " vs k16 " + d, k16, other);
+      // With noise (per-sample levels): OUT = 132 > 64, the 128 x 128 forward draws it under the k loop.
+      Noise[] nz = t.noise(Noise.Type.ADDITIVE, true, d.batch());
+      Tensor k16n = t.gpuOut(d.batch(), d.out()), otherN = t.gpuOut(d.batch(), d.out());
+      t.gpu.linearForward(x[1], w[1], b[1], nz[1], k16n);
+      withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], nz[1], otherN));
+      t.assertSameBits("noisy linearForward " + tile + " vs k16 " + d, k16n, otherN);
       Tensor[] dy = t.ints(-3, 3, d.batch(), d.out());
       Tensor dx16 = t.gpuOut(d.batch(), d.in()), dxOther = t.gpuOut(d.batch(), d.in());
       t.gpu.linearBackwardData(dy[1], w[1], dx16);
