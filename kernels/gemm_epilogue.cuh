@@ -16,6 +16,7 @@
 // own elements. Every element is written exactly once, and its noise is the contract's, bit for bit the same
 // as noise_apply() of noise_epilogue.cuh computes for it alone (same noise_group, same noise_formula).
 #pragma once
+#include <type_traits>
 #include "noise_epilogue.cuh"
 
 namespace vant {
@@ -45,17 +46,30 @@ struct RowsTile {
 
 // The first-stream Gaussians of this thread's items tid + v * blockDim.x, v in [vBegin, vEnd), into zs[item]: drawn
 // early, e.g. while a wgmma k loop's tensor cores run (gemm_wgmma.cuh EarlyNoise), for store_noisy_rows(zPre = zs).
+// Four groups at a time where the range allows (independent Philox and Box-Muller chains the scheduler interleaves,
+// as the epilogue's U), then one by one.
 template <int TN>
 __device__ __forceinline__ void draw_rows_noise(float4* zs, const RowsTile<TN>& t, const NoiseArgs& a, int vBegin, int vEnd) {
-  for (int v = vBegin; v < vEnd; ++v) {
-    const int i = (int)threadIdx.x + v * (int)blockDim.x;
-    if (i >= t.items) break;
-    long long e0;
-    int off;
-    t.place(i, e0, off);
-    const Gauss4 z = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
-    zs[i] = make_float4(z.z0, z.z1, z.z2, z.z3);
-  }
+  const int stride = (int)blockDim.x;
+  auto draw = [&](auto u_count, int v) {
+    constexpr int U = decltype(u_count)::value;
+    Gauss4 z[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      long long e0;
+      int off;
+      t.place(min((int)threadIdx.x + (v + u) * stride, t.items - 1), e0, off);  // past the end: computed, not stored
+      z[u] = noise_group(a.seed, a.site, a.step, (uint64_t)(e0 >> 2));
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int i = (int)threadIdx.x + (v + u) * stride;
+      if (i < t.items) zs[i] = make_float4(z[u].z0, z[u].z1, z[u].z2, z[u].z3);
+    }
+  };
+  int v = vBegin;
+  for (; v + 4 <= vEnd; v += 4) draw(std::integral_constant<int, 4>{}, v);
+  for (; v < vEnd; ++v) draw(std::integral_constant<int, 1>{}, v);
 }
 
 // The common case of store_noisy_tile: N % 4 == 0 (then n0 and W are multiples of 4 too) and, with per-sample
