@@ -33,9 +33,11 @@ struct RowsTile {
   int N, m0, n0, ldc, gpr, items;
   bool full;  // W == TN: the split of i is a shift
   FastDiv fr;
+  // W < 4 (an output narrower than 4 columns, off this path: EarlyNoise builds a tile before asking rows_path) has no
+  // items; its divisor is then 1, not 0.
   __device__ __forceinline__ RowsTile(int N_, int m0_, int n0_, int rows, int W, int ldc_)
       : N(N_), m0(m0_), n0(n0_), ldc(ldc_), gpr(W >> 2), items(rows * (W >> 2)), full(W == TN),
-        fr(FastDiv::of(W == TN ? 1u : (uint32_t)(W >> 2))) {}
+        fr(FastDiv::of(W == TN || W < 4 ? 1u : (uint32_t)(W >> 2))) {}
   __device__ __forceinline__ void place(int i, long long& e0, int& off) const {
     int r, c4;
     if (full) { r = i / (TN / 4); c4 = i % (TN / 4); } else { fr.divmod(i, r, c4); }

@@ -110,7 +110,7 @@ class Tf32TilesTest {
 
   /**
    * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh: the transposed GEMM, M = R*S*C or IN, N = K or OUT,
-   * 128 x 64 tiles) against the reference: edge tiles in m and n, a ragged reduction (N*P*Q, batch not a multiple of
+   * 128 x 64 or 128 x 128 tiles) against the reference: edge tiles in m and n, a ragged reduction (N*P*Q, batch not a multiple of
    * 32), stride 2, 1x1, padding, split-K; plus the conv cases of the forward test (those with C or K not a multiple
    * of 4 run the K16 kernel). Returns the number of cases.
    */
@@ -175,7 +175,7 @@ class Tf32TilesTest {
         t.gpu.conv2dBackwardData(g, dy[1], w[1], dx16);
         withTile(tile, () -> t.gpu.conv2dBackwardData(g, dy[1], w[1], dxOther));
         t.assertSameBits("conv2dBackwardData " + tile + " vs k16 " + g, dx16, dxOther);
-        // The weight gradient (on wgmma where C and K are multiples of 4: the last two shapes).
+        // The weight gradient (on wgmma where C and K are multiples of 4: the last four shapes).
         Tensor dw16 = t.gpuOut(g.weightShape()), dwOther = t.gpuOut(g.weightShape());
         t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dw16, null);
         withTile(tile, () -> t.gpu.conv2dBackwardWeight(g, x[1], dy[1], dwOther, null));
@@ -238,6 +238,10 @@ class Tf32TilesTest {
     // The conv data gradient follows the wgmma choice (by its input channels), and stays K16 / FP32 elsewhere.
     assertEquals("_tf32wg", Gemm.TF32_WG.data(64).suffix());
     assertEquals("_tf32wg128", Gemm.TF32_WG.data(128).suffix());
+    // The 128 x 128 forwards carry the 64 KiB Gaussian tile of EarlyNoise; the data gradients of that tile do not.
+    assertEquals(196608, Gemm.TF32_WG.forward(128).sharedBytes());
+    assertEquals(131072, Gemm.TF32_WG.data(128).sharedBytes());
+    assertEquals(98304, Gemm.TF32_WG.data(64).sharedBytes());
     assertEquals("_tf32", Gemm.TF32_K32.data(128).suffix());
     assertEquals("_tf32", Gemm.TF32.data(128).suffix());
     assertEquals("", Gemm.FP32.data(128).suffix());
