@@ -49,8 +49,8 @@ struct RowsTile {
 // The first-stream Gaussians of this thread's items tid + v * blockDim.x, v in [vBegin, vEnd), into zs[item]: drawn
 // early, e.g. while a wgmma k loop's tensor cores run (gemm_wgmma.cuh EarlyNoise), for store_noisy_rows(zPre = zs).
 // Four groups at a time where the range allows (independent Philox and Box-Muller chains the scheduler interleaves,
-// as the epilogue's U), then one by one.
-template <int TN>
+// as the epilogue's U; CHAINS of them where registers are scarcer), then one by one.
+template <int TN, int CHAINS = 4>
 __device__ __forceinline__ void draw_rows_noise(float4* zs, const RowsTile<TN>& t, const NoiseArgs& a, int vBegin, int vEnd) {
   const int stride = (int)blockDim.x;
   auto draw = [&](auto u_count, int v) {
@@ -70,7 +70,7 @@ __device__ __forceinline__ void draw_rows_noise(float4* zs, const RowsTile<TN>& 
     }
   };
   int v = vBegin;
-  for (; v + 4 <= vEnd; v += 4) draw(std::integral_constant<int, 4>{}, v);
+  for (; v + CHAINS <= vEnd; v += CHAINS) draw(std::integral_constant<int, CHAINS>{}, v);
   for (; v < vEnd; ++v) draw(std::integral_constant<int, 1>{}, v);
 }
 

@@ -18,7 +18,8 @@
 // cp.async copies (16 bytes, or 4 where the operand does not allow vectors) into a STAGES-deep ring; loads run
 // STAGES - 2 tiles ahead and one wgmma group stays in flight (wait_group 1), so the stage a copy refills was last
 // read by the group two tiles back, which every warpgroup has waited for before the barrier of this tile.
-// Shared memory: BN 64: 4 stages x 24 KiB = 96 KiB (2 blocks per SM); BN 128: 4 x 32 KiB = 128 KiB (1 block per SM).
+// Shared memory: BN 64: 4 stages x 24 KiB = 96 KiB (2 blocks per SM); BN 128: 4 x 32 KiB = 128 KiB (1 block per SM);
+// the noisy forwards' configurations with a Gaussian tile (EarlyNoise): N64Z, N128Z below.
 //
 // Shared-memory layout of an operand stage (ROWS x 32 floats, no swizzle; ptx.cuh has the wgmma view of it): the
 // 8 x 4 core matrix of rows 8 g .. 8 g + 7 and k 4 c .. 4 c + 3 is 128 contiguous bytes at (8 g) * 32 + 32 c floats,
@@ -71,10 +72,17 @@ struct Config {
 };
 using N64 = Config<64, 4>;
 using N128 = Config<128, 4>;
+// The noisy forwards' configurations (the *_tf32wgz / *_tf32wg128z kernels, EarlyNoise): 128 x 128 keeps its 4
+// stages and adds the 64 KiB Gaussian tile (192 KiB: one block per SM, as N128); 128 x 64 gives up a stage for its
+// 32 KiB tile so that two blocks still fit an SM (3 x 24 + 32 = 104 KiB; 4 stages + 32 would be 128 KiB, one block:
+// layer1's 256 tiles would then take two waves of 132 instead of one of 264 slots). With 3 stages the loads run one
+// tile ahead instead of two; the drawing between a tile's wgmma and its wait gives them that much longer to land.
+using N64Z = Config<64, 3, true>;
 using N128Z = Config<128, 4, true>;
 // dev.vant.backend.cuda.Gemm asks for exactly these many bytes of dynamic shared memory at launch.
-static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072 && sizeof(N128Z::Smem) == 196608,
-              "Gemm.WG64 / WG128 / WG128_FORWARD sharedBytes");
+static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072 && sizeof(N64Z::Smem) == 106496 &&
+                  sizeof(N128Z::Smem) == 196608,
+              "Gemm.WG64 / WG128 / WG64Z / WG128Z sharedBytes");
 
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }
@@ -309,6 +317,9 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 // noise belongs to the reduction).
 template <class C>
 struct EarlyNoise {
+  // Philox chains drawn at once: 4 where the 128 x 128 kernels have the registers (245 of 255, 1 block per SM); 2 in
+  // the 128 x 64 ones, capped at 128 registers for 2 blocks per SM (with 4 the conv forward spilled 26 bytes).
+  static constexpr int CHAINS = C::BN == 128 ? 4 : 2;
   float4* zs;
   RowsTile<C::BN> tile;
   const NoiseArgs* a;
@@ -325,7 +336,7 @@ struct EarlyNoise {
   }
   // Items v in [kt per / tiles, (kt + 1) per / tiles) of this thread: all of them by the last k-tile.
   __device__ __forceinline__ void operator()(int kt, int tiles) const {
-    if (on) draw_rows_noise<C::BN>(zs, tile, *a, kt * per / tiles, (kt + 1) * per / tiles);
+    if (on) draw_rows_noise<C::BN, CHAINS>(zs, tile, *a, kt * per / tiles, (kt + 1) * per / tiles);
   }
   __device__ __forceinline__ const float4* drawn() const { return on ? zs : nullptr; }
 };

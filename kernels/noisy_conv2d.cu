@@ -524,7 +524,8 @@ noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
-// and 128 x 128 (1 block per SM; N128Z: with the 64 KiB Gaussian tile of wg::EarlyNoise, 192 KiB).
+// and 128 x 128 (1 block per SM); the *z twins carry the Gaussian tile of wg::EarlyNoise (N64Z 104 KiB, still 2
+// blocks per SM; N128Z 192 KiB).
 #if VANT_WGMMA
 #define VANT_CONV_FORWARD_WG(C)                                                                                     \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
@@ -541,6 +542,18 @@ noisy_conv2d_forward_tf32wg(VANT_CONV_FORWARD_PARAMS) {
 
 extern "C" __global__ void __launch_bounds__(256, 1)
 noisy_conv2d_forward_tf32wg128(VANT_CONV_FORWARD_PARAMS) {
+  VANT_CONV_FORWARD_WG(vant::wg::N128);
+}
+
+// The noisy forwards whose epilogue noise is drawn under the k loop (wg::EarlyNoise; the host launches them where
+// the noise is on and the k range is not split).
+extern "C" __global__ void __launch_bounds__(256, 2)
+noisy_conv2d_forward_tf32wgz(VANT_CONV_FORWARD_PARAMS) {
+  VANT_CONV_FORWARD_WG(vant::wg::N64Z);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 1)
+noisy_conv2d_forward_tf32wg128z(VANT_CONV_FORWARD_PARAMS) {
   VANT_CONV_FORWARD_WG(vant::wg::N128Z);
 }
 

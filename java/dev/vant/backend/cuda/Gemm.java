@@ -28,10 +28,12 @@ final class Gemm {
   private static final Variant WG64 = new Variant("_tf32wg", 64, 4 * (128 + 64) * 32 * 4, 32);
   private static final Variant WG128 = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4, 32);
   /**
-   * The 128 x 128 forwards: WG128's pipeline plus a 64 KiB tile of Gaussians, drawn under the k loop (kernels/
-   * gemm_wgmma.cuh EarlyNoise): 196,608 bytes, one block per SM.
+   * The noisy wgmma forwards that draw their epilogue's Gaussians under the k loop (kernels/gemm_wgmma.cuh EarlyNoise)
+   * into a tile of them beside the pipeline: 128 x 64 with 3 stages instead of 4 plus 32 KiB (106,496 bytes, still
+   * two blocks per SM), 128 x 128 with its 4 stages plus 64 KiB (196,608 bytes, one block per SM as WG128).
    */
-  private static final Variant WG128_FORWARD = new Variant("_tf32wg128", 128, 4 * (128 + 128) * 32 * 4 + 128 * 128 * 4, 32);
+  private static final Variant WG64Z = new Variant("_tf32wgz", 64, 3 * (128 + 64) * 32 * 4 + 128 * 64 * 4, 32);
+  private static final Variant WG128Z = new Variant("_tf32wg128z", 128, 4 * (128 + 128) * 32 * 4 + 128 * 128 * 4, 32);
   /**
    * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh): the transposed GEMM (M = R*S*C or IN, N = K or OUT) in
    * 128 x 64 tiles (2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM) or
@@ -52,18 +54,20 @@ final class Gemm {
   /**
    * TF32 with the forward GEMMs and the data gradients on Hopper's wgmma (kernels/gemm_wgmma.cuh, sm_90a only;
    * k-depth 32, 4 stages), the tile chosen per problem: 128 x 128 (131,072 bytes of dynamic shared memory, one block
-   * per SM; the forwards 196,608 with their Gaussian tile) where the output has more than 64 columns, else 128 x 64
-   * (98,304 bytes, two blocks per SM). The weight
+   * per SM) where the output has more than 64 columns, else 128 x 64 (98,304 bytes, two blocks per SM); noisy forwards
+   * draw their noise under the k loop ({@link #forward(long, boolean)}). The weight
    * gradients (both operands contiguous in m or n, which wgmma's tf32 cannot read from memory) run the transposing
    * wgmma loop ({@link #weight}) where their operands come in whole 16-byte chunks, else the K16 mma.sync kernels.
    * Selected by {@code VANT_TF32_TILE=wgmma} ({@code wgmma64} / {@code wgmma128} force one tile); not the default
    * until a GPU run has checked and timed it.
    */
-  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128_FORWARD);
+  static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
   static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
-  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128_FORWARD, null);
+  static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128, null);
   /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
   static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128");
+  /** The values of {@code VANT_EARLY_NOISE} / {@code vant.early.noise}. */
+  static final java.util.List<String> EARLY_NOISE = java.util.List.of("on", "off");
 
   /**
    * k-step of the FP32 and K16 mainloops; their split-K chunks are multiples of it (the TF32 16-byte loads need multiples
@@ -131,14 +135,37 @@ final class Gemm {
   }
 
   /**
+   * The forward kernel for an output of n columns whose launch owns the whole k range and adds noise ({@code drawn}):
+   * in the wgmma configurations the twin that draws the epilogue's Gaussians under the k loop (unless
+   * {@link #earlyNoise()} is off). The tile, and so the split-K rule, is {@link #forward(long)}'s. The kernel itself
+   * still checks that the epilogue takes its whole-group path and draws in the epilogue where not (same bits either way).
+   */
+  Variant forward(long n, boolean drawn) {
+    Variant f = forward(n);
+    if (!drawn || !earlyNoise()) return f;
+    return f == WG64 ? WG64Z : f == WG128 ? WG128Z : f;
+  }
+
+  /**
+   * Whether the noisy wgmma forwards draw their noise under the k loop: {@code vant.early.noise}, else
+   * {@code VANT_EARLY_NOISE}, else on. Off runs the plain kernels, whose epilogue draws it: a switch for measuring
+   * the difference (same bits either way).
+   */
+  static boolean earlyNoise() {
+    String v = System.getProperty("vant.early.noise", System.getenv().getOrDefault("VANT_EARLY_NOISE", "on"));
+    if (!EARLY_NOISE.contains(v)) {
+      throw new IllegalArgumentException("VANT_EARLY_NOISE / vant.early.noise must be one of " + EARLY_NOISE + ", got '" + v + "'");
+    }
+    return v.equals("on");
+  }
+
+  /**
    * The data-gradient kernel (conv2d_backward_data*, matmul_backward_data*) for an input of n channels / features: the
    * forward's choice in the wgmma configurations (they read transposed weights, matmul_transpose_tf32), else the
    * mode's K16 / FP32 kernel.
    */
   Variant data(long n) {
-    if (!wgmma()) return plain;
-    Variant f = forward(n);
-    return f == WG128_FORWARD ? WG128 : f;  // the same tile without the forwards' Gaussian tile
+    return wgmma() ? forward(n) : plain;
   }
 
   /**

@@ -97,7 +97,7 @@ final class NoisyConv2d {
         .noise(na);
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
-    Gemm.Variant f = gemm.forward(g.k());
+    Gemm.Variant f = gemm.forward(g.k(), splits == 1 && na.type() != KernelArgs.NoiseArgs.NONE.type());
     b.launch(op, "noisy_conv2d_forward" + f.suffix(), gemm.forwardTiles(m, g.k()) * splits, Gemm.THREADS,
         f.sharedBytes(), a);
   }

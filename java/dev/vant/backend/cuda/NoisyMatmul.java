@@ -27,11 +27,12 @@ final class NoisyMatmul {
     int[] ym = Shapes.matrix(op, "y", y);
     if (ym[0] != d.batch || ym[1] != d.out) throw bad(op, "y " + y + " must be [" + d.batch + ", " + d.out + "]");
     if (bias != null) requireSize(op, "bias", bias, d.out);
+    KernelArgs.NoiseArgs na = b.noise(noise, y, op);
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
-        .i(d.batch).i(d.in).i(d.out).noise(b.noise(noise, y, op));
+        .i(d.batch).i(d.in).i(d.out).noise(na);
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
-    Gemm.Variant f = gemm.forward(d.out);
+    Gemm.Variant f = gemm.forward(d.out, na.type() != KernelArgs.NoiseArgs.NONE.type());
     b.launch(op, "noisy_matmul_forward" + f.suffix(), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, f.sharedBytes(), a);
   }
 

@@ -149,26 +149,32 @@ class Tf32TilesTest {
       assumeRuns(t, tile);
       // 4-byte and 16-byte copies, stride 1 and 2, split-K in the forward (SPLIT_FORWARD) and the data gradient
       // (SPLIT_DATA[0]: 16-byte copies of dy and of the transposed weights).
-      // The last two: K > 64 and K % 4 == 0, so the 128 x 128 forwards draw their noise under the k loop
-      // (EarlyNoise): 3 and 9 k-tiles, edge column tiles of 4 and 8, per-sample levels in the COMBINED cases.
+      // The last four have K % 4 == 0, so the noisy wgmma forwards draw their noise under the k loop (EarlyNoise):
+      // K > 64 (128 x 128 tiles) with 3 and 9 k-tiles and edge column tiles of 4 and 8; K <= 64 (128 x 64 tiles, 3
+      // stages) with 2 k-tiles and a whole tile of 64 columns, 4 k-tiles and a tile of 60 (15 groups per row);
+      // per-sample levels in the COMBINED cases. The odd cases (ADDITIVE) run the wgmma forwards with
+      // VANT_EARLY_NOISE=off: the epilogue draws the same bits.
       Conv2dShape[] shapes = {new Conv2dShape(2, 9, 9, 3, 67, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 20, 70, 3, 3, 1, 1),
           NoisyConv2dTest.SPLIT_FORWARD[1], NoisyConv2dTest.SPLIT_DATA[0], new Conv2dShape(3, 8, 8, 8, 16, 3, 3, 2, 1),
-          new Conv2dShape(2, 6, 6, 8, 132, 3, 3, 1, 1), new Conv2dShape(1, 4, 4, 32, 136, 3, 3, 1, 1)};
+          new Conv2dShape(2, 6, 6, 8, 132, 3, 3, 1, 1), new Conv2dShape(1, 4, 4, 32, 136, 3, 3, 1, 1),
+          new Conv2dShape(2, 5, 5, 4, 64, 3, 3, 1, 1), new Conv2dShape(3, 6, 6, 12, 60, 3, 3, 1, 1)};
       for (int i = 0; i < shapes.length * 2; i++) {
         Conv2dShape g = shapes[i / 2];
         Noise.Type type = i % 2 == 0 ? Noise.Type.COMBINED : Noise.Type.ADDITIVE;
+        String early = i % 2 == 0 ? "on" : "off";
         Tensor[] x = t.ints(-3, 3, g.inputShape()), w = t.ints(-3, 3, g.weightShape()), b = t.ints(-5, 5, g.k());
         Noise[] nz = t.noise(type, i % 2 == 0, g.n());
         Tensor k16 = t.gpuOut(g.outputShape()), other = t.gpuOut(g.outputShape());
         Tensor clean = t.gpuOut(g.outputShape()), unfused = t.gpuOut(g.outputShape());
         t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], k16);
-        withTile(tile, () -> {
+        withTile(tile, () -> withEarlyNoise(early, () -> {
           t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], other);
           t.gpu.conv2dForward(g, x[1], w[1], b[1], Noise.NONE, clean);
-        });
+        }));
         t.gpu.noiseForward(clean, nz[1], unfused);
-        t.assertSameBits("conv2dForward " + tile + " vs k16 " + g + " " + type, k16, other);
-        t.assertSameBits("conv2dForward " + tile + " fused vs " + tile + " + noise kernel " + g + " " + type, unfused, other);
+        String what = tile + " (early noise " + early + ")";
+        t.assertSameBits("conv2dForward " + what + " vs k16 " + g + " " + type, k16, other);
+        t.assertSameBits("conv2dForward " + what + " fused vs " + tile + " + noise kernel " + g + " " + type, unfused, other);
         // The data gradient (on wgmma in the wgmma configurations; the K16 kernel again otherwise).
         Tensor[] dy = t.ints(-3, 3, g.outputShape());
         Tensor dx16 = t.gpuOut(g.inputShape()), dxOther = t.gpuOut(g.inputShape());
@@ -196,6 +202,14 @@ class Tf32TilesTest {
       t.gpu.linearForward(x[1], w[1], b[1], nz[1], k16n);
       withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], nz[1], otherN));
       t.assertSameBits("noisy linearForward " + tile + " vs k16 " + d, k16n, otherN);
+      // OUT = 64, IN = 20 (one k-tile): the 128 x 64 forward with its 3-stage pipeline draws it under the k loop.
+      NoisyMatmulTest.Dims d64 = new NoisyMatmulTest.Dims(130, 20, 64);
+      Tensor[] x64 = t.ints(-3, 3, d64.batch(), d64.in()), w64 = t.ints(-3, 3, d64.out(), d64.in());
+      Noise[] nz64 = t.noise(Noise.Type.COMBINED, true, d64.batch());
+      Tensor k16s = t.gpuOut(d64.batch(), d64.out()), otherS = t.gpuOut(d64.batch(), d64.out());
+      t.gpu.linearForward(x64[1], w64[1], null, nz64[1], k16s);
+      withTile(tile, () -> t.gpu.linearForward(x64[1], w64[1], null, nz64[1], otherS));
+      t.assertSameBits("noisy linearForward " + tile + " vs k16 " + d64, k16s, otherS);
       Tensor[] dy = t.ints(-3, 3, d.batch(), d.out());
       Tensor dx16 = t.gpuOut(d.batch(), d.in()), dxOther = t.gpuOut(d.batch(), d.in());
       t.gpu.linearBackwardData(dy[1], w[1], dx16);
@@ -238,8 +252,19 @@ class Tf32TilesTest {
     // The conv data gradient follows the wgmma choice (by its input channels), and stays K16 / FP32 elsewhere.
     assertEquals("_tf32wg", Gemm.TF32_WG.data(64).suffix());
     assertEquals("_tf32wg128", Gemm.TF32_WG.data(128).suffix());
-    // The 128 x 128 forwards carry the 64 KiB Gaussian tile of EarlyNoise; the data gradients of that tile do not.
-    assertEquals(196608, Gemm.TF32_WG.forward(128).sharedBytes());
+    // Noisy forwards that own their k range get the twins with a tile of Gaussians (EarlyNoise: 128 x 128 + 64 KiB,
+    // 128 x 64 with 3 stages + 32 KiB); noise-free ones, split-K partials and the data gradients the plain kernels.
+    assertEquals(131072, Gemm.TF32_WG.forward(128).sharedBytes());
+    assertEquals("_tf32wg128z", Gemm.TF32_WG.forward(128, true).suffix());
+    assertEquals(196608, Gemm.TF32_WG.forward(128, true).sharedBytes());
+    assertEquals("_tf32wgz", Gemm.TF32_WG.forward(64, true).suffix());
+    assertEquals(106496, Gemm.TF32_WG.forward(64, true).sharedBytes());
+    assertEquals(64, Gemm.TF32_WG.forward(64, true).tileN());
+    assertEquals("_tf32wg", Gemm.TF32_WG.forward(64, false).suffix());
+    assertEquals("_tf32wgz", Gemm.TF32_WG64.forward(512, true).suffix());
+    assertEquals("_tf32wg128z", Gemm.TF32_WG128.forward(8, true).suffix());
+    assertEquals("_tf32", Gemm.TF32.forward(128, true).suffix());
+    assertEquals("_tf32k32", Gemm.TF32_K32.forward(128, true).suffix());
     assertEquals(131072, Gemm.TF32_WG.data(128).sharedBytes());
     assertEquals(98304, Gemm.TF32_WG.data(64).sharedBytes());
     assertEquals("_tf32", Gemm.TF32_K32.data(128).suffix());
@@ -253,5 +278,29 @@ class Tf32TilesTest {
   @Test
   void unknownTilesAreRefused() {
     withTile("k64", () -> assertThrows(IllegalArgumentException.class, CudaBackend::tf32Tile));
+  }
+
+  /** Runs r with vant.early.noise = value, restoring the previous setting after. */
+  static void withEarlyNoise(String value, Runnable r) {
+    String old = System.getProperty("vant.early.noise");
+    System.setProperty("vant.early.noise", value);
+    try {
+      r.run();
+    } finally {
+      if (old == null) System.clearProperty("vant.early.noise");
+      else System.setProperty("vant.early.noise", old);
+    }
+  }
+
+  @Test
+  void earlyNoiseSwitchesToThePlainKernels() {
+    withEarlyNoise("off", () -> {
+      assertEquals("_tf32wg", Gemm.TF32_WG.forward(64, true).suffix());
+      assertEquals("_tf32wg128", Gemm.TF32_WG.forward(128, true).suffix());
+    });
+    withEarlyNoise("sometimes", () -> {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.TF32_WG.forward(64, true));
+      assertTrue(e.getMessage().contains("VANT_EARLY_NOISE"), e.getMessage());
+    });
   }
 }
