@@ -16,6 +16,7 @@
 #  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 kernels (VANT_TF32_TILE=wgmma: forwards,
 #      data and weight gradients; 128 x 128 tiles, 128 x 64 where the output has 64 columns or fewer): <= 40 s
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
+#  4d. 4b again with the noise drawn in the epilogue (VANT_EARLY_NOISE=off): the A/B of EarlyNoise, same tiles: <= 40 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
@@ -34,7 +35,7 @@
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
 #              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
-#              GPU_SUITE_WG64_S override the limits (0 skips part 4, 4b, 4c, 5, 6, 7 or 8);
+#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S override the limits (0 skips part 4, 4b, 4c, 4d, 5, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,7 @@ T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 T_PROF=${GPU_SUITE_PROFILE_S:-90}
 T_WG=${GPU_SUITE_WG_S:-40}
 T_WG64=${GPU_SUITE_WG64_S:-30}
+T_WG_LATE=${GPU_SUITE_WG_LATE_S:-40}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -174,6 +176,11 @@ VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on
   --batch "$GRAPH_BATCH" --cuda-graph on
 VANT_TF32_TILE=wgmma64 extra_bench 4c/8 vant-bench-wgmma64 "$T_WG64" \
   "TF32 forwards on wgmma, 128 x 64 tiles everywhere (VANT_TF32_TILE=wgmma64)" --only kernels
+# 4d. 4b with the noisy forwards' Gaussians drawn in their epilogue instead of under the k loop: the same tiles and
+# bits, so 4b vs 4d is what EarlyNoise gains (noisy kernel rows, and the VANT / no-noise step ratio).
+VANT_TF32_TILE=wgmma VANT_EARLY_NOISE=off extra_bench 4d/8 vant-bench-wgmma-late "$T_WG_LATE" \
+  "TF32 forwards on wgmma, noise drawn in the epilogue (VANT_TF32_TILE=wgmma VANT_EARLY_NOISE=off)" \
+  --batch "$GRAPH_BATCH" --cuda-graph on
 # 4. the exact-FP32 kernels (the TF32 path is part 3's default)
 extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 path" --math fp32 --only kernels
 
@@ -271,7 +278,7 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, wgmma late noise ${EXTRA_S[vant-bench-wgmma-late]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
   echo

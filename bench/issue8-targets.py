@@ -6,7 +6,9 @@
 RAW_DIR is bench/gpu-suite.sh's raw folder: vant-bench.json (TF32 kernels, op-by-op steps), vant-bench-graph.json
 (steps replayed as CUDA graphs), pytorch.json (the PyTorch peer, same run), and when present vant-bench-k32.json
 (the K32 TF32 forwards: kernels and graph steps), vant-bench-wgmma.json (the wgmma forwards, tile by output width: kernels
-and graph steps) and vant-bench-wgmma64.json (128 x 64 wgmma tiles everywhere: kernels). Missing inputs leave their rows out, saying so.
+and graph steps), vant-bench-wgmma64.json (128 x 64 wgmma tiles everywhere: kernels) and vant-bench-wgmma-late.json (the
+wgmma forwards with VANT_EARLY_NOISE=off: the noise drawn in the epilogue; kernels and graph steps). Missing inputs leave
+their rows out, saying so.
 """
 import json
 import math
@@ -60,13 +62,15 @@ def main():
     raw = sys.argv[1]
     v, g, k32, p = load(raw, "vant-bench.json"), load(raw, "vant-bench-graph.json"), load(raw, "vant-bench-k32.json"), load(raw, "pytorch.json")
     wg, wg64 = load(raw, "vant-bench-wgmma.json"), load(raw, "vant-bench-wgmma64.json")
+    late = load(raw, "vant-bench-wgmma-late.json")
     if not v or not p:
         print(f"issue 8 targets: need vant-bench.json and pytorch.json in {raw}")
         return 1
     print("| target (issue 8) | bound | measured | ratio | |")
     print("|---|---|---|---|---|")
     variants = [("TF32 K16", v, g)] + ([("TF32 K32", k32, k32)] if k32 else []) \
-        + ([("TF32 wgmma", wg, wg)] if wg else []) + ([("TF32 wgmma 128x64", wg64, wg64)] if wg64 else [])
+        + ([("TF32 wgmma", wg, wg)] if wg else []) + ([("TF32 wgmma 128x64", wg64, wg64)] if wg64 else []) \
+        + ([("TF32 wgmma, noise in the epilogue", late, late)] if late else [])
     ptf = p["math"]["tf32"]
     for label, kv, gv in variants:
         ks = kernels(kv)

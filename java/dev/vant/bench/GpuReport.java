@@ -82,7 +82,11 @@ public final class GpuReport {
         r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS,
         (r.math() == dev.vant.backend.MathMode.TF32
             ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; forward pipeline "
-                + dev.vant.backend.cuda.CudaBackend.tf32Tile() + " (VANT_TF32_TILE); the floor and % of peak below "
+                + dev.vant.backend.cuda.CudaBackend.tf32Tile() + " (VANT_TF32_TILE"
+                + (dev.vant.backend.cuda.CudaBackend.tf32Tile().startsWith("wgmma")
+                    ? "; noise " + (dev.vant.backend.cuda.CudaBackend.earlyNoise() ? "drawn under the k loop" : "drawn in the epilogue")
+                        + " (VANT_EARLY_NOISE)" : "")
+                + "); the floor and % of peak below "
                 + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
             : "exact FP32 (FFMA, `--math fp32`)")
             + "; convolutions of at most 32 taps (R*S*C: the stem) and 8192 weights run the direct FP32 forward kernel in both modes"));

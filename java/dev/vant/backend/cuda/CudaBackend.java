@@ -106,6 +106,11 @@ public final class CudaBackend implements Backend {
     return Gemm.tf32Tile();
   }
 
+  /** Whether the noisy wgmma forwards draw their noise under the k loop (VANT_EARLY_NOISE, default on). */
+  public static boolean earlyNoise() {
+    return Gemm.earlyNoise();
+  }
+
   /** The GEMM tile geometry of this backend's math mode; a wgmma choice is checked against the device and the fatbin. */
   Gemm gemm() {
     Gemm g = Gemm.of(math);

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The other TF32 forward pipelines, selected by vant.tf32.tile: k32 (noisy_conv2d_forward_tf32k32,
  * noisy_matmul_forward_tf32k32; mma.sync, BK 32, 3 stages) and Hopper's wgmma (kernels/gemm_wgmma.cuh; BK 32, 4 stages:
  * wgmma64 the _tf32wg kernels, 128 x 64 tiles; wgmma128 the _tf32wg128 kernels, 128 x 128; wgmma either by the
- * output's width): against the DOUBLE reference with the TF32 bound of
+ * output's width; noisy forwards their _tf32wgz / _tf32wg128z twins, which draw the noise under the k loop, unless
+ * vant.early.noise is off): against the DOUBLE reference with the TF32 bound of
  * {@link GpuTwin#compareTf32} on the TF32 edge shapes (C = 3 gathers, K = 1, edge tiles, split-K, k not a multiple of
  * 32) and random ones; bit for bit against the K16 kernels where both sums are exact; fused noise bit for bit against
  * the clean conv of the same pipeline followed by the noise kernel. Under the CPU emulation the wgmma kernels run the
