@@ -186,6 +186,54 @@ class NoisyMatmulTest {
     return a;
   }
 
+  /**
+   * matmul_transpose_tf32, which writes the transposed, TF32-rounded weights every wgmma data gradient reads: each
+   * element once, at its transposed place, rounded as cvt.rna (ties away: {@link #tf32}), nothing outside the
+   * [batch][cols][rows] box touched (padded leading dimensions keep their poison). Edge tiles (33 x 65: tiles of 32
+   * cut in both directions), one row and one column, and the conv form: one [K][C] -> [C][K] transpose per tap with
+   * batch strides (NoisyConv2d's w [K][R*S][C] -> [C][R*S][K]).
+   */
+  @Test
+  void transposeTf32RoundsAndTransposesEveryElement() {
+    try (GpuTwin t = GpuTwin.open(214, MathMode.TF32)) {
+      // {rows, cols, batch, srcBatch, srcLd, dstBatch, dstLd, dst floats}
+      long[][] cases = {
+          {33, 65, 1, 0, 65, 0, 33, 65 * 33},
+          {1, 40, 1, 0, 40, 0, 1, 40},
+          {40, 1, 1, 0, 1, 0, 40, 40},
+          {33, 65, 1, 0, 70, 0, 36, 65 * 36},                 // padded rows in src and dst: dst's padding untouched
+          {68, 20, 9, 20, 9 * 20, 68, 9 * 68, 20 * 9 * 68}};  // conv: K = 68, C = 20, R*S = 9
+      for (long[] c : cases) {
+        int rows = (int) c[0], cols = (int) c[1], batch = (int) c[2];
+        long srcBatch = c[3], srcLd = c[4], dstBatch = c[5], dstLd = c[6];
+        int srcSize = (int) ((batch - 1) * srcBatch + (rows - 1) * srcLd + cols);
+        float[] src = fourteenBit(t, srcSize);
+        for (int i = 0; i < srcSize; i += 7) src[i] *= 0x1p-30f;  // other exponents; i % 11 == 0: zeros of both signs
+        for (int i = 0; i < srcSize; i += 11) src[i] = (i & 1) == 0 ? 0f : -0f;
+        Tensor s = t.gpu.fromHost(src, srcSize), d = t.gpuOut((int) c[7]);
+        String what = "matmul_transpose_tf32 " + java.util.Arrays.toString(c);
+        NoisyMatmul.transposeTf32(t.gpu, what, t.gpu.buf(s, what), t.gpu.buf(d, what), rows, cols, batch, srcBatch, srcLd,
+            dstBatch, dstLd);
+        float[] got = t.gpu.toHost(d);
+        boolean[] inBox = new boolean[got.length];
+        for (int b = 0; b < batch; b++)
+          for (int r = 0; r < rows; r++)
+            for (int col = 0; col < cols; col++) {
+              int at = (int) (b * dstBatch + col * dstLd + r);
+              float want = tf32(src[(int) (b * srcBatch + r * srcLd + col)]);
+              assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[at]),
+                  what + ": dst[" + b + "][" + col + "][" + r + "] = " + got[at] + ", want " + want);
+              inBox[at] = true;
+            }
+        for (int e = 0; e < got.length; e++) {
+          if (!inBox[e]) assertEquals(GpuTwin.POISON, Float.floatToRawIntBits(got[e]), what + ": wrote dst[" + e + "] outside the box");
+        }
+        s.close();
+        t.release();
+      }
+    }
+  }
+
   @Test
   void tf32RoundsEveryOperandToNearestAndSumsExactly() {
     // With K <= 4 operands in [1, 2], every TF32 product is a multiple of 2^-20 below 4 and every partial sum
