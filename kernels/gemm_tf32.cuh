@@ -204,10 +204,10 @@ struct VecCopies {
       if constexpr (HOIST) { d = dst[i]; } else { int r, k_; S::at(i, r, k_, d); }
       float4* q = reinterpret_cast<float4*>(s + d);
       float4 v = *q;
-      v.x = __uint_as_float(ptx::cvt_rna_tf32(v.x));
-      v.y = __uint_as_float(ptx::cvt_rna_tf32(v.y));
-      v.z = __uint_as_float(ptx::cvt_rna_tf32(v.z));
-      v.w = __uint_as_float(ptx::cvt_rna_tf32(v.w));
+      v.x = __uint_as_float(ptx::tf32_operand(v.x));
+      v.y = __uint_as_float(ptx::tf32_operand(v.y));
+      v.z = __uint_as_float(ptx::tf32_operand(v.z));
+      v.w = __uint_as_float(ptx::tf32_operand(v.w));
       *q = v;
     }
   }
@@ -235,7 +235,7 @@ struct ScalarCopies {
 // Fragment registers of a stage element: as stored (the 16-byte path rounds its stage to TF32 in place), or rounded
 // here (ROUND: the 4-byte path, whose extra pass over the stage spilled registers).
 template <bool ROUND>
-__device__ __forceinline__ uint32_t tf32_bits(float v) { return ROUND ? ptx::cvt_rna_tf32(v) : __float_as_uint(v); }
+__device__ __forceinline__ uint32_t tf32_bits(float v) { return ROUND ? ptx::tf32_operand(v) : __float_as_uint(v); }
 
 // The warp's A fragments (MT m16 tiles) at k-step ks of a stage.
 template <class C, bool K_MAJOR, bool ROUND>

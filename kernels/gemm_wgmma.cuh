@@ -169,10 +169,10 @@ struct VecCopies {
     for (int i = 0; i < N; ++i) {
       float4* q = reinterpret_cast<float4*>(s + 4 * ((int)threadIdx.x + i * THREADS));
       float4 v = *q;
-      v.x = __uint_as_float(ptx::cvt_rna_tf32(v.x));
-      v.y = __uint_as_float(ptx::cvt_rna_tf32(v.y));
-      v.z = __uint_as_float(ptx::cvt_rna_tf32(v.z));
-      v.w = __uint_as_float(ptx::cvt_rna_tf32(v.w));
+      v.x = __uint_as_float(ptx::tf32_operand(v.x));
+      v.y = __uint_as_float(ptx::tf32_operand(v.y));
+      v.z = __uint_as_float(ptx::tf32_operand(v.z));
+      v.w = __uint_as_float(ptx::tf32_operand(v.w));
       *q = v;
     }
   }
@@ -204,7 +204,7 @@ struct ScalarCopies {
     for (int i = 0; i < N; ++i) {
       int r, k;
       place(i, r, k);
-      s[idx(r, k)] = __uint_as_float(ptx::cvt_rna_tf32(s[idx(r, k)]));
+      s[idx(r, k)] = __uint_as_float(ptx::tf32_operand(s[idx(r, k)]));
     }
   }
 };

@@ -139,10 +139,10 @@ struct Blocks {
 #pragma unroll
     for (int t = 0; t < 4; ++t) {
       const float4 x = *reinterpret_cast<const float4*>(raw + 4 * (t * ACTIVE + (int)threadIdx.x));
-      v[t][0] = __uint_as_float(ptx::cvt_rna_tf32(x.x));
-      v[t][1] = __uint_as_float(ptx::cvt_rna_tf32(x.y));
-      v[t][2] = __uint_as_float(ptx::cvt_rna_tf32(x.z));
-      v[t][3] = __uint_as_float(ptx::cvt_rna_tf32(x.w));
+      v[t][0] = __uint_as_float(ptx::tf32_operand(x.x));
+      v[t][1] = __uint_as_float(ptx::tf32_operand(x.y));
+      v[t][2] = __uint_as_float(ptx::tf32_operand(x.z));
+      v[t][3] = __uint_as_float(ptx::tf32_operand(x.w));
     }
 #pragma unroll
     for (int i = 0; i < 4; ++i) {

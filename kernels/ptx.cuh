@@ -52,6 +52,24 @@ VANT_PTX_HD uint32_t cvt_rna_tf32(float x) {
 #endif
 }
 
+// ---- TF32 operands the tensor cores read (mma.sync / wgmma .tf32 from registers or shared memory) ------------
+// cvt.rna.tf32.f32 without its last step, the clearing of the 13 low mantissa bits: the tensor cores read only sign,
+// exponent and the top 10 mantissa bits of a .tf32 operand (the emulated mma.sync and wgmma below do the same,
+// tf32_bits; CUTLASS's TF32 converters leave those bits undefined for the same reason), so adding half a TF32 ulp
+// to a finite value is the whole rounding they see: the same value as cvt.rna's. On sm_90 that is 2 SASS
+// instructions per element (FSETP, predicated IADD) instead of cvt.rna's 3 (+ LOP3): the GEMM k loops round every
+// operand element once. Not idempotent (a second application may carry): only for values rounded exactly once on
+// their way into a stage or fragment; what is stored for later readers (matmul_transpose_tf32) keeps cvt.rna.
+VANT_PTX_HD uint32_t tf32_operand(float x) {
+  uint32_t u;
+  __builtin_memcpy(&u, &x, 4);
+#if defined(__CUDA_ARCH__)
+  return fabsf(x) < __int_as_float(0x7f800000) ? u + 0x1000u : u;  // NaN and infinity pass through, as cvt.rna's
+#else
+  return (u & 0x7F800000u) != 0x7F800000u ? u + 0x1000u : u;
+#endif
+}
+
 #if defined(VANT_EMU) && !defined(__CUDA_ARCH__)
 namespace emu {
 struct MmaIn { uint32_t a[4], b[2]; float c[4]; };

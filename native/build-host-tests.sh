@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the host (g++) programs that check kernels/*.cuh and runs them: Philox known answers, the GPU's
-# Box-Muller arithmetic on every contract input, FastDiv against the hardware division.
+# Box-Muller arithmetic on every contract input, FastDiv against the hardware division, the TF32 roundings.
 #
 #   native/build-host-tests.sh OUT_DIR        (run by Maven in process-test-classes)
 #
@@ -38,3 +38,7 @@ echo "[vant] box_muller.cuh (the GPU's Gaussian arithmetic) on every contract in
 build fastdiv_check fastdiv.cuh
 echo "[vant] fastdiv.cuh against the hardware division (g++):"
 "$out/fastdiv_check"
+
+build tf32_check ptx.cuh
+echo "[vant] ptx.cuh's TF32 roundings (the GEMM k loops' and cvt.rna's host twins) against each other and double precision (g++):"
+"$out/tf32_check"
