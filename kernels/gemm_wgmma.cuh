@@ -314,7 +314,7 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 // thread draws the first-stream Gaussians of its own epilogue items (store_noisy_rows), a share per k-tile, while
 // the tensor cores run the tile's wgmma, and the epilogue reads them back (same calls, same bits). Only where the
 // epilogue takes store_noisy_rows (rows_path) and the whole k range is this block's (splits == 1: with split-K the
-// noise belongs to the reduction).
+// noise belongs to the reduction) and not empty (no k-tile, no draw: `whole` says both).
 template <class C>
 struct EarlyNoise {
   // Philox chains drawn at once: 4 where the 128 x 128 kernels have the registers (245 of 255, 1 block per SM); 2 in

@@ -351,7 +351,8 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   wg::tile_of<C>(M, g.k, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
   float acc[C::BN / 2];
-  const wg::EarlyNoise<C> early(sm, M, g.k, m0, n0, na, splits == 1);  // the noise drawn under the k loop (C::ZT)
+  // The noise drawn under the k loop (C::ZT); an empty k range has no loop to draw in.
+  const wg::EarlyNoise<C> early(sm, M, g.k, m0, n0, na, splits == 1 && k1 > k0);
   wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc, early);
   if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
     wg::store<C>(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);

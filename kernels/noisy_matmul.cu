@@ -232,7 +232,8 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   int m0, n0, split;
   wg::tile_of<C>(batch, out, m0, n0, split);
   float acc[C::BN / 2];
-  const wg::EarlyNoise<C> early(sm, batch, out, m0, n0, na, true);  // the noise drawn under the k loop (C::ZT)
+  // The noise drawn under the k loop (C::ZT); with in == 0 there is no loop to draw in.
+  const wg::EarlyNoise<C> early(sm, batch, out, m0, n0, na, in > 0);
   wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc, early);
   wg::stage<C>(sm, out, n0, dBias, acc);
   store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na, early.drawn());

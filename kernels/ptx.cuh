@@ -58,8 +58,10 @@ VANT_PTX_HD uint32_t cvt_rna_tf32(float x) {
 // tf32_bits; CUTLASS's TF32 converters leave those bits undefined for the same reason), so adding half a TF32 ulp
 // to a finite value is the whole rounding they see: the same value as cvt.rna's. On sm_90 that is 2 SASS
 // instructions per element (FSETP, predicated IADD) instead of cvt.rna's 3 (+ LOP3): the GEMM k loops round every
-// operand element once. Not idempotent (a second application may carry): only for values rounded exactly once on
-// their way into a stage or fragment; what is stored for later readers (matmul_transpose_tf32) keeps cvt.rna.
+// operand element once. Not idempotent (a second application adds 0x2000 in all: wrong for about half the inputs):
+// only for values rounded exactly once on their way into a stage or fragment; what is stored for later readers
+// (matmul_transpose_tf32) keeps cvt.rna. A NaN passes unchanged, so one whose payload lies only in the 13 low bits
+// (never a NaN the GPU's arithmetic makes: 0x7fffffff) reads as infinity, as its host twin's did before.
 VANT_PTX_HD uint32_t tf32_operand(float x) {
   uint32_t u;
   __builtin_memcpy(&u, &x, 4);

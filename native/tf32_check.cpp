@@ -45,7 +45,8 @@ int check(uint32_t u, bool ref) {
   const float x = as_float(u);
   const uint32_t rna = vant::ptx::cvt_rna_tf32(x), operand = vant::ptx::tf32_operand(x);
   const bool nan = (u & 0x7FFFFFFFu) > 0x7F800000u;
-  // The tensor cores' view of an operand: its top 19 bits. A NaN must stay a NaN (its payload may differ).
+  // The tensor cores' view of an operand: its top 19 bits. A NaN passes unchanged (cvt_rna_tf32's twin too), so it
+  // reads as NaN, or as infinity where its payload lies only in the low 13 bits (ptx.cuh).
   const uint32_t seen = operand & 0xFFFFE000u;
   const bool same = nan ? ((seen & 0x7FFFFFFFu) >= 0x7F800000u && (operand & 0x7FFFFFFFu) > 0x7F800000u) : seen == rna;
   if (!same) {

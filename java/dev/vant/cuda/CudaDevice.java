@@ -128,6 +128,11 @@ public final class CudaDevice implements AutoCloseable {
     if (have != null && have >= bytes) return;
     check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
         "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")");
+    // The whole unified L1 as shared memory: the kernels that opt in here (K32, wgmma: 78-192 KiB per block) are
+    // sized for 2 blocks per SM where they fit (e.g. 2 x 105 KiB of the 128 x 64 wgmma forwards), and the carveout
+    // the driver picks without a preference is only promised to fit one. A hint the driver may override.
+    check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100),
+        "cuFuncSetAttribute(" + kernel + ", PREFERRED_SHARED_MEMORY_CARVEOUT, 100)");
     sharedAllowed.put(kernel, bytes);
   }
 

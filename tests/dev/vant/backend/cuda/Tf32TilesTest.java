@@ -211,6 +211,17 @@ class Tf32TilesTest {
       t.gpu.linearForward(x64[1], w64[1], null, nz64[1], k16s);
       withTile(tile, () -> t.gpu.linearForward(x64[1], w64[1], null, nz64[1], otherS));
       t.assertSameBits("noisy linearForward " + tile + " vs k16 " + d64, k16s, otherS);
+      // IN = 0: an empty k range, y = bias + noise. The noisy wgmma forwards have no k loop to draw in; the epilogue
+      // must draw it (OUT 64 and 132: both tiles' EarlyNoise twins).
+      for (int out : new int[] {64, 132}) {
+        NoisyMatmulTest.Dims d0 = new NoisyMatmulTest.Dims(130, 0, out);
+        Tensor[] x0 = t.ints(-3, 3, d0.batch(), 0), w0 = t.ints(-3, 3, out, 0), b0 = t.ints(-5, 5, out);
+        Noise[] nz0 = t.noise(Noise.Type.ADDITIVE, true, d0.batch());
+        Tensor k16e = t.gpuOut(d0.batch(), out), otherE = t.gpuOut(d0.batch(), out);
+        t.gpu.linearForward(x0[1], w0[1], b0[1], nz0[1], k16e);
+        withTile(tile, () -> t.gpu.linearForward(x0[1], w0[1], b0[1], nz0[1], otherE));
+        t.assertSameBits("noisy linearForward " + tile + " vs k16 " + d0, k16e, otherE);
+      }
       Tensor[] dy = t.ints(-3, 3, d.batch(), d.out());
       Tensor dx16 = t.gpuOut(d.batch(), d.in()), dxOther = t.gpuOut(d.batch(), d.in());
       t.gpu.linearBackwardData(dy[1], w[1], dx16);
@@ -221,6 +232,63 @@ class Tf32TilesTest {
       withTile(tile, () -> t.gpu.linearBackwardWeight(x[1], dy[1], dwOther, null));
       t.assertSameBits("linearBackwardWeight " + tile + " vs k16 " + d, dw16, dwOther);
     }
+  }
+
+  /**
+   * The TF32 k loops round each operand by adding half a TF32 ulp and leave its 13 low mantissa bits set
+   * (ptx::tf32_operand): right only if the tensor cores read just sign, exponent and the top 10 mantissa bits, as
+   * the CPU emulation models them. On a GPU this checks that: every GEMM pass (conv forward, data and weight
+   * gradients; the linear layer's) on random operands must give the same bits as on operands rounded to TF32
+   * beforehand (in Java, {@link NoisyMatmulTest#tf32}), whose low bits are zero. Shapes: 16-byte copies rounded in
+   * shared memory (C, K, IN, OUT multiples of 4: the wgmma weight gradients too) and 4-byte copies rounded per
+   * fragment; R*S*C > 32, so the GEMM forward runs, not the direct FP32 kernel.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"k16", "k32", "wgmma", "wgmma64", "wgmma128"})
+  void tensorCoresReadOnlyTheTf32Bits(String tile) {
+    try (GpuTwin t = GpuTwin.open(133, MathMode.TF32)) {
+      assumeRuns(t, tile);
+      withTile(tile, () -> {
+        for (Conv2dShape g : new Conv2dShape[] {new Conv2dShape(2, 6, 6, 8, 72, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 5, 20, 3, 3, 1, 1)}) {
+          Tensor[][] xs = raw(t, g.inputShape()), ws = raw(t, g.weightShape()), dys = raw(t, g.outputShape());
+          Tensor[] y = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
+          Tensor[] dx = {t.gpuOut(g.inputShape()), t.gpuOut(g.inputShape())};
+          Tensor[] dw = {t.gpuOut(g.weightShape()), t.gpuOut(g.weightShape())};
+          for (int v = 0; v < 2; v++) {
+            t.gpu.conv2dForward(g, xs[v][1], ws[v][1], null, Noise.NONE, y[v]);
+            t.gpu.conv2dBackwardData(g, dys[v][1], ws[v][1], dx[v]);
+            t.gpu.conv2dBackwardWeight(g, xs[v][1], dys[v][1], dw[v], null);
+          }
+          t.assertSameBits("conv2dForward " + tile + " " + g + ": raw vs TF32-rounded operands", y[1], y[0]);
+          t.assertSameBits("conv2dBackwardData " + tile + " " + g + ": raw vs TF32-rounded operands", dx[1], dx[0]);
+          t.assertSameBits("conv2dBackwardWeight " + tile + " " + g + ": raw vs TF32-rounded operands", dw[1], dw[0]);
+          t.release();
+        }
+        for (int[] d : new int[][] {{70, 36, 68}, {33, 17, 9}}) {
+          int batch = d[0], in = d[1], out = d[2];
+          Tensor[][] xs = raw(t, batch, in), ws = raw(t, out, in), dys = raw(t, batch, out);
+          Tensor[] y = {t.gpuOut(batch, out), t.gpuOut(batch, out)}, dx = {t.gpuOut(batch, in), t.gpuOut(batch, in)};
+          Tensor[] dw = {t.gpuOut(out, in), t.gpuOut(out, in)};
+          for (int v = 0; v < 2; v++) {
+            t.gpu.linearForward(xs[v][1], ws[v][1], null, Noise.NONE, y[v]);
+            t.gpu.linearBackwardData(dys[v][1], ws[v][1], dx[v]);
+            t.gpu.linearBackwardWeight(xs[v][1], dys[v][1], dw[v], null);
+          }
+          String what = tile + " " + batch + "x" + in + "x" + out + ": raw vs TF32-rounded operands";
+          t.assertSameBits("linearForward " + what, y[1], y[0]);
+          t.assertSameBits("linearBackwardData " + what, dx[1], dx[0]);
+          t.assertSameBits("linearBackwardWeight " + what, dw[1], dw[0]);
+          t.release();
+        }
+      });
+    }
+  }
+
+  /** {random operand, the same rounded to TF32 in Java}, each as GpuTwin.of's {reference, GPU} pair. */
+  private static Tensor[][] raw(GpuTwin t, int... shape) {
+    float[] a = t.uniform(GpuTwin.size(shape), -2, 2), r = new float[a.length];
+    for (int i = 0; i < a.length; i++) r[i] = NoisyMatmulTest.tf32(a[i]);
+    return new Tensor[][] {t.of(a, shape), t.of(r, shape)};
   }
 
   @Test
