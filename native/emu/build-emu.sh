@@ -55,8 +55,10 @@ if [[ -n $real ]]; then
   echo "$real" > "$out/real-driver-present"
 else
   rm -f "$out/real-driver-present"
-  if stale "$lib" "${kernels[@]}" "${fixtures[@]}" "$root"/kernels/*.cuh "${runtime_src[@]}" "$emu/driver.cpp" "$emu/jcuda-driver-imports.txt"; then
-    gen=$out/gen
+  deps=("${kernels[@]}" "${fixtures[@]}" "$root"/kernels/*.cuh "${runtime_src[@]}" "$emu/driver.cpp" "$emu/jcuda-driver-imports.txt")
+  gen=$out/gen
+  alib=$out/asan/libcuda.so.1
+  if stale "$lib" "${deps[@]}" || stale "$alib" "${deps[@]}"; then
     # The fixtures ride along (this library is a test artifact): a test loads them from its own fatbin.
     "$emu/gen-registry.sh" "$gen" "${kernels[@]}" "${fixtures[@]}"
     {
@@ -70,9 +72,17 @@ else
         [[ -n $name ]] && echo "extern \"C\" __attribute__((weak, visibility(\"default\"))) int $name(...) { return unsupported(\"$name\"); }"
       done
     } > "$gen/driver_stubs.cpp"
+    pids=()
+    # The same driver under AddressSanitizer (guard zones poisoned), for the gpu-emulated-asan test run; the JVM
+    # then needs libasan preloaded, which asan/libasan.so points at. Compiled beside the plain one: each is one
+    # ~45 s translation unit of every kernel (registry.cpp), so on 2 cores the two take the time of one.
+    mkdir -p "$out/asan"
+    echo "[vant] g++ -fsanitize=address -> $alib (emulated driver, test-only)"
+    "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=address -fno-omit-frame-pointer -shared -Wl,-soname,libcuda.so.1 -o "$alib.tmp" \
+      "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp" -lpthread &
+    pids+=($!)
     echo "[vant] g++ -> $lib (emulated driver, test-only)"
     objs=()
-    pids=()
     for src in "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp"; do
       o=$gen/$(basename "${src%.cpp}").o
       objs+=("$o")
@@ -81,19 +91,10 @@ else
     for p in "${pids[@]}"; do wait "$p"; done
     "$CXX" -shared -Wl,-soname,libcuda.so.1 -Wl,--no-undefined -o "$lib.tmp" "${objs[@]}" -lpthread
     mv "$lib.tmp" "$lib"
-  fi
-  echo "[vant] emulated driver: $lib"
-  # The same driver under AddressSanitizer (guard zones poisoned), for the gpu-emulated-asan test run; the JVM
-  # then needs libasan preloaded, which asan/libasan.so points at.
-  alib=$out/asan/libcuda.so.1
-  if stale "$alib" "$lib"; then
-    mkdir -p "$out/asan"
-    echo "[vant] g++ -fsanitize=address -> $alib (emulated driver, test-only)"
-    "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=address -fno-omit-frame-pointer -shared -Wl,-soname,libcuda.so.1 -o "$alib.tmp" \
-      "$out/gen/registry.cpp" "$out/gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$out/gen/driver_stubs.cpp" -lpthread
     mv "$alib.tmp" "$alib"
     ln -sf "$("$CXX" -print-file-name=libasan.so)" "$out/asan/libasan.so"
   fi
+  echo "[vant] emulated driver: $lib"
 fi
 
 # ---- fixture harness: plain, ASan, TSan ---------------------------------------------------------------
