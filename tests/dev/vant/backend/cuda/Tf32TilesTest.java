@@ -43,13 +43,22 @@ class Tf32TilesTest {
 
   /** Runs r with vant.tf32.tile = tile, restoring the previous setting after. */
   static void withTile(String tile, Runnable r) {
-    String old = System.getProperty("vant.tf32.tile");
-    System.setProperty("vant.tf32.tile", tile);
+    withProperty("vant.tf32.tile", tile, r);
+  }
+
+  /** Runs r with vant.early.noise = value, restoring the previous setting after. */
+  static void withEarlyNoise(String value, Runnable r) {
+    withProperty("vant.early.noise", value, r);
+  }
+
+  private static void withProperty(String key, String value, Runnable r) {
+    String old = System.getProperty(key);
+    System.setProperty(key, value);
     try {
       r.run();
     } finally {
-      if (old == null) System.clearProperty("vant.tf32.tile");
-      else System.setProperty("vant.tf32.tile", old);
+      if (old == null) System.clearProperty(key);
+      else System.setProperty(key, old);
     }
   }
 
@@ -347,18 +356,6 @@ class Tf32TilesTest {
   @Test
   void unknownTilesAreRefused() {
     withTile("k64", () -> assertThrows(IllegalArgumentException.class, CudaBackend::tf32Tile));
-  }
-
-  /** Runs r with vant.early.noise = value, restoring the previous setting after. */
-  static void withEarlyNoise(String value, Runnable r) {
-    String old = System.getProperty("vant.early.noise");
-    System.setProperty("vant.early.noise", value);
-    try {
-      r.run();
-    } finally {
-      if (old == null) System.clearProperty("vant.early.noise");
-      else System.setProperty("vant.early.noise", old);
-    }
   }
 
   @Test
