@@ -5,8 +5,9 @@
 // padding of a convolution) and whether 16-byte vector copies are allowed (a_vec / b_vec, checked at run
 // time: divisibility by 4 of the contiguous extent and 16-byte alignment of the base pointer).
 //
-// Numerics: every operand is rounded to TF32 (cvt.rna: 10 mantissa bits, nearest, ties away; relative error
-// <= 2^-11; once per element in shared memory on the 16-byte path, per fragment on the 4-byte path), the
+// Numerics: every operand is rounded to TF32 (as cvt.rna: 10 mantissa bits, nearest, ties away; relative error
+// <= 2^-11; by ptx::tf32_operand, which leaves the low bits the tensor cores ignore; once per element in shared
+// memory on the 16-byte path, per fragment on the 4-byte path), the
 // products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a fixed order
 // (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
 //

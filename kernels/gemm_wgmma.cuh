@@ -5,8 +5,8 @@
 // conv2d_backward_data[_s1]_tf32wg[128], matmul_backward_data_tf32wg[128] (from transposed weights). The weight
 // gradients, whose operands are contiguous in m / n, have their own loop: gemm_wgmma_mn.cuh. Same problem
 // interface as gemm_tf32.cuh (a_ptr / b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand
-// rounded to TF32 once (in shared memory by cvt.rna, or already in memory: B_TF32), products exact, FP32 sums,
-// deterministic run to run.
+// rounded to TF32 once (in shared memory by ptx::tf32_operand, or already in memory by cvt.rna: B_TF32), products
+// exact, FP32 sums, deterministic run to run.
 //
 // Why (bench/results/2026-11-28-gpu-speed.md): the mma.sync mainloop is issue-bound on the H200 — per HMMA (16 x 8 x 8)
 // a warp also issues its fragment loads (ldmatrix), address and copy work: 145-241 SASS instructions per 16 HMMA after

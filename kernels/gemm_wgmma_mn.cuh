@@ -3,7 +3,7 @@
 // matmul_backward_weight_tf32wg[128] (sm_90a). wgmma's .tf32 reads only K-major shared memory, so gemm_wgmma.cuh cannot run them; here each k-tile is
 // copied raw (cp.async, MN-major as in global memory) and then transposed into wgmma's K-major core-matrix layout
 // (wg::idx) by the threads, rounding to TF32 on the way — the in-place rounding pass that the K-major loop makes
-// anyway, now with a transpose folded in. Same numerics as every vant TF32 GEMM: each operand rounded once (cvt.rna),
+// anyway, now with a transpose folded in. Same numerics as every vant TF32 GEMM: each operand rounded once (as cvt.rna),
 // products exact, FP32 sums, deterministic run to run.
 //
 // Why (bench/results/2026-11-28-gpu-speed.md): the weight gradients were the largest kernel family of the ResNet-18

@@ -8,9 +8,10 @@ import dev.vant.backend.MathMode;
  * {@link #FP32} ({@code kernels/gemm_fp32.cuh}: 64 x 64 tiles, k-step 16, 256 threads; the plain kernel
  * names) and {@link #TF32} ({@code kernels/gemm_tf32.cuh}: 128 x 64 tiles, k-step 16, 256 threads; the
  * {@code _tf32} kernels), and the TF32 configurations whose forwards (and, for wgmma, both gradients) run other
- * kernels ({@link #TF32_K32}, {@link #TF32_WG}: {@code VANT_TF32_TILE}; the noisy wgmma forwards' twins that draw the
- * noise under the k loop: {@link #forward(long, boolean)}, {@code VANT_EARLY_NOISE}). The split rule depends on the shape and the
- * tile only, never on the device, so a given model computes its gradients in the same order on every GPU.
+ * kernels ({@link #TF32_K32}, {@link #TF32_WG}: {@code VANT_TF32_TILE}; the noisy wgmma forwards' twins that draw
+ * the noise under the k loop: {@link #forward(long, boolean)}, {@code VANT_EARLY_NOISE}). The split rule depends on
+ * the shape and the tile only, never on the device, so a given model computes its gradients in the same order on
+ * every GPU.
  */
 final class Gemm {
   /**
