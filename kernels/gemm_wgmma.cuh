@@ -334,9 +334,16 @@ struct EarlyNoise {
       per = (tile.items + THREADS - 1) / THREADS;
     }
   }
-  // Items v in [kt per / tiles, (kt + 1) per / tiles) of this thread: all of them by the last k-tile.
+  // The thread's items in units of CHAINS (the last may be partial), units [kt u / tiles, (kt + 1) u / tiles) in
+  // k-tile kt: every item once, all by the last k-tile. Whole units, not per / tiles items per k-tile: with fewer
+  // items than k-tiles (layer2: 16 over 36) that share is 0 or 1, and one Philox + Box-Muller chain alone is
+  // latency-bound (~210 dependent instructions, 2-4 warps per scheduler): the draw would stretch its k-tile
+  // instead of filling issue slots.
   __device__ __forceinline__ void operator()(int kt, int tiles) const {
-    if (on) draw_rows_noise<C::BN, CHAINS>(zs, tile, *a, kt * per / tiles, (kt + 1) * per / tiles);
+    if (!on) return;
+    const int units = (per + CHAINS - 1) / CHAINS;
+    const int v0 = kt * units / tiles * CHAINS, v1 = (kt + 1) * units / tiles * CHAINS;
+    draw_rows_noise<C::BN, CHAINS>(zs, tile, *a, v0 < per ? v0 : per, v1 < per ? v1 : per);
   }
   __device__ __forceinline__ const float4* drawn() const { return on ? zs : nullptr; }
 };
