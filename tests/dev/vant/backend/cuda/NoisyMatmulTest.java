@@ -208,8 +208,8 @@ class NoisyMatmulTest {
         long srcBatch = c[3], srcLd = c[4], dstBatch = c[5], dstLd = c[6];
         int srcSize = (int) ((batch - 1) * srcBatch + (rows - 1) * srcLd + cols);
         float[] src = fourteenBit(t, srcSize);
-        for (int i = 0; i < srcSize; i += 7) src[i] *= 0x1p-30f;  // other exponents; i % 11 == 0: zeros of both signs
-        for (int i = 0; i < srcSize; i += 11) src[i] = (i & 1) == 0 ? 0f : -0f;
+        for (int i = 0; i < srcSize; i += 7) src[i] *= 0x1p-30f;                 // other exponents
+        for (int i = 0; i < srcSize; i += 11) src[i] = (i & 1) == 0 ? 0f : -0f;  // zeros of both signs
         Tensor s = t.gpu.fromHost(src, srcSize), d = t.gpuOut((int) c[7]);
         String what = "matmul_transpose_tf32 " + java.util.Arrays.toString(c);
         NoisyMatmul.transposeTf32(t.gpu, what, t.gpu.buf(s, what), t.gpu.buf(d, what), rows, cols, batch, srcBatch, srcLd,
