@@ -16,20 +16,10 @@
 // Inference: y = noise(relu?(gamma * ((x - runningMean) * (1 / sqrt(runningVar + eps))) + beta)).
 // Backward (3 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
 //   dBeta = sum g, dGamma = sum g * xhat,  dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
+#include "batchnorm.cuh"
 #include "colreduce.cuh"
 #include "fastdiv.cuh"
 #include "noise_epilogue.cuh"
-
-namespace vant {
-namespace bn {
-
-// The pre-activation; forward and backward use this one function so the recomputed ReLU mask matches.
-__host__ __device__ __forceinline__ float pre(float x, float mean, float invStd, float gamma, float beta) {
-  return gamma * ((x - mean) * invStd) + beta;
-}
-
-}  // namespace bn
-}  // namespace vant
 
 // Statistics in one read of x: per column the sums of d = x - K and d^2 with the shift K = x[0, c] (the column's
 // first value; exact differences in double), then mean = K + S / rows, var = Q / rows - (S / rows)^2. Without the
@@ -106,7 +96,7 @@ batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const flo
     vant::noise_store_group(na, g, total, dY, [&](long long e) {
       int c = c0 + (int)(e & 3);
       while (c >= C) c -= C;
-      const float invStd = 1.0f / sqrtf(dRunningVar[c] + eps);
+      const float invStd = vant::bn::inference_inv_std(dRunningVar[c], eps);
       return vant::relu_if(relu != 0, vant::bn::pre(dX[e], dRunningMean[c], invStd, dGamma[c], dBeta[c]));
     });
   }

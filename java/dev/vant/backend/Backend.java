@@ -126,6 +126,14 @@ public interface Backend extends AutoCloseable {
   void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
       float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y);
 
+  /**
+   * The statistics part of {@link #batchNormTrainForward} alone: the same saveMean, saveInvStd and running
+   * statistics, no output. For a BatchNorm whose normalized values a residual join reads on the fly
+   * ({@link JoinInput#trained}).
+   */
+  void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd);
+
   /** Inference mode: y = noise(relu?(gamma * (x - runningMean) / sqrt(runningVar + eps) + beta)). */
   void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
       float eps, boolean relu, Noise noise, Tensor y);
@@ -146,10 +154,27 @@ public interface Backend extends AutoCloseable {
   void reluBackward(Tensor dy, Tensor x, Tensor dx);
 
   /** y = noise(relu(a + b)) — the residual join. */
-  void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y);
+  default void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y) {
+    addReluForward(JoinInput.plain(a), JoinInput.plain(b), noise, y);
+  }
+
+  /**
+   * y = noise(relu(a' + b')) where a', b' are the inputs' values, normalized on the fly where a {@link JoinInput}
+   * says so: the residual join with the BatchNorms of its branches fused in (one pass instead of one per
+   * BatchNorm plus the join's). Same bits as writing each normalized input with the BatchNorm first.
+   */
+  void addReluForward(JoinInput a, JoinInput b, Noise noise, Tensor y);
 
   /** dx = dy where a + b > 0, else 0: the gradient of both a and b. */
-  void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx);
+  default void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx) {
+    addReluBackward(dy, JoinInput.plain(a), JoinInput.plain(b), dx);
+  }
+
+  /**
+   * dx = dy where a' + b' > 0, else 0, with a', b' recomputed as the forward made them: the gradient of the
+   * join's outputs before their BatchNorms' backward.
+   */
+  void addReluBackward(Tensor dy, JoinInput a, JoinInput b, Tensor dx);
 
   // ---- pooling ------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 package dev.vant.nn;
 
+import dev.vant.backend.JoinInput;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +74,9 @@ public final class BasicBlock extends Layer {
   @Override
   public Tensor forward(Tensor x, NoiseContext ctx) {
     checkNhwc(x, -1);
-    Tensor main = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x, ctx), ctx), ctx), ctx);
-    Tensor sc = scConv != null ? scBn.forward(scConv.forward(x, ctx), ctx) : x;
+    // bn2 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
+    JoinInput main = bn2.forwardToJoin(conv2.forward(bn1.forward(conv1.forward(x, ctx), ctx), ctx), ctx);
+    JoinInput sc = scConv != null ? scBn.forwardToJoin(scConv.forward(x, ctx), ctx) : JoinInput.plain(x);
     this.x = x;
     return join.forward(main, sc, ctx);
   }

@@ -1,5 +1,6 @@
 package dev.vant.nn;
 
+import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
 import dev.vant.tensor.Tensor;
 
@@ -69,6 +70,30 @@ public final class BatchNorm2d extends Layer {
     savedTraining = training;
     this.x = x;
     return y;
+  }
+
+  /**
+   * The forward of a BatchNorm whose output only a residual join reads: the statistics (training mode: batch
+   * statistics, running statistics updated, as {@link #forward}), not the normalized tensor, which the join
+   * computes on the fly from what this returns (one memory pass less; same bits). {@link #backward} then works
+   * as after {@link #forward}. Only for a BatchNorm without ReLU and noise.
+   */
+  public JoinInput forwardToJoin(Tensor x, NoiseContext ctx) {
+    checkNhwc(x, channels);
+    if (relu || slot != null) {
+      throw new IllegalStateException(describe() + ": only a BatchNorm without ReLU and noise can hand its output to a join");
+    }
+    JoinInput in;
+    if (training) {
+      backend.batchNormTrainStatistics(x, runningMean.value(), runningVar.value(), MOMENTUM, EPS, saveMean, saveInvStd);
+      tracked.increment();
+      in = JoinInput.trained(x, gamma.value(), beta.value(), saveMean, saveInvStd);
+    } else {
+      in = JoinInput.inference(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(), EPS);
+    }
+    savedTraining = training;
+    this.x = x;
+    return in;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.vant.nn;
 
+import dev.vant.backend.JoinInput;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,8 +83,9 @@ public final class Bottleneck extends Layer {
     checkNhwc(x, -1);
     Tensor h = bn1.forward(conv1.forward(x, ctx), ctx);
     h = bn2.forward(conv2.forward(h, ctx), ctx);
-    Tensor main = bn3.forward(conv3.forward(h, ctx), ctx);
-    Tensor sc = scConv != null ? scBn.forward(scConv.forward(x, ctx), ctx) : x;
+    // bn3 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
+    JoinInput main = bn3.forwardToJoin(conv3.forward(h, ctx), ctx);
+    JoinInput sc = scConv != null ? scBn.forwardToJoin(scConv.forward(x, ctx), ctx) : JoinInput.plain(x);
     this.x = x;
     return join.forward(main, sc, ctx);
   }

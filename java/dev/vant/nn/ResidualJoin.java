@@ -1,11 +1,13 @@
 package dev.vant.nn;
 
 import dev.vant.backend.Backend;
+import dev.vant.backend.JoinInput;
 import dev.vant.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The residual join of a block: {@code y = noise(relu(a + b))} with a = main branch, b = shortcut. Not a
+ * The residual join of a block: {@code y = noise(relu(a + b))} with a = main branch, b = shortcut, each
+ * possibly the output of a BatchNorm that the join computes on the fly ({@link BatchNorm2d#forwardToJoin}). Not a
  * {@link Layer} (two inputs); owned by a block, which binds it through {@link #register}.
  * Backward: {@code da = db = dy} where {@code a + b > 0}, else 0.
  */
@@ -13,7 +15,8 @@ public final class ResidualJoin implements AutoCloseable {
   private final NoiseSlot slot;
   private Backend backend;
   private String path = "<unbound>";
-  private Tensor a, b, y, ds;
+  private JoinInput a, b;
+  private Tensor y, ds;
 
   /** A join whose noise is an application of {@code op} (null: an operator of its own). */
   public ResidualJoin(NoiseOp op) {
@@ -29,27 +32,35 @@ public final class ResidualJoin implements AutoCloseable {
 
   /** y = noise(relu(a + b)), a and b of the same shape; y is owned by the join. */
   public Tensor forward(Tensor a, Tensor b, NoiseContext ctx) {
-    if (!a.sameShape(b)) {
-      throw new IllegalArgumentException(path + " (residual join): main branch " + Arrays.toString(a.shape())
-          + " and shortcut " + Arrays.toString(b.shape()) + " differ");
+    return forward(JoinInput.plain(a), JoinInput.plain(b), ctx);
+  }
+
+  /**
+   * y = noise(relu(a + b)) where an input may be a BatchNorm's output that is computed here, on the fly
+   * ({@link BatchNorm2d#forwardToJoin}); y is owned by the join.
+   */
+  public Tensor forward(JoinInput a, JoinInput b, NoiseContext ctx) {
+    if (!a.x().sameShape(b.x())) {
+      throw new IllegalArgumentException(path + " (residual join): main branch " + Arrays.toString(a.x().shape())
+          + " and shortcut " + Arrays.toString(b.x().shape()) + " differ");
     }
-    if (y == null || !y.sameShape(a)) {
+    if (y == null || !y.sameShape(a.x())) {
       if (y != null) y.close();
-      y = backend.zeros(a.shape());
+      y = backend.zeros(a.x().shape());
     }
-    backend.addReluForward(a, b, slot.draw(ctx, a.dim(0), path), y);
+    backend.addReluForward(a, b, slot.draw(ctx, a.x().dim(0), path), y);
     this.a = a;
     this.b = b;
     return y;
   }
 
-  /** The gradient of both inputs (owned by the join). */
+  /** The gradient of both inputs (owned by the join); for a normalized input, the gradient of its BatchNorm's output. */
   public Tensor backward(Tensor dy) {
     if (a == null) throw new IllegalStateException(path + " (residual join): backward without a preceding forward");
     Tensor d = slot.backward(backend, dy);
-    if (ds == null || !ds.sameShape(a)) {
+    if (ds == null || !ds.sameShape(a.x())) {
       if (ds != null) ds.close();
-      ds = backend.zeros(a.shape());
+      ds = backend.zeros(a.x().shape());
     }
     backend.addReluBackward(d, a, b, ds);
     return ds;

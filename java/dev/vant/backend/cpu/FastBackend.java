@@ -3,6 +3,7 @@ package dev.vant.backend.cpu;
 import dev.vant.backend.AdamConfig;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
@@ -369,22 +370,51 @@ public final class FastBackend implements Backend {
     Shapes.same(op, "x", x, "y", y);
     int C = s[3], M = s[0] * s[1] * s[2];
     if (M < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + M + " value per channel; training needs more than 1");
-    float[] xs = f(op, "x", x), ga = f(op, "gamma", gamma), be = f(op, "beta", beta);
+    float[] ga = f(op, "gamma", gamma), be = f(op, "beta", beta);
+    float[] sm = f(op, "saveMean", saveMean), si = f(op, "saveInvStd", saveInvStd);
+    trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+    float[] scale = new float[C];
+    for (int c = 0; c < C; c++) scale[c] = ga[c] * si[c];
+    affine(f(op, "x", x), sm, scale, be, relu, noise, sigma(op, noise, s[0]), s[1] * s[2] * C, f(op, "y", y), M, C);
+  }
+
+  @Override
+  public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    String op = "batchNormTrainStatistics";
+    int C = Shapes.nhwc(op, "x", x)[3];
+    for (Object[] e : new Object[][] {{"runningMean", runningMean}, {"runningVar", runningVar}, {"saveMean", saveMean}, {"saveInvStd", saveInvStd}}) {
+      Shapes.require(op, (String) e[0], (Tensor) e[1], C);
+    }
+    trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+  }
+
+  /** Batch mean and 1/sqrt(biased variance + eps) into saveMean, saveInvStd; running statistics updated. */
+  private void trainStatistics(String op, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    int[] s = x.shape();
+    int C = s[s.length - 1], M = (int) (x.size() / C);
+    if (M < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + M + " value per channel; training needs more than 1");
+    float[] xs = f(op, "x", x);
     float[] rm = f(op, "runningMean", runningMean), rv = f(op, "runningVar", runningVar);
     float[] sm = f(op, "saveMean", saveMean), si = f(op, "saveInvStd", saveInvStd);
     double[] mean = channelSums(xs, M, C, null, 1);
     for (int c = 0; c < C; c++) mean[c] /= M;
     double[] sq = channelSums(xs, M, C, mean, 2);
-    float[] scale = new float[C];
     for (int c = 0; c < C; c++) {
       double var = sq[c] / M;
       sm[c] = (float) mean[c];
       si[c] = (float) (1.0 / Math.sqrt(var + eps));
       rm[c] = (float) ((1 - (double) momentum) * rm[c] + momentum * mean[c]);
       rv[c] = (float) ((1 - (double) momentum) * rv[c] + momentum * (sq[c] / (M - 1)));
-      scale[c] = ga[c] * si[c];
     }
-    affine(xs, sm, scale, be, relu, noise, sigma(op, noise, s[0]), s[1] * s[2] * C, f(op, "y", y), M, C);
+  }
+
+  /** The inference forward's per-channel scale: gamma / sqrt(runningVar + eps), rounded as that forward rounds it. */
+  private static float[] inferenceScale(float[] ga, float[] rv, float eps) {
+    float[] scale = new float[ga.length];
+    for (int c = 0; c < ga.length; c++) scale[c] = ga[c] * (float) (1.0 / Math.sqrt((double) rv[c] + eps));
+    return scale;
   }
 
   @Override
@@ -395,8 +425,7 @@ public final class FastBackend implements Backend {
     Shapes.same(op, "x", x, "y", y);
     int C = s[3], M = s[0] * s[1] * s[2];
     float[] ga = f(op, "gamma", gamma), be = f(op, "beta", beta), rm = f(op, "runningMean", runningMean), rv = f(op, "runningVar", runningVar);
-    float[] scale = new float[C];
-    for (int c = 0; c < C; c++) scale[c] = ga[c] * (float) (1.0 / Math.sqrt((double) rv[c] + eps));
+    float[] scale = inferenceScale(ga, rv, eps);
     affine(f(op, "x", x), rm, scale, be, relu, noise, sigma(op, noise, s[0]), s[1] * s[2] * C, f(op, "y", y), M, C);
   }
 
@@ -487,28 +516,82 @@ public final class FastBackend implements Backend {
   }
 
   @Override
-  public void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y) {
+  public void addReluForward(JoinInput a, JoinInput b, Noise noise, Tensor y) {
     String op = "addReluForward";
-    Shapes.same(op, "a", a, "b", b);
-    Shapes.same(op, "a", a, "y", y);
-    float[] as = f(op, "a", a), bs = f(op, "b", b), ys = f(op, "y", y), sig = sigma(op, noise, samples(a));
-    int per = (int) (a.size() / samples(a));
-    ranges(a.size(), ELEMS, (s, n) -> {
-      for (int i = s; i < s + n; i++) ys[i] = reluValue(as[i] + bs[i]);
+    Shapes.same(op, "a", a.x(), "b", b.x());
+    Shapes.same(op, "a", a.x(), "y", y);
+    JoinValues va = joinValues(op, "a", a), vb = joinValues(op, "b", b);
+    float[] ys = f(op, "y", y), sig = sigma(op, noise, samples(y));
+    int per = (int) (y.size() / samples(y));
+    ranges(y.size(), ELEMS, (s, n) -> {
+      float[] t = new float[n];
+      va.load(t, s);
+      vb.addTo(t, s);
+      for (int i = 0; i < n; i++) ys[s + i] = reluValue(t[i]);
       FastNoise.apply(noise, sig, per, ys, s, s, n);
     });
   }
 
   @Override
-  public void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx) {
+  public void addReluBackward(Tensor dy, JoinInput a, JoinInput b, Tensor dx) {
     String op = "addReluBackward";
-    Shapes.same(op, "a", a, "b", b);
-    Shapes.same(op, "a", a, "dy", dy);
-    Shapes.same(op, "a", a, "dx", dx);
-    float[] gy = f(op, "dy", dy), as = f(op, "a", a), bs = f(op, "b", b), gx = f(op, "dx", dx);
-    ranges(a.size(), ELEMS, (s, n) -> {
-      for (int i = s; i < s + n; i++) gx[i] = as[i] + bs[i] > 0 ? gy[i] : 0f;
+    Shapes.same(op, "a", a.x(), "b", b.x());
+    Shapes.same(op, "a", a.x(), "dy", dy);
+    Shapes.same(op, "a", a.x(), "dx", dx);
+    JoinValues va = joinValues(op, "a", a), vb = joinValues(op, "b", b);
+    float[] gy = f(op, "dy", dy), gx = f(op, "dx", dx);
+    ranges(dy.size(), ELEMS, (s, n) -> {
+      float[] t = new float[n];
+      va.load(t, s);
+      vb.addTo(t, s);
+      for (int i = 0; i < n; i++) gx[s + i] = t[i] > 0 ? gy[s + i] : 0f;
     });
+  }
+
+  /**
+   * What a join reads from one input at element i: x[i], or x[i] normalized as this backend's BatchNorm forward
+   * writes it (same fma, same per-channel scale), so fused and unfused joins agree bit for bit.
+   */
+  private record JoinValues(float[] x, float[] mean, float[] scale, float[] shift) {
+    /** t[i] = the value of element s + i, for the length of t. */
+    void load(float[] t, int s) {
+      if (mean == null) {
+        System.arraycopy(x, s, t, 0, t.length);
+        return;
+      }
+      for (int i = 0, c = s % mean.length; i < t.length; i++, c = c + 1 == mean.length ? 0 : c + 1) {
+        t[i] = Math.fma(x[s + i] - mean[c], scale[c], shift[c]);
+      }
+    }
+
+    /** t[i] += the value of element s + i (one float addition, as a + b). */
+    void addTo(float[] t, int s) {
+      if (mean == null) {
+        for (int i = 0; i < t.length; i++) t[i] += x[s + i];
+        return;
+      }
+      for (int i = 0, c = s % mean.length; i < t.length; i++, c = c + 1 == mean.length ? 0 : c + 1) {
+        t[i] += Math.fma(x[s + i] - mean[c], scale[c], shift[c]);
+      }
+    }
+  }
+
+  private JoinValues joinValues(String op, String name, JoinInput in) {
+    float[] xs = f(op, name, in.x());
+    if (!in.normalized()) return new JoinValues(xs, null, null, null);
+    int C = Shapes.nhwc(op, name, in.x())[3];
+    for (Object[] e : new Object[][] {{"gamma", in.gamma()}, {"beta", in.beta()}, {"mean", in.mean()}, {"scale", in.scale()}}) {
+      Shapes.require(op, name + "." + e[0], (Tensor) e[1], C);
+    }
+    float[] ga = f(op, name + ".gamma", in.gamma()), sc = f(op, name + ".scale", in.scale());
+    float[] scale;
+    if (in.fromVariance()) {
+      scale = inferenceScale(ga, sc, in.eps());
+    } else {
+      scale = new float[C];
+      for (int c = 0; c < C; c++) scale[c] = ga[c] * sc[c];
+    }
+    return new JoinValues(xs, f(op, name + ".mean", in.mean()), scale, f(op, name + ".beta", in.beta()));
   }
 
   // ---- pooling ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.vant.backend.cpu;
 import dev.vant.backend.AdamConfig;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
@@ -374,8 +375,30 @@ public final class ReferenceBackend implements Backend {
     int[] s = bnShape(op, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
     Shapes.same(op, "x", x, "y", y);
     int C = s[3], M = s[0] * s[1] * s[2];
+    trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+    normalize(d(op, "x", x), d(op, "gamma", gamma), d(op, "beta", beta), d(op, "saveMean", saveMean),
+        d(op, "saveInvStd", saveInvStd), false, 0, relu, d(op, "y", y), M, C);
+    applyNoise(op, noise, d(op, "y", y), M * C, s[0]);
+  }
+
+  @Override
+  public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    String op = "batchNormTrainStatistics";
+    int C = Shapes.nhwc(op, "x", x)[3];
+    for (Object[] e : new Object[][] {{"runningMean", runningMean}, {"runningVar", runningVar}, {"saveMean", saveMean}, {"saveInvStd", saveInvStd}}) {
+      Shapes.require(op, (String) e[0], (Tensor) e[1], C);
+    }
+    trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+  }
+
+  /** Batch mean and 1/sqrt(biased variance + eps) into saveMean, saveInvStd; running statistics updated. */
+  private void trainStatistics(String op, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    int[] s = x.shape();
+    int C = s[s.length - 1], M = (int) (x.size() / C);
     if (M < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + M + " value per channel; training needs more than 1");
-    double[] xs = d(op, "x", x), ys = d(op, "y", y), ga = d(op, "gamma", gamma), be = d(op, "beta", beta);
+    double[] xs = d(op, "x", x);
     double[] rm = d(op, "runningMean", runningMean), rv = d(op, "runningVar", runningVar);
     double[] sm = d(op, "saveMean", saveMean), si = d(op, "saveInvStd", saveInvStd);
     for (int c = 0; c < C; c++) {
@@ -393,8 +416,6 @@ public final class ReferenceBackend implements Backend {
       rm[c] = r((1 - (double) momentum) * rm[c] + momentum * mean);
       rv[c] = r((1 - (double) momentum) * rv[c] + momentum * (sq / (M - 1)));
     }
-    normalize(xs, ga, be, sm, si, false, 0, relu, ys, M, C);
-    applyNoise(op, noise, ys, M * C, s[0]);
   }
 
   /** y = relu?(gamma * (x - mean) * invStd + beta), invStd given, or 1/sqrt(var + eps) when {@code fromVar}. */
@@ -483,24 +504,38 @@ public final class ReferenceBackend implements Backend {
   }
 
   @Override
-  public void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y) {
+  public void addReluForward(JoinInput a, JoinInput b, Noise noise, Tensor y) {
     String op = "addReluForward";
-    Shapes.same(op, "a", a, "b", b);
-    Shapes.same(op, "a", a, "y", y);
-    double[] as = d(op, "a", a), bs = d(op, "b", b), ys = d(op, "y", y);
-    int n = (int) a.size();
+    Shapes.same(op, "a", a.x(), "b", b.x());
+    Shapes.same(op, "a", a.x(), "y", y);
+    double[] as = joinValues(op, "a", a), bs = joinValues(op, "b", b), ys = d(op, "y", y);
+    int n = (int) y.size();
     for (int i = 0; i < n; i++) ys[i] = reluValue(r(as[i] + bs[i]));
-    applyNoise(op, noise, ys, n, a.dim(0));
+    applyNoise(op, noise, ys, n, y.dim(0));
   }
 
   @Override
-  public void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx) {
+  public void addReluBackward(Tensor dy, JoinInput a, JoinInput b, Tensor dx) {
     String op = "addReluBackward";
-    Shapes.same(op, "a", a, "b", b);
-    Shapes.same(op, "a", a, "dy", dy);
-    Shapes.same(op, "a", a, "dx", dx);
-    double[] gy = d(op, "dy", dy), as = d(op, "a", a), bs = d(op, "b", b), gx = d(op, "dx", dx);
-    for (int i = 0; i < a.size(); i++) gx[i] = r(as[i] + bs[i]) > 0 ? r(gy[i]) : 0.0;
+    Shapes.same(op, "a", a.x(), "b", b.x());
+    Shapes.same(op, "a", a.x(), "dy", dy);
+    Shapes.same(op, "a", a.x(), "dx", dx);
+    double[] gy = d(op, "dy", dy), as = joinValues(op, "a", a), bs = joinValues(op, "b", b), gx = d(op, "dx", dx);
+    for (int i = 0; i < dy.size(); i++) gx[i] = r(as[i] + bs[i]) > 0 ? r(gy[i]) : 0.0;
+  }
+
+  /** The values a join reads from an input: x itself, or x normalized as the BatchNorm forward writes it. */
+  private double[] joinValues(String op, String name, JoinInput in) {
+    if (!in.normalized()) return d(op, name, in.x());
+    int[] s = Shapes.nhwc(op, name, in.x());
+    int C = s[3], M = s[0] * s[1] * s[2];
+    for (Object[] e : new Object[][] {{"gamma", in.gamma()}, {"beta", in.beta()}, {"mean", in.mean()}, {"scale", in.scale()}}) {
+      Shapes.require(op, name + "." + e[0], (Tensor) e[1], C);
+    }
+    double[] out = new double[M * C];
+    normalize(d(op, name, in.x()), d(op, name + ".gamma", in.gamma()), d(op, name + ".beta", in.beta()),
+        d(op, name + ".mean", in.mean()), d(op, name + ".scale", in.scale()), in.fromVariance(), in.eps(), false, out, M, C);
+    return out;
   }
 
   // ---- pooling ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import dev.vant.tensor.Tensor;
  * statistics over rows = N*H*W, fused with ReLU and noise.
  * <ul>
  *   <li>training forward: 3 launches (shifted sums of x and x^2 in one read, mean + variance + running stats,
- *       apply);</li>
+ *       apply); the statistics alone: the first 2 (a residual join applies the BatchNorm on the fly);</li>
  *   <li>inference forward: 1 launch;</li>
  *   <li>backward: 3 launches (sums of g and g*xhat, dgamma/dbeta, dx), the ReLU mask recomputed.</li>
  * </ul>
@@ -36,6 +36,26 @@ final class BatchNorm {
     String op = "batchNormTrainForward x " + x + (relu ? " +relu" : "");
     Dims d = dims(op, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
     requireSame(op, "y", y, x, "x");
+    statistics(b, op, d, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+    KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(gamma, op)).ptr(b.buf(beta, op)).ptr(b.buf(saveMean, op))
+        .ptr(b.buf(saveInvStd, op)).ptr(b.buf(y, op)).l(x.size()).i(d.c).i(relu ? 1 : 0).noise(b.noise(noise, y, op));
+    b.launch(op, "batchnorm_apply", b.gridFor((x.size() + 3) / 4), 256, a);
+  }
+
+  /** The first two launches of {@link #trainForward} alone (a residual join normalizes x on the fly). */
+  static void trainStatistics(CudaBackend b, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    String op = "batchNormTrainStatistics x " + x;
+    int c = Shapes.nhwc(op, "x", x)[3];
+    requireSize(op, "runningMean", runningMean, c);
+    requireSize(op, "runningVar", runningVar, c);
+    requireSize(op, "saveMean", saveMean, c);
+    requireSize(op, "saveInvStd", saveInvStd, c);
+    statistics(b, op, new Dims(x.size() / c, c), x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+  }
+
+  private static void statistics(CudaBackend b, String op, Dims d, Tensor x, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd) {
     if (d.rows < 2) throw bad(op, "batch statistics need at least 2 values per channel (N*H*W = " + d.rows + ")");
     long chunks = BiasGrad.chunks(d.rows);
     long blocks = BiasGrad.partialBlocks(d.rows, d.c);
@@ -48,9 +68,6 @@ final class BatchNorm {
       b.launch(op, "batchnorm_stats_final", cBlocks, 256, new KernelArgs().ptr(partS).ptr(partQ).l(chunks).i(d.c).l(d.rows)
           .f(momentum).f(eps).ptr(dx).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
     }
-    KernelArgs a = new KernelArgs().ptr(dx).ptr(b.buf(gamma, op)).ptr(b.buf(beta, op)).ptr(dMean).ptr(dInv)
-        .ptr(b.buf(y, op)).l(x.size()).i(d.c).i(relu ? 1 : 0).noise(b.noise(noise, y, op));
-    b.launch(op, "batchnorm_apply", b.gridFor((x.size() + 3) / 4), 256, a);
   }
 
   static void inferenceForward(CudaBackend b, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,

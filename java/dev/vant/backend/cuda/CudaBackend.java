@@ -3,6 +3,7 @@ package dev.vant.backend.cuda;
 import dev.vant.backend.AdamConfig;
 import dev.vant.backend.Backend;
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.JoinInput;
 import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.backend.PoolShape;
@@ -412,6 +413,12 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
+  public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd) {
+    BatchNorm.trainStatistics(this, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+  }
+
+  @Override
   public void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
       float eps, boolean relu, Noise noise, Tensor y) {
     BatchNorm.inferenceForward(this, x, gamma, beta, runningMean, runningVar, eps, relu, noise, y);
@@ -436,12 +443,12 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void addReluForward(Tensor a, Tensor b, Noise noise, Tensor y) {
+  public void addReluForward(JoinInput a, JoinInput b, Noise noise, Tensor y) {
     Elementwise.addReluForward(this, a, b, noise, y);
   }
 
   @Override
-  public void addReluBackward(Tensor dy, Tensor a, Tensor b, Tensor dx) {
+  public void addReluBackward(Tensor dy, JoinInput a, JoinInput b, Tensor dx) {
     Elementwise.addReluBackward(this, dy, a, b, dx);
   }
 
