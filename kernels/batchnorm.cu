@@ -2,20 +2,22 @@
 // ReLU and the noise epilogue; statistics by deterministic one-pass shifted column sums in double (colreduce.cuh).
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
 // Versions tried: v1 two-pass statistics (mean, then sum of squared deviations), separate tiny
-//   finalize kernels, elementwise apply with the noise of a Philox group per thread; v2 (this one) one-pass
-//   statistics around a per-column shift, one finalize kernel.
+//   finalize kernels, elementwise apply with the noise of a Philox group per thread; v2 one-pass
+//   statistics around a per-column shift, one finalize kernel; v3 (this one) the finalize in the same launch,
+//   by the last block of each column tile (colreduce.cuh finish).
 // Binding: dev.vant.backend.cuda.BatchNorm. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x, y, dy, dx [rows, C]; gamma, beta, mean, invStd, running*, dGamma, dBeta [C];
-//         partials dPart* [chunks = ceil(rows / chunkRows), C] (double).
-// Training forward (3 launches):
-//   stats_partial -> stats_final: mean and var = sum (x - mean)^2 / rows from one read of x (shifted sums, below),
-//                                 invStd = 1 / sqrt(var + eps),
-//                                 running = (1 - momentum) running + momentum * {mean, var * rows / (rows - 1)}
-//   apply:  y = noise(relu?(gamma * ((x - mean) * invStd) + beta))
+//         partials dPart* [chunks = ceil(rows / chunkRows), C] (double); dTickets [ceil(C / 32)] (zeros).
+// Training forward (2 launches; the first alone where a residual join applies the BatchNorm on the fly):
+//   stats: mean and var = sum (x - mean)^2 / rows from one read of x (shifted sums, below),
+//          invStd = 1 / sqrt(var + eps),
+//          running = (1 - momentum) running + momentum * {mean, var * rows / (rows - 1)}
+//   apply: y = noise(relu?(gamma * ((x - mean) * invStd) + beta))
 // Inference: y = noise(relu?(gamma * ((x - runningMean) * (1 / sqrt(runningVar + eps))) + beta)).
-// Backward (3 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
-//   dBeta = sum g, dGamma = sum g * xhat,  dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
+// Backward (2 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
+//   backward_stats: dBeta = sum g, dGamma = sum g * xhat
+//   backward_apply: dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
 #include "batchnorm.cuh"
 #include "colreduce.cuh"
 #include "fastdiv.cuh"
@@ -31,36 +33,33 @@
 // BatchNormTest checks the far-offset, outlying-first-row case against the two-pass reference).
 // This replaced a two-pass scheme (sums, mean, squared deviations, variance: two reads of x, four launches; on the
 // H200 run 3 the second read was 5.4 µs per BatchNorm, 0.11 ms per ResNet-18 step, plus a launch).
-extern "C" __global__ void __launch_bounds__(256)
-batchnorm_stats_partial(const float* __restrict__ dX, long long rows, int C, long long chunkRows,
-                        double* __restrict__ dPartS, double* __restrict__ dPartQ) {
+// One launch: the partial sums, then (the last block of each column tile, colreduce.cuh finish) the totals and
+// the statistics. dTickets: [ceil(C / 32)] zeros, left zero. (Both BatchNorm reductions declare 2 blocks per SM:
+// with __launch_bounds__(256) alone ptxas held them to 64 registers and spilled 4 bytes, on sm_80 at least; so
+// they take 70 and spill nothing. bias_grad fits 56-62 without spilling.)
+extern "C" __global__ void __launch_bounds__(256, 2)
+batchnorm_stats(const float* __restrict__ dX, long long rows, int C, long long chunkRows, double* dPartS, double* dPartQ,
+                unsigned int* dTickets, float momentum, float eps, float* __restrict__ dMean,
+                float* __restrict__ dRunningMean, float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
   __shared__ vant::colred::Smem sm;
-  vant::colred::partial(
+  vant::colred::finish(
       [&](long long r, int c, double& v0, double& v1) {
         const double d = (double)dX[r * C + c] - (double)dX[c];
         v0 = d;
         v1 = d * d;
       },
-      rows, C, chunkRows, dPartS, dPartQ, sm);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-batchnorm_stats_final(const double* __restrict__ dPartS, const double* __restrict__ dPartQ, long long nChunks, int C,
-                      long long rows, float momentum, float eps, const float* __restrict__ dX, float* __restrict__ dMean,
-                      float* __restrict__ dRunningMean, float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
-  const int c = vant::colred::warp_column();
-  if (c >= C) return;  // whole warps
-  const double S = vant::colred::total(dPartS, nChunks, C, c), Q = vant::colred::total(dPartQ, nChunks, C, c);
-  if (!vant::colred::writer()) return;
-  const double md = S / (double)rows;                     // mean - K
-  const double sq = fmax(Q - S * md, 0.0);                // sum of squared deviations from the mean
-  const float mean = (float)((double)dX[c] + md);
-  const float var = (float)(sq / (double)rows);
-  const float unbiased = (float)(sq / (double)(rows - 1));
-  dMean[c] = mean;
-  dInvStd[c] = 1.0f / sqrtf(var + eps);
-  dRunningMean[c] = (1.0f - momentum) * dRunningMean[c] + momentum * mean;
-  dRunningVar[c] = (1.0f - momentum) * dRunningVar[c] + momentum * unbiased;
+      rows, C, chunkRows, dPartS, dPartQ, dTickets, sm,
+      [&](int c, double S, double Q) {
+        const double md = S / (double)rows;       // mean - K
+        const double sq = fmax(Q - S * md, 0.0);  // sum of squared deviations from the mean
+        const float mean = (float)((double)dX[c] + md);
+        const float var = (float)(sq / (double)rows);
+        const float unbiased = (float)(sq / (double)(rows - 1));
+        dMean[c] = mean;
+        dInvStd[c] = 1.0f / sqrtf(var + eps);
+        dRunningMean[c] = (1.0f - momentum) * dRunningMean[c] + momentum * mean;
+        dRunningVar[c] = (1.0f - momentum) * dRunningVar[c] + momentum * unbiased;
+      });
 }
 
 // One thread per Philox group of 4 elements (grid-stride). y may be x.
@@ -102,14 +101,16 @@ batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const flo
   }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
-batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restrict__ dX,
-                           const float* __restrict__ dGamma, const float* __restrict__ dBeta,
-                           const float* __restrict__ dMean, const float* __restrict__ dInvStd, int relu,
-                           long long rows, int C, long long chunkRows, double* __restrict__ dPartG,
-                           double* __restrict__ dPartGX) {
+// One launch: dBeta = sum g and dGamma = sum g * xhat (partials, then the last block of each column tile sums
+// them, colreduce.cuh finish). dTickets: [ceil(C / 32)] zeros, left zero.
+extern "C" __global__ void __launch_bounds__(256, 2)
+batchnorm_backward_stats(const float* __restrict__ dDy, const float* __restrict__ dX, const float* __restrict__ dGamma,
+                         const float* __restrict__ dBeta, const float* __restrict__ dMean,
+                         const float* __restrict__ dInvStd, int relu, long long rows, int C, long long chunkRows,
+                         double* dPartG, double* dPartGX, unsigned int* dTickets, float* __restrict__ dDGamma,
+                         float* __restrict__ dDBeta) {
   __shared__ vant::colred::Smem sm;
-  vant::colred::partial(
+  vant::colred::finish(
       [&](long long r, int c, double& v0, double& v1) {
         const long long e = r * C + c;
         const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
@@ -118,18 +119,11 @@ batchnorm_backward_partial(const float* __restrict__ dDy, const float* __restric
         v0 = g;
         v1 = (double)g * (double)xhat;
       },
-      rows, C, chunkRows, dPartG, dPartGX, sm);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-batchnorm_backward_final(const double* __restrict__ dPartG, const double* __restrict__ dPartGX, long long nChunks,
-                         int C, float* __restrict__ dDGamma, float* __restrict__ dDBeta) {
-  const int c = vant::colred::warp_column();
-  if (c >= C) return;  // whole warps
-  const double g = vant::colred::total(dPartG, nChunks, C, c), gx = vant::colred::total(dPartGX, nChunks, C, c);
-  if (!vant::colred::writer()) return;
-  dDBeta[c] = (float)g;
-  dDGamma[c] = (float)gx;
+      rows, C, chunkRows, dPartG, dPartGX, dTickets, sm,
+      [&](int c, double g, double gx) {
+        dDBeta[c] = (float)g;
+        dDGamma[c] = (float)gx;
+      });
 }
 
 // dx may be dy.

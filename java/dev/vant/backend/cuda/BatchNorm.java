@@ -13,10 +13,11 @@ import dev.vant.tensor.Tensor;
  * Binding of {@code kernels/batchnorm.cu}: BatchNorm over the last dimension C of x [N,H,W,C] (or [N,C]),
  * statistics over rows = N*H*W, fused with ReLU and noise.
  * <ul>
- *   <li>training forward: 3 launches (shifted sums of x and x^2 in one read, mean + variance + running stats,
- *       apply); the statistics alone: the first 2 (a residual join applies the BatchNorm on the fly);</li>
+ *   <li>training forward: 2 launches (shifted sums of x and x^2 in one read with mean + variance + running stats
+ *       by the last block of each column tile, then apply); the statistics alone: the first (a residual join
+ *       applies the BatchNorm on the fly);</li>
  *   <li>inference forward: 1 launch;</li>
- *   <li>backward: 3 launches (sums of g and g*xhat, dgamma/dbeta, dx), the ReLU mask recomputed.</li>
+ *   <li>backward: 2 launches (sums of g and g*xhat with dgamma/dbeta, then dx), the ReLU mask recomputed.</li>
  * </ul>
  */
 final class BatchNorm {
@@ -58,15 +59,11 @@ final class BatchNorm {
       float momentum, float eps, Tensor saveMean, Tensor saveInvStd) {
     if (d.rows < 2) throw bad(op, "batch statistics need at least 2 values per channel (N*H*W = " + d.rows + ")");
     long chunks = BiasGrad.chunks(d.rows);
-    long blocks = BiasGrad.partialBlocks(d.rows, d.c);
-    long cBlocks = BiasGrad.finalBlocks(d.c);
-    DeviceBuffer dx = b.buf(x, op), dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
     try (DeviceBuffer partS = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]");
          DeviceBuffer partQ = b.workspace(8L * chunks * d.c, op + " partial sums of squares [" + chunks + ", " + d.c + "]")) {
-      b.launch(op, "batchnorm_stats_partial", blocks, 256,
-          new KernelArgs().ptr(dx).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(partS).ptr(partQ));
-      b.launch(op, "batchnorm_stats_final", cBlocks, 256, new KernelArgs().ptr(partS).ptr(partQ).l(chunks).i(d.c).l(d.rows)
-          .f(momentum).f(eps).ptr(dx).ptr(dMean).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(dInv));
+      b.launch(op, "batchnorm_stats", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs().ptr(b.buf(x, op)).l(d.rows)
+          .i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(partS).ptr(partQ).ptr(b.tickets(op, d.c)).f(momentum).f(eps)
+          .ptr(b.buf(saveMean, op)).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(b.buf(saveInvStd, op)));
     }
   }
 
@@ -95,11 +92,9 @@ final class BatchNorm {
     DeviceBuffer dDg = b.buf(dgamma, op), dDb = b.buf(dbeta, op);
     try (DeviceBuffer partG = b.workspace(8L * chunks * d.c, op + " partial sums of dy");
          DeviceBuffer partGX = b.workspace(8L * chunks * d.c, op + " partial sums of dy*xhat")) {
-      b.launch(op, "batchnorm_backward_partial", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
+      b.launch(op, "batchnorm_backward_stats", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
           .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows))
-          .ptr(partG).ptr(partGX));
-      b.launch(op, "batchnorm_backward_final", BiasGrad.finalBlocks(d.c), 256,
-          new KernelArgs().ptr(partG).ptr(partGX).l(chunks).i(d.c).ptr(dDg).ptr(dDb));
+          .ptr(partG).ptr(partGX).ptr(b.tickets(op, d.c)).ptr(dDg).ptr(dDb));
     }
     b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, new KernelArgs()
         .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).ptr(dDg).ptr(dDb).i(relu ? 1 : 0).l(d.rows).i(d.c)

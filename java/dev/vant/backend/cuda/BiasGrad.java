@@ -5,7 +5,8 @@ import dev.vant.tensor.Tensor;
 
 /**
  * Binding of {@code kernels/bias_grad.cu}: dbias [cols] = column sums of dy [rows, cols], in double,
- * in a fixed order (two passes through a pool workspace of ceil(rows / chunkRows(rows)) x cols partials).
+ * in a fixed order (two passes through a pool workspace of ceil(rows / chunkRows(rows)) x cols partials, in one
+ * launch: the last block of each 32-column tile adds the tile's partials, {@link CudaBackend#tickets}).
  * The chunking ({@link #chunkRows}) is shared with BatchNorm's statistics (kernels/colreduce.cuh).
  */
 final class BiasGrad {
@@ -32,11 +33,6 @@ final class BiasGrad {
     return (rows + c - 1) / c;
   }
 
-  /** Blocks of a final pass: one warp per column, 8 warps per 256-thread block (kernels/colreduce.cuh total). */
-  static long finalBlocks(int cols) {
-    return (cols + 7) / 8;
-  }
-
   /** Blocks of the partial pass. */
   static long partialBlocks(long rows, int cols) {
     return chunks(rows) * ((cols + COLS_PER_BLOCK - 1) / COLS_PER_BLOCK);
@@ -46,10 +42,8 @@ final class BiasGrad {
     if (cols == 0) return;
     long chunks = chunks(rows);
     try (DeviceBuffer part = b.workspace(8L * chunks * cols, op + " partial sums [" + chunks + ", " + cols + "]")) {
-      b.launch(op, "bias_grad_partial", partialBlocks(rows, cols), 256,
-          new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols).l(chunkRows(rows)).ptr(part));
-      b.launch(op, "bias_grad_final", finalBlocks(cols), 256,
-          new KernelArgs().ptr(part).l(chunks).i(cols).ptr(b.buf(dbias, op + " dbias")));
+      b.launch(op, "bias_grad", partialBlocks(rows, cols), 256, new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols)
+          .l(chunkRows(rows)).ptr(part).ptr(b.tickets(op, cols)).ptr(b.buf(dbias, op + " dbias")));
     }
   }
 }

@@ -47,6 +47,12 @@ public final class CudaBackend implements Backend {
   private long toHostCalls, toHostBytes, fromHostCalls, fromHostBytes;
   /** The device StepState {step, lr, bc1, bc2} of recorded steps (kernels/step_state.cuh); null until the first capture. */
   private DeviceBuffer stepState;
+  /**
+   * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: BatchNorm statistics, bias
+   * gradients), one per 32-column tile; all zero between launches (each launch puts back what it took).
+   */
+  private DeviceBuffer tickets;
+  private long ticketCount;
   /** The scalars of the step being recorded; null when not capturing. */
   private StepScalars recording;
   /** Adam's betas seen while recording (null: the step has no Adam update), to compute bc1, bc2 per replay. */
@@ -242,6 +248,27 @@ public final class CudaBackend implements Backend {
   /** As {@link #launch(String, String, long, int, KernelArgs)} with {@code sharedBytes} of dynamic shared memory. */
   void launch(String op, String kernel, long grid, int block, int sharedBytes, KernelArgs args) {
     dev.launch(op, kernel, grid, block, sharedBytes, args.build());
+  }
+
+  /**
+   * Zeroed tickets for a column reduction over {@code cols} columns (kernels/colreduce.cuh finish). Allocated on
+   * first use, at least 4,096 (131,072 columns), and grown outside graph captures only.
+   */
+  DeviceBuffer tickets(String op, int cols) {
+    long need = (cols + 31) / 32;
+    if (tickets == null || need > ticketCount) {
+      if (dev.capturing()) {
+        throw new IllegalStateException(op + ": " + cols + " columns need " + need + " reduction tickets, more than the "
+            + ticketCount + " allocated before this CUDA graph capture (run the step once without capture first)");
+      }
+      long n = Math.max(need, 4096);
+      if (tickets != null) tickets.close();  // stream order: launches still queued on it finish first
+      tickets = dev.pool().acquireNew(4 * n, "column-reduction tickets");
+      ticketCount = n;
+      // Zeroed by a kernel on the device's stream, so the first reduction is ordered after it.
+      launch(op + " (reduction tickets)", "fill_value", gridFor(n), BLOCK, new KernelArgs().ptr(tickets).l(n).f(0f));
+    }
+    return tickets;
   }
 
   /** A scratch buffer from the pool (close it after the launches that use it; the pool keeps it for reuse). */
@@ -564,6 +591,8 @@ public final class CudaBackend implements Backend {
   public void close() {
     if (stepState != null) stepState.close();
     stepState = null;
+    if (tickets != null) tickets.close();
+    tickets = null;
     optim.close();
     if (ownsDevice) dev.close();
   }

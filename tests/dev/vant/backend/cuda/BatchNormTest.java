@@ -46,6 +46,52 @@ class BatchNormTest {
   }
 
   /**
+   * The column reductions (BatchNorm statistics forward and backward, bias gradients) finish in the launch that
+   * computes their partials: the last block of each 32-column tile, found by an atomic ticket, adds the tile's
+   * partials and puts its ticket back to 0 (kernels/colreduce.cuh finish). Each reduction repeated on poisoned
+   * outputs must give the first run's bits (a ticket left non-zero would leave the next run's totals unwritten), and
+   * every ticket must be 0 afterwards; shapes with one chunk, many chunks and several column tiles, NHWC and [N, C].
+   */
+  @Test
+  void reductionsRepeatBitForBitAndLeaveTheirTicketsAtZero() {
+    try (GpuTwin t = GpuTwin.open(303)) {
+      int[][] shapes = {{6, 20, 20, 70}, {300, 33}, {2, 3, 3, 5}, {1, 40, 40, 97}};
+      for (int[] shape : shapes) {
+        int c = shape[shape.length - 1], size = GpuTwin.size(shape), rows = size / c;
+        String what = java.util.Arrays.toString(shape);
+        Tensor[] x = t.rand(-2, 3, shape), dy = t.rand(shape), gamma = t.rand(0.5, 1.5, c), beta = t.rand(-1.0, 1.0, c);
+        Tensor[] rm0 = t.rand(-1.0, 1.0, c), rv0 = t.rand(0.5, 2, c), dyRows = t.rand(rows, c), xRows = t.rand(rows, 3);
+        Tensor[][] first = null;
+        for (int run = 0; run < 3; run++) {
+          Tensor rm = t.gpuOut(c), rv = t.gpuOut(c), mean = t.gpuOut(c), inv = t.gpuOut(c), y = t.gpuOut(shape);
+          Tensor dx = t.gpuOut(shape), dg = t.gpuOut(c), db = t.gpuOut(c), dw = t.gpuOut(c, 3), dbias = t.gpuOut(c);
+          t.gpu.copy(rm0[1], rm);
+          t.gpu.copy(rv0[1], rv);
+          t.gpu.batchNormTrainForward(x[1], gamma[1], beta[1], rm, rv, MOMENTUM, EPS, mean, inv, true, Noise.NONE, y);
+          t.gpu.batchNormBackward(dy[1], x[1], gamma[1], beta[1], mean, inv, true, dx, dg, db);
+          t.gpu.linearBackwardWeight(xRows[1], dyRows[1], dw, dbias);
+          Tensor[] now = {rm, rv, mean, inv, y, dx, dg, db, dbias};
+          if (first == null) {
+            first = new Tensor[][] {now};
+          } else {
+            String[] names = {"runningMean", "runningVar", "saveMean", "saveInvStd", "y", "dx", "dgamma", "dbeta", "dbias"};
+            for (int k = 0; k < now.length; k++) t.assertSameBits(names[k] + " run " + run + " " + what, first[0][k], now[k]);
+          }
+          var tickets = t.gpu.tickets("test", 1);
+          float[] left = new float[(int) (tickets.bytes() / 4)];
+          tickets.copyTo(left, left.length);
+          for (int k = 0; k < left.length; k++) {
+            if (Float.floatToRawIntBits(left[k]) != 0) {
+              throw new AssertionError("ticket " + k + " is " + Float.floatToRawIntBits(left[k]) + " after run " + run + " " + what);
+            }
+          }
+        }
+        t.release();
+      }
+    }
+  }
+
+  /**
    * The GPU's statistics take one read of x: sums of d = x - x[0, c] and d^2 (kernels/batchnorm.cu). Means of
    * 10^4 with a spread of 10^-2 (|mean| ~ 2 * 10^6 std): the unshifted one-pass formula Q / rows - mean^2 loses
    * ~3 * 10^-4 of the variance even in double and fails here; and the first row of some columns is the column's
