@@ -109,13 +109,14 @@ __device__ __forceinline__ void stage(float* c, int N, int n0, const float* __re
 }
 
 // Split-K partials: part [splits][M][N] summed in split order (deterministic) into out [M][N].
-__device__ __forceinline__ void splitk_sum(const float* __restrict__ dPart, float* __restrict__ dOut,
-                                           long long count, int splits) {
+// dAdd (may be null, may be dOut): added to each sum last, as a separate a + b would (a residual block's gradient sum).
+__device__ __forceinline__ void splitk_sum(const float* __restrict__ dPart, float* dOut, long long count, int splits,
+                                           const float* dAdd) {
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < count;
        e += (long long)gridDim.x * blockDim.x) {
     float s = dPart[e];
     for (int t = 1; t < splits; ++t) s += dPart[(long long)t * count + e];
-    dOut[e] = s;
+    dOut[e] = dAdd ? s + dAdd[e] : s;
   }
 }
 

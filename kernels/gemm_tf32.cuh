@@ -371,9 +371,10 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
   else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
 }
 
-// Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise).
-__device__ __forceinline__ void store(float* __restrict__ out, long long ld, int M, int N, int m0, int n0,
-                                      const float (&acc)[MT][NT][4]) {
+// Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise), each plus
+// add[m * ld + n] where add is not null (the same element, read by the thread that writes it: add may be out).
+__device__ __forceinline__ void store(float* out, long long ld, int M, int N, int m0, int n0,
+                                      const float (&acc)[MT][NT][4], const float* add = nullptr) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int wm0 = warp_m0(), wn0 = warp_n0();
 #pragma unroll
@@ -383,7 +384,10 @@ __device__ __forceinline__ void store(float* __restrict__ out, long long ld, int
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const int m = m0 + wm0 + mt * 16 + g + 8 * (i >> 1), n = n0 + wn0 + nt * 8 + 2 * t + (i & 1);
-        if (m < M && n < N) out[(long long)m * ld + n] = acc[mt][nt][i];
+        if (m < M && n < N) {
+          const long long e = (long long)m * ld + n;
+          out[e] = add ? acc[mt][nt][i] + add[e] : acc[mt][nt][i];
+        }
       }
 }
 

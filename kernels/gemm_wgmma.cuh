@@ -348,14 +348,18 @@ struct EarlyNoise {
   __device__ __forceinline__ const float4* drawn() const { return on ? zs : nullptr; }
 };
 
-// Guarded scalar stores of the accumulators to out[m * ld + n] (split-K partials).
+// Guarded scalar stores of the accumulators to out[m * ld + n] (data gradients, split-K partials), each plus
+// add[m * ld + n] where add is not null (the same element, read by the thread that writes it: add may be out).
 template <class C>
-__device__ __forceinline__ void store(float* __restrict__ out, long long ld, int M, int N, int m0, int n0,
-                                      const float (&acc)[C::BN / 2]) {
+__device__ __forceinline__ void store(float* out, long long ld, int M, int N, int m0, int n0,
+                                      const float (&acc)[C::BN / 2], const float* add = nullptr) {
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) {
     const int m = m0 + acc_row(j), n = n0 + acc_col(j);
-    if (m < M && n < N) out[(long long)m * ld + n] = acc[j];
+    if (m < M && n < N) {
+      const long long e = (long long)m * ld + n;
+      out[e] = add ? acc[j] + add[e] : acc[j];
+    }
   }
 }
 

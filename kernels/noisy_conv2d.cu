@@ -210,10 +210,12 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
       int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed, \
       unsigned int site, unsigned int step, const vant::StepState* dState
 
-// The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1).
+// The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1). dAdd: null, or a
+// tensor shaped like dx added to it in the epilogue (a residual block's other input gradient; may be dDx); the host
+// passes it only when splits == 1 (matmul_splitk_reduce adds it after a split).
 #define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
-  const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx, int n, int h, int w, int c, \
-      int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
+  const float* __restrict__ dDy, const float* __restrict__ dW, float* dDx, const float* dAdd, int n, int h, int w,  \
+      int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
 
 // The parameters of every weight-gradient entry point (FP32 / TF32 / wgmma). dOut: dw [K, R, S, C] when splits == 1,
 // else the partials [splits][K][R*S*C] (reduced by matmul_splitk_reduce).
@@ -254,7 +256,8 @@ namespace vant {
 namespace conv {
 template <bool UNIT>
 __device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* __restrict__ dDy, const float* __restrict__ dW,
-                                                   float* __restrict__ dDx, const Geometry& g, int splits, long long kChunk) {
+                                                   float* dDx, const float* dAdd, const Geometry& g, int splits,
+                                                   long long kChunk) {
   using namespace vant::gemm;
   const int M = g.n * g.h * g.w;
   const long long RSK = (long long)g.r * g.s * g.k;
@@ -269,7 +272,10 @@ __device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* 
 #pragma unroll
     for (int j = 0; j < TN; ++j) {
       const int m = row_of(m0, i), cc = col_of(n0, j);
-      if (m < M && cc < g.c) dst[(long long)m * g.c + cc] = acc[i][j];
+      if (m < M && cc < g.c) {
+        const long long e = (long long)m * g.c + cc;
+        dst[e] = dAdd ? acc[i][j] + dAdd[e] : acc[i][j];
+      }
     }
 }
 }  // namespace conv
@@ -278,14 +284,14 @@ __device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
-  vant::conv::backward_data_fp32<false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_fp32<false>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // The same for stride 1 (the host launches it only then).
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
-  vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -366,8 +372,8 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
 // backward_data_tf32's.
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const float* __restrict__ dDy,
-                                                 const float* __restrict__ dWt, float* __restrict__ dDx, const Geometry& g,
-                                                 int splits, long long kChunk) {
+                                                 const float* __restrict__ dWt, float* dDx, const float* dAdd,
+                                                 const Geometry& g, int splits, long long kChunk) {
   const int M = g.n * g.h * g.w;
   const long long RSK = (long long)g.r * g.s * g.k;
   int m0, n0, split;
@@ -375,14 +381,14 @@ __device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const flo
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[C::BN / 2];
   wg::mainloop<C>(BackDataW<UNIT>{{dDy, dWt, g}}, sm, M, g.c, k0, k1, m0, n0, acc);
-  wg::store<C>(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc);
+  wg::store<C>(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc, dAdd);
 }
 
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
-                                                   const float* __restrict__ dW, float* __restrict__ dDx, const Geometry& g,
-                                                   int splits, long long kChunk) {
+                                                   const float* __restrict__ dW, float* dDx, const float* dAdd,
+                                                   const Geometry& g, int splits, long long kChunk) {
   using namespace vant::tf32;
   const int M = g.n * g.h * g.w;
   const long long RSK = (long long)g.r * g.s * g.k;
@@ -391,7 +397,7 @@ __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const f
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[MT][NT][4];
   mainloop<C>(BackDataT<UNIT>{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
-  store(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc);
+  store(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc, dAdd);
 }
 
 // dOut: dw [K, R, S, C] when splits == 1, else the partials [splits][K][R*S*C].
@@ -561,14 +567,14 @@ noisy_conv2d_forward_tf32wg128z(VANT_CONV_FORWARD_PARAMS) {
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // The same for stride 1 (the host launches it only then).
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 // The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights
@@ -577,8 +583,8 @@ conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
 #if VANT_WGMMA
 #define VANT_CONV_BACKWARD_DATA_WG(C, UNIT)                                                                         \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
-  vant::conv::backward_data_wg<C, UNIT>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, VANT_CONV_GEOMETRY, \
-                                        splits, kChunk)
+  vant::conv::backward_data_wg<C, UNIT>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, dAdd,           \
+                                        VANT_CONV_GEOMETRY, splits, kChunk)
 #else
 #define VANT_CONV_BACKWARD_DATA_WG(C, UNIT) __trap()
 #endif

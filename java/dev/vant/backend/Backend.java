@@ -101,6 +101,21 @@ public interface Backend extends AutoCloseable {
   /** dx [N,H,W,C] from dy [N,P,Q,K] and w [K,R,S,C]. */
   void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx);
 
+  /**
+   * dx = the data gradient + {@code addend} (shaped like dx; null: none): a residual block's two input gradients
+   * summed where the first is made (the CUDA backend adds in the GEMM's epilogue instead of a pass of its own).
+   * The same bits as {@link #conv2dBackwardData} followed by {@link #add}. {@code addend} must not be dx.
+   */
+  default void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx, Tensor addend) {
+    if (addend == dx) throw new IllegalArgumentException("conv2dBackwardData " + g + ": addend is dx");
+    if (addend != null && !java.util.Arrays.equals(addend.shape(), g.inputShape())) {
+      throw new IllegalArgumentException("conv2dBackwardData " + g + ": addend has shape " + java.util.Arrays.toString(addend.shape())
+          + ", expected " + java.util.Arrays.toString(g.inputShape()));
+    }
+    conv2dBackwardData(g, dy, w, dx);
+    if (addend != null) add(dx, addend, dx);
+  }
+
   /** dw [K,R,S,C] and, unless null, dbias [K] from x and dy. */
   void conv2dBackwardWeight(Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias);
 

@@ -21,7 +21,7 @@ public final class BasicBlock extends Layer {
   private final BatchNorm2d bn1, bn2, scBn;
   private final ResidualJoin join;
   private final NoiseOp relu;
-  private Tensor x, dx;
+  private Tensor x;
 
   /**
    * @param in input channels
@@ -85,12 +85,11 @@ public final class BasicBlock extends Layer {
   public Tensor backward(Tensor dy, boolean inputGrad) {
     checkBackward(x);
     Tensor ds = join.backward(dy);
-    Tensor dMain = conv1.backward(bn1.backward(conv2.backward(bn2.backward(ds, true), true), true), inputGrad);
+    Tensor d1 = bn1.backward(conv2.backward(bn2.backward(ds, true), true), true);
     Tensor dSc = scConv != null ? scConv.backward(scBn.backward(ds, true), inputGrad) : ds;
-    if (!inputGrad) return null;
-    dx = ensure(dx, x.shape());
-    backend.add(dMain, dSc, dx);
-    return dx;
+    if (!inputGrad) return conv1.backward(d1, false);
+    // The shortcut's gradient is added in conv1's data-gradient pass (no pass of its own).
+    return conv1.backwardAdding(d1, dSc);
   }
 
   @Override

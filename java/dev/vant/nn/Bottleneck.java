@@ -24,7 +24,7 @@ public final class Bottleneck extends Layer {
   private final BatchNorm2d bn1, bn2, bn3, scBn;
   private final ResidualJoin join;
   private final NoiseOp relu;
-  private Tensor x, dx;
+  private Tensor x;
 
   /**
    * @param in input channels
@@ -95,13 +95,11 @@ public final class Bottleneck extends Layer {
     checkBackward(x);
     Tensor ds = join.backward(dy);
     Tensor d = conv3.backward(bn3.backward(ds, true), true);
-    d = conv2.backward(bn2.backward(d, true), true);
-    Tensor dMain = conv1.backward(bn1.backward(d, true), inputGrad);
+    d = bn1.backward(conv2.backward(bn2.backward(d, true), true), true);
     Tensor dSc = scConv != null ? scConv.backward(scBn.backward(ds, true), inputGrad) : ds;
-    if (!inputGrad) return null;
-    dx = ensure(dx, x.shape());
-    backend.add(dMain, dSc, dx);
-    return dx;
+    if (!inputGrad) return conv1.backward(d, false);
+    // The shortcut's gradient is added in conv1's data-gradient pass (no pass of its own).
+    return conv1.backwardAdding(d, dSc);
   }
 
   @Override

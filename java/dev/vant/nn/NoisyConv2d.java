@@ -67,12 +67,24 @@ public final class NoisyConv2d extends Layer {
 
   @Override
   public Tensor backward(Tensor dy, boolean inputGrad) {
+    return backward(dy, inputGrad, null);
+  }
+
+  /**
+   * {@link #backward} whose input gradient has {@code addend} (shaped like the input) added in the same pass: a
+   * residual block hands its shortcut's gradient to its first conv, and the sum costs no pass of its own.
+   */
+  public Tensor backwardAdding(Tensor dy, Tensor addend) {
+    return backward(dy, true, addend);
+  }
+
+  private Tensor backward(Tensor dy, boolean inputGrad, Tensor addend) {
     checkBackward(x);
     Tensor d = noisy ? slot.backward(backend, dy) : dy;
     backend.conv2dBackwardWeight(g, x, d, weight.grad(), hasBias ? bias.grad() : null);
     if (!inputGrad) return null;
     dx = ensure(dx, g.inputShape());
-    backend.conv2dBackwardData(g, d, weight.value(), dx);
+    backend.conv2dBackwardData(g, d, weight.value(), dx, addend);
     return dx;
   }
 

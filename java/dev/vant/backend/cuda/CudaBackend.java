@@ -406,7 +406,12 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
-    NoisyConv2d.backwardData(this, g, dy, w, dx);
+    NoisyConv2d.backwardData(this, g, dy, w, dx, null);
+  }
+
+  @Override
+  public void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx, Tensor addend) {
+    NoisyConv2d.backwardData(this, g, dy, w, dx, addend);
   }
 
   @Override

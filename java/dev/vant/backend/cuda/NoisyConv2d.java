@@ -1,5 +1,6 @@
 package dev.vant.backend.cuda;
 
+import static dev.vant.backend.cuda.CudaBackend.bad;
 import static dev.vant.backend.cuda.CudaBackend.requireShape;
 import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
@@ -102,11 +103,15 @@ final class NoisyConv2d {
         f.sharedBytes(), a);
   }
 
-  static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx) {
-    String op = "conv2dBackwardData " + g;
+  /** dx = the data gradient, plus {@code addend} (null: none) in the same pass: the epilogue, or the split-K reduce. */
+  static void backwardData(CudaBackend b, Conv2dShape g, Tensor dy, Tensor w, Tensor dx, Tensor addend) {
+    String op = "conv2dBackwardData " + g + (addend != null ? " + addend" : "");
     requireShape(op, "dy", dy, g.outputShape());
     requireShape(op, "w", w, g.weightShape());
     requireShape(op, "dx", dx, g.inputShape());
+    if (addend == dx) throw bad(op, "addend is dx");
+    if (addend != null) requireShape(op, "addend", addend, g.inputShape());
+    DeviceBuffer add = addend != null ? b.buf(addend, op) : null;
     checkIndexRange(g);  // before the weight transpose below
     long m = (long) g.n() * g.h() * g.w();
     long rsk = (long) g.r() * g.s() * g.k();
@@ -124,23 +129,23 @@ final class NoisyConv2d {
         wb = wt;
       }
       if (splits == 1) {
-        launchData(b, op, g, dy, wb, b.buf(dx, op), v, 1, chunk);
+        launchData(b, op, g, dy, wb, b.buf(dx, op), add, v, 1, chunk);
         return;
       }
       try (DeviceBuffer part = b.workspace(4L * splits * m * g.c(), op + " split-K partials x" + splits)) {
-        launchData(b, op, g, dy, wb, part, v, splits, chunk);
-        NoisyMatmul.splitReduce(b, op, part, b.buf(dx, op), m * g.c(), splits);
+        launchData(b, op, g, dy, wb, part, null, v, splits, chunk);
+        NoisyMatmul.splitReduce(b, op, part, b.buf(dx, op), m * g.c(), splits, add);
       }
     }
   }
 
   private static void launchData(CudaBackend b, String op, Conv2dShape g, Tensor dy, DeviceBuffer w, DeviceBuffer dst,
-      Gemm.Variant v, int splits, long chunk) {
+      DeviceBuffer add, Gemm.Variant v, int splits, long chunk) {
     long m = (long) g.n() * g.h() * g.w();
     // Stride 1 has its own entry point: no division by the stride and no stride holes in the gathers of dy.
     String kernel = (g.stride() == 1 ? "conv2d_backward_data_s1" : "conv2d_backward_data") + v.suffix();
     b.launch(op, kernel, b.gemm().tiles(v, m, g.c()) * splits, Gemm.THREADS, v.sharedBytes(),
-        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(w).ptr(dst), g).i(splits).l(chunk));
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(w).ptr(dst).ptr(add), g).i(splits).l(chunk));
   }
 
   static void backwardWeight(CudaBackend b, Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {

@@ -106,8 +106,14 @@ final class NoisyMatmul {
 
   /** out [count] = sum of the splits' partials in split order (matmul_splitk_reduce; conv2d uses it too). */
   static void splitReduce(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer out, long count, int splits) {
+    splitReduce(b, op, part, out, count, splits, null);
+  }
+
+  /** out [count] = the splits' partials summed in split order, + add [count] where {@code add} is not null. */
+  static void splitReduce(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer out, long count, int splits,
+      DeviceBuffer add) {
     b.launch(op + " split-K reduce", "matmul_splitk_reduce", b.gridFor(count), 256,
-        new KernelArgs().ptr(part).ptr(out).l(count).i(splits));
+        new KernelArgs().ptr(part).ptr(out).l(count).i(splits).ptr(add));
   }
 
   /**

@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
+import dev.vant.cuda.GpuTests;
 import dev.vant.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kernels/noisy_conv2d.cu (and bias_grad.cu, matmul_splitk_reduce) against the FLOAT32 reference on random
@@ -154,6 +158,37 @@ class NoisyConv2dTest {
         t.compareGemm("conv2dBackwardData case " + i + " " + g, dx, abs, (long) g.r() * g.s() * g.k(), Noise.NONE, g.n());
         t.release();
       }
+    }
+  }
+
+  /**
+   * The data gradient with an addend (a residual block's shortcut gradient summed in the same pass: the GEMM's
+   * epilogue, or the split-K reduce) gives the bits of the data gradient followed by add: FP32, the K16 and wgmma
+   * TF32 pipelines, stride 1 and 2, 4-byte and 16-byte copies, split and unsplit; and refuses dx as the addend.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "k16", "wgmma"})
+  void dataGradientAddsItsAddendInThePass(String pipeline) {
+    try (GpuTwin t = GpuTwin.open(107, pipeline.equals("fp32") ? MathMode.FP32 : MathMode.TF32)) {
+      if (pipeline.equals("wgmma")) {
+        Assumptions.assumeTrue(GpuTests.wgmma(t.gpu.device()), "VANT_TF32_TILE=wgmma needs compute capability 9.0 and sm_90a code");
+      }
+      Conv2dShape[] shapes = {new Conv2dShape(2, 6, 6, 8, 16, 3, 3, 1, 1), new Conv2dShape(3, 7, 5, 5, 12, 3, 3, 2, 1),
+          new Conv2dShape(2, 5, 5, 132, 20, 1, 1, 1, 0), SPLIT_DATA[0], SPLIT_DATA[1]};
+      Tf32TilesTest.withTile(pipeline.equals("fp32") ? "k16" : pipeline, () -> {
+        for (Conv2dShape g : shapes) {
+          Tensor[] dy = t.rand(g.outputShape()), w = t.rand(g.weightShape()), add = t.rand(-3, 3, g.inputShape());
+          Tensor plain = t.gpuOut(g.inputShape()), sum = t.gpuOut(g.inputShape()), fused = t.gpuOut(g.inputShape());
+          t.gpu.conv2dBackwardData(g, dy[1], w[1], plain);
+          t.gpu.add(plain, add[1], sum);
+          t.gpu.conv2dBackwardData(g, dy[1], w[1], fused, add[1]);
+          t.assertSameBits(pipeline + " conv2dBackwardData + addend " + g, sum, fused);
+          IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+              () -> t.gpu.conv2dBackwardData(g, dy[1], w[1], fused, fused));
+          assertTrue(e.getMessage().contains("addend is dx"), e.getMessage());
+          t.release();
+        }
+      });
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vant.backend.Backend;
+import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
 import dev.vant.tensor.Tensor;
@@ -14,12 +15,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The residual join reading its inputs through their BatchNorms ({@link JoinInput}) gives the bits of the
- * unfused forward on every CPU backend: BatchNorm written out, then the join. Same for the statistics-only
- * training forward ({@link Backend#batchNormTrainStatistics}) and the join's backward (mask recomputed). Shapes
- * with C not a multiple of 4 and chunks that start mid-row (the fast backend's elementwise chunks).
+ * The residual block's fusions on every CPU backend. The join reading its inputs through their BatchNorms
+ * ({@link JoinInput}) gives the bits of the unfused forward: BatchNorm written out, then the join; the same for the
+ * statistics-only training forward ({@link Backend#batchNormTrainStatistics}) and the join's backward (mask
+ * recomputed). Shapes with C not a multiple of 4 and chunks that start mid-row (the fast backend's elementwise
+ * chunks). The data gradient with an addend (the block's two input gradients summed) equals the data gradient
+ * followed by add.
  */
-class JoinInputTest {
+class ResidualFusionTest {
   static Stream<Backend> backends() {
     return Stream.of(new ReferenceBackend(Precision.FLOAT32), new ReferenceBackend(Precision.DOUBLE), new FastBackend(3));
   }
@@ -93,6 +96,25 @@ class JoinInputTest {
       b.addReluForward(xa, xb, nz, y1);
       assertTrue(!java.util.Arrays.equals(b.toHost(y1), b.toHost(y2)), "the normalization changes the join's output");
     }
+    b.close();
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void dataGradientWithAnAddendEqualsDataGradientThenAdd(Backend b) {
+    Random rnd = new Random(6);
+    Conv2dShape g = new Conv2dShape(2, 7, 6, 5, 9, 3, 3, 2, 1);
+    Tensor dy = rand(b, rnd, -1, 1, g.outputShape()), w = rand(b, rnd, -1, 1, g.weightShape());
+    Tensor add = rand(b, rnd, -2, 2, g.inputShape()), dx = b.zeros(g.inputShape()), sum = b.zeros(g.inputShape());
+    Tensor fused = b.zeros(g.inputShape());
+    b.conv2dBackwardData(g, dy, w, dx);
+    b.add(dx, add, sum);
+    b.conv2dBackwardData(g, dy, w, fused, add);
+    assertSameBits(b, "conv2dBackwardData + addend", sum, fused);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.conv2dBackwardData(g, dy, w, fused, fused));
+    assertTrue(e.getMessage().contains("addend is dx"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> b.conv2dBackwardData(g, dy, w, fused, b.zeros(2, 7, 6, 4)));
+    assertTrue(e.getMessage().contains("addend") && e.getMessage().contains("[2, 7, 6, 4]"), e.getMessage());
     b.close();
   }
 
