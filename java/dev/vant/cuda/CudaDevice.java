@@ -29,6 +29,8 @@ public final class CudaDevice implements AutoCloseable {
   private final CUmodule module;
   private final Fatbin fatbin;
   private final Map<String, CUfunction> functions = new HashMap<>();
+  /** Kernel launches (and graph-captured launches) per kernel name since the device was opened. */
+  private final Map<String, long[]> launchCounts = new HashMap<>();
   private final MemoryPool pool;
   private final DeviceInfo info;
   private boolean closed;
@@ -115,6 +117,21 @@ public final class CudaDevice implements AutoCloseable {
     if (sharedBytes > STATIC_SHARED_LIMIT) raiseDynamicShared(kernel, f, sharedBytes);
     check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, capturing ? graphStream : null, params, null),
         "launch " + kernel + " for " + op + (capturing ? " (while capturing a CUDA graph)" : ""));
+    synchronized (launchCounts) {
+      launchCounts.computeIfAbsent(kernel, k -> new long[1])[0]++;
+    }
+  }
+
+  /**
+   * Launches so far per kernel name (a launch recorded into a graph counts once, its replays not at all): what a
+   * training step launches, for tests that pin the fusions and for reports.
+   */
+  public Map<String, Long> launchCounts() {
+    Map<String, Long> m = new java.util.TreeMap<>();
+    synchronized (launchCounts) {
+      launchCounts.forEach((k, v) -> m.put(k, v[0]));
+    }
+    return m;
   }
 
   /** Dynamic shared memory a kernel may use without opting in (48 KiB on every CUDA GPU). */

@@ -94,8 +94,12 @@ final class Elementwise {
     return in.x() + (in.normalized() ? (in.fromVariance() ? " (BatchNorm, running statistics)" : " (BatchNorm, batch statistics)") : "");
   }
 
-  /** The channel count C of x [.., C], with the per-channel vectors of a normalized input checked against it. */
+  /**
+   * The channel count C of x [.., C], with the per-channel vectors of a normalized input checked against it; 1
+   * when both inputs are plain (any shape of the same size, as before normalized inputs existed).
+   */
   private static int channels(String op, JoinInput a, JoinInput c) {
+    if (!a.normalized() && !c.normalized()) return 1;
     int ch = Shapes.nhwc(op, "a", a.x())[3];
     for (JoinInput in : new JoinInput[] {a, c}) {
       if (!in.normalized()) continue;

@@ -1,0 +1,79 @@
+package dev.vant.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vant.backend.MathMode;
+import dev.vant.backend.Noise;
+import dev.vant.cuda.CudaDevice;
+import dev.vant.cuda.GpuTests;
+import dev.vant.nn.Model;
+import dev.vant.nn.NoiseContext;
+import dev.vant.nn.ResNet;
+import dev.vant.nn.SoftmaxCrossEntropy;
+import dev.vant.nn.Synthetic;
+import dev.vant.optim.Adam;
+import dev.vant.tensor.Tensor;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one training step of a small noisy ResNet launches, kernel by kernel (CudaDevice.launchCounts): pins the
+ * fusions of the residual block and of the column reductions, which no numerical test would miss if undone (they
+ * give the same bits unfused). The network: stem conv + BN-ReLU, then an identity block (8 -> 8) and a block with a
+ * shortcut conv and BatchNorm (8 -> 16, stride 2): 6 BatchNorms, 3 of them (stem, both bn1) with ReLU + noise.
+ * <ul>
+ *   <li>only the 3 BatchNorms with ReLU write their output (batchnorm_apply); bn2 of both blocks and the
+ *       shortcut's BatchNorm are read by the joins (add_relu_forward), 2 joins;</li>
+ *   <li>every column reduction finishes in its own launch: batchnorm_stats and batchnorm_backward_stats once per
+ *       BatchNorm, no *_final or *_partial kernels;</li>
+ *   <li>the blocks' input gradients are summed in conv1's data gradient: no add_values.</li>
+ * </ul>
+ */
+@Tag("gpu")
+class StepLaunchesTest {
+  private static final int BATCH = 8;
+
+  @Test
+  void aResidualStepLaunchesTheFusedKernels() {
+    try (CudaDevice dev = GpuTests.open();
+         CudaBackend be = new CudaBackend(dev, MathMode.FP32);
+         Model m = ResNet.builder().name("tiny").input(8, 8, 3).classes(4).blocks(1, 1).widths(8, 16).build(be, 5);
+         Adam adam = Adam.builder().lr(3e-3f).build(m);
+         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(be)) {
+      Synthetic data = new Synthetic(32, 8, 8, 3, 4, 11);
+      m.train();
+      Map<String, Long> before = null, after = null;
+      for (int step = 0; step < 3; step++) {
+        if (step == 2) before = dev.launchCounts();  // steps 0 and 1 allocate (fills); step 2 is a steady step
+        Tensor[] b = data.batch(be, step, BATCH);
+        try (Tensor x = b[0]; Tensor y = b[1]) {
+          NoiseContext nc = NoiseContext.builder().type(Noise.Type.ADDITIVE).sigma(0.1f).seed(3).step(step).build();
+          loss.forward(m.forward(x, nc), y, step);
+          m.backward(loss.gradient());
+          adam.step();
+        }
+      }
+      after = dev.launchCounts();
+      Map<String, Long> step = new TreeMap<>();
+      for (var e : after.entrySet()) {
+        long n = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        if (n > 0) step.put(e.getKey(), n);
+      }
+      long total = step.values().stream().mapToLong(Long::longValue).sum();
+      System.out.println("[vant] launches of one training step (tiny ResNet, 2 blocks): " + total + " " + step);
+      assertEquals(6L, step.get("batchnorm_stats"), "one statistics launch per BatchNorm: " + step);
+      assertEquals(6L, step.get("batchnorm_backward_stats"), "one backward reduction per BatchNorm: " + step);
+      assertEquals(6L, step.get("batchnorm_backward_apply"), step.toString());
+      assertEquals(3L, step.get("batchnorm_apply"), "only the BatchNorms with ReLU write their output: " + step);
+      assertEquals(2L, step.get("add_relu_forward"), step.toString());
+      assertEquals(2L, step.get("add_relu_backward"), step.toString());
+      assertEquals(null, step.get("add_values"), "the blocks' gradient sums are in conv1's data gradient: " + step);
+      for (String k : step.keySet()) {
+        assertTrue(!k.endsWith("_final") && !k.endsWith("_partial"), "a column reduction in two launches: " + k + " in " + step);
+      }
+    }
+  }
+}
