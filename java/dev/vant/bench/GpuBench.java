@@ -1,6 +1,7 @@
 package dev.vant.bench;
 
 import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
 import dev.vant.backend.MathMode;
 import dev.vant.backend.cuda.CudaBackend;
@@ -37,6 +38,14 @@ public final class GpuBench {
   static final Object[][] CONVS = {
       {"stem", 32, 3, 64, 1}, {"layer1", 16, 64, 64, 1}, {"layer2.down", 16, 64, 128, 2}, {"layer2", 8, 128, 128, 1},
       {"layer3.down", 8, 128, 256, 2}, {"layer3", 4, 256, 256, 1}, {"layer4.down", 4, 256, 512, 2}, {"layer4", 2, 512, 512, 1}};
+
+  /**
+   * Rows of the fusion table (name, H = W, C, K): the residual join reading bn2 (and the shortcut's BatchNorm) on
+   * the fly, and conv1's data gradient with the shortcut's gradient added in its epilogue, at ResNet-18's shapes.
+   */
+  static final Object[][] FUSIONS = {
+      {"join.layer1", 16, 64, 0}, {"join.layer2.down", 8, 128, 1}, {"join.layer4", 2, 512, 0},
+      {"dgrad.layer1", 16, 64, 64}, {"dgrad.layer3", 4, 256, 256}};
 
   /**
    * What to run.
@@ -87,12 +96,13 @@ public final class GpuBench {
       return kernelFilter.isEmpty() || kernelFilter.contains(name);
     }
 
-    /** Names of every kernel row at these sizes, in table order. */
+    /** Names of every kernel row at these sizes, in table order (then the fusion rows, {@link #FUSIONS}). */
     public List<String> kernelNames() {
       List<String> names = new ArrayList<>();
       for (Object[] c : CONVS) names.add((String) c[0]);
       names.add("fc");
       names.add("gemm" + gemmSize());
+      for (Object[] f : FUSIONS) names.add((String) f[0]);
       return names;
     }
 
@@ -145,6 +155,14 @@ public final class GpuBench {
       EventTimer.Timing fused, EventTimer.Timing clean, EventTimer.Timing unfused, int sets) {}
 
   /**
+   * One fusion of the residual block, timed as it runs now and as the sequence of launches it replaced (both give
+   * the same bits; medians in seconds).
+   *
+   * @param what the fused form "vs." the unfused one
+   */
+  public record FusionRow(String name, String shape, String what, EventTimer.Timing fused, EventTimer.Timing unfused) {}
+
+  /**
    * One row of the training table.
    *
    * @param deviceSeconds median device time per step (events around back-to-back steps)
@@ -160,9 +178,16 @@ public final class GpuBench {
 
   /** Everything one run measured. */
   public record Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
-      CublasBaseline.Result cublas, List<String> skipped, MathMode math) {
+      CublasBaseline.Result cublas, List<String> skipped, MathMode math, List<FusionRow> fusions) {
     public Results {
       skipped = List.copyOf(skipped);
+      fusions = List.copyOf(fusions);
+    }
+
+    /** Without fusion rows. */
+    public Results(DeviceFacts device, Options options, List<KernelRow> kernels, List<TrainRow> train,
+        CublasBaseline.Result cublas, List<String> skipped, MathMode math) {
+      this(device, options, kernels, train, cublas, skipped, math, List.of());
     }
 
     /** Results of the exact-FP32 kernels. */
@@ -206,6 +231,16 @@ public final class GpuBench {
       int g = o.gemmSize();
       if (o.wants("gemm" + g)) kernels.add(matmul("gemm" + g, g, g, g, facts));
     }
+    List<FusionRow> fusions = new ArrayList<>();
+    if (o.kernels()) {
+      for (Object[] f : FUSIONS) {
+        String name = (String) f[0];
+        if (!o.wants(name)) continue;
+        int hw = (Integer) f[1], c = (Integer) f[2], k = (Integer) f[3];
+        fusions.add(name.startsWith("join.") ? join(name, o.kernelBatch(), hw, c, k == 1)
+            : dataGradientPlusShortcut(name, new Conv2dShape(o.kernelBatch(), hw, hw, c, k, 3, 3, 1, 1)));
+      }
+    }
     CublasBaseline.Result cublas = o.kernels() && o.wants("gemm" + o.gemmSize()) ? CublasBaseline.sgemm(dev, o.gemmSize(), timer) : null;
     if (cublas != null) log.println("cuBLAS baseline: " + cublas.describe());
     List<TrainRow> train = new ArrayList<>();
@@ -222,7 +257,7 @@ public final class GpuBench {
         train.add(train(batch, m));
       }
     }
-    return new Results(facts, o, kernels, train, cublas, skipped, b.math());
+    return new Results(facts, o, kernels, train, cublas, skipped, b.math(), fusions);
   }
 
   private DeviceFacts device() {
@@ -329,6 +364,74 @@ public final class GpuBench {
       });
       checkOutput(y2, "matmul + noise " + name);
       return new KernelRow(name, "matmul", shape, work, unfused, fused, clean, unf, sets);
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  /**
+   * The residual join at [n, hw, hw, c] with per-sample noise: fused = bn2's statistics (and the shortcut BatchNorm's
+   * when {@code shortcutBn}), then the join normalizing on the fly; unfused = the BatchNorm forwards writing their
+   * outputs, then the join of the written tensors (what a block ran before).
+   */
+  private FusionRow join(String name, int n, int hw, int c, boolean shortcutBn) {
+    int[] shape = {n, hw, hw, c};
+    String shapeText = String.format("N%d %dx%dx%d, %s shortcut", n, hw, hw, c, shortcutBn ? "BatchNorm" : "identity");
+    log.printf("fusion %s (%s)%n", name, shapeText);
+    SplittableRandom rnd = new SplittableRandom(name.hashCode());
+    List<Tensor> owned = new ArrayList<>();
+    try {
+      Tensor x2 = own(owned, random(rnd, 2f, shape)), xs = own(owned, random(rnd, 2f, shape));
+      Tensor sigma = own(owned, sigmas(rnd, n)), y = own(owned, b.zeros(shape));
+      Tensor a2 = own(owned, b.zeros(shape)), as = own(owned, b.zeros(shape));
+      Tensor[] g = new Tensor[2], be = new Tensor[2], rm = new Tensor[2], rv = new Tensor[2], m = new Tensor[2], inv = new Tensor[2];
+      for (int i = 0; i < 2; i++) {
+        g[i] = own(owned, random(rnd, 1f, c));
+        be[i] = own(owned, random(rnd, 0.5f, c));
+        rm[i] = own(owned, b.zeros(c));
+        rv[i] = own(owned, b.zeros(c));
+        m[i] = own(owned, b.zeros(c));
+        inv[i] = own(owned, b.zeros(c));
+      }
+      float mom = 0.1f, eps = 1e-5f;
+      EventTimer.Timing fused = timer.time("join " + name + " (BatchNorms read on the fly)", it -> {
+        b.batchNormTrainStatistics(x2, rm[0], rv[0], mom, eps, m[0], inv[0]);
+        if (shortcutBn) b.batchNormTrainStatistics(xs, rm[1], rv[1], mom, eps, m[1], inv[1]);
+        b.addReluForward(JoinInput.trained(x2, g[0], be[0], m[0], inv[0]),
+            shortcutBn ? JoinInput.trained(xs, g[1], be[1], m[1], inv[1]) : JoinInput.plain(xs), noise(sigma, 0f), y);
+      });
+      checkOutput(y, "fused join " + name);
+      EventTimer.Timing unfused = timer.time("join " + name + " (BatchNorms written, then the join)", it -> {
+        b.batchNormTrainForward(x2, g[0], be[0], rm[0], rv[0], mom, eps, m[0], inv[0], false, Noise.NONE, a2);
+        if (shortcutBn) b.batchNormTrainForward(xs, g[1], be[1], rm[1], rv[1], mom, eps, m[1], inv[1], false, Noise.NONE, as);
+        b.addReluForward(a2, shortcutBn ? as : xs, noise(sigma, 0f), y);
+      });
+      checkOutput(y, "unfused join " + name);
+      String what = shortcutBn ? "2 x statistics + join vs. 2 x (statistics + apply) + join" : "statistics + join vs. statistics + apply + join";
+      return new FusionRow(name, shapeText, what, fused, unfused);
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  /** conv1's data gradient with the shortcut's gradient added in its epilogue, vs the data gradient then add. */
+  private FusionRow dataGradientPlusShortcut(String name, Conv2dShape g) {
+    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    log.printf("fusion %s (%s)%n", name, shape);
+    SplittableRandom rnd = new SplittableRandom(name.hashCode());
+    List<Tensor> owned = new ArrayList<>();
+    try {
+      Tensor dy = own(owned, random(rnd, 1f, g.outputShape())), w = own(owned, random(rnd, 0.05f, g.weightShape()));
+      Tensor add = own(owned, random(rnd, 1f, g.inputShape())), dx = own(owned, b.zeros(g.inputShape()));
+      EventTimer.Timing fused = timer.time("data gradient " + name + " + shortcut gradient in the epilogue",
+          it -> b.conv2dBackwardData(g, dy, w, dx, add));
+      checkOutput(dx, "data gradient + addend " + name);
+      EventTimer.Timing unfused = timer.time("data gradient " + name + ", then add", it -> {
+        b.conv2dBackwardData(g, dy, w, dx);
+        b.add(dx, add, dx);
+      });
+      checkOutput(dx, "data gradient, then add " + name);
+      return new FusionRow(name, shape, "data gradient with addend vs. data gradient + add", fused, unfused);
     } finally {
       for (Tensor t : owned) t.close();
     }

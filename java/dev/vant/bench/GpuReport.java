@@ -99,6 +99,7 @@ public final class GpuReport {
     sb.append("- command: `").append(command).append("`\n\n");
 
     if (!r.kernels().isEmpty()) kernels(sb);
+    if (!r.fusions().isEmpty()) fusions(sb);
     if (!r.train().isEmpty()) training(sb);
     if (!r.skipped().isEmpty()) {
       sb.append("Not measured (time budget, `--budget-s ").append(r.options().budgetSeconds()).append("`):\n\n");
@@ -106,6 +107,19 @@ public final class GpuReport {
       sb.append('\n');
     }
     return sb.toString();
+  }
+
+  private void fusions(StringBuilder sb) {
+    sb.append("## Residual-block fusions: fused vs. the launches they replaced\n\n");
+    sb.append("Both forms give the same bits (tests: ElementwiseTest, NoisyConv2dTest). join: bn2 (and the shortcut's "
+        + "BatchNorm) hand their statistics to the residual join, which normalizes on the fly (per-sample noise); dgrad: "
+        + "the shortcut's gradient added in conv1's data-gradient epilogue.\n\n");
+    MdTable t = new MdTable("fusion", "shape", "launches: fused vs. unfused", ">fused", ">unfused", ">unfused / fused");
+    for (GpuBench.FusionRow f : r.fusions()) {
+      double a = f.fused().median(), u = f.unfused().median();
+      t.row(f.name(), f.shape(), f.what(), MdTable.time(a), MdTable.time(u), MdTable.ratio(u, a));
+    }
+    sb.append(t).append('\n');
   }
 
   private void kernels(StringBuilder sb) {
@@ -248,6 +262,17 @@ public final class GpuReport {
       ks.add(m);
     }
     j.put("kernels", ks);
+    List<Object> fs = new ArrayList<>();
+    for (GpuBench.FusionRow f : r.fusions()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", f.name());
+      m.put("shape", f.shape());
+      m.put("what", f.what());
+      m.put("fused", timing(f.fused()));
+      m.put("unfused", timing(f.unfused()));
+      fs.add(m);
+    }
+    j.put("fusions", fs);
     if (r.cublas() != null) {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("n", r.cublas().n());

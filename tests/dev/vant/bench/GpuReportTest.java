@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vant.backend.MathMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,9 +35,11 @@ class GpuReportTest {
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NONE, 0.010, new double[] {0.010}, 0.002, 2.3f, 11_177_866),
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NT, 0.011, new double[] {0.011}, 0.002, 2.4f, 11_177_866),
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.VANT, 0.012, new double[] {0.012}, 0.002, 2.4f, 11_177_866));
+    List<GpuBench.FusionRow> fusions = List.of(new GpuBench.FusionRow("join.layer1", "N128 16x16x64, identity shortcut",
+        "statistics + join vs. statistics + apply + join", t(20e-6), t(30e-6)));
     return new GpuBench.Results(d, o, List.of(conv, mm), train,
         new CublasBaseline.Result(4096, null, "JCublas 12.6.0 could not load its native library"),
-        List.of("training batch 512, noise vant (the 60 s budget was spent after 61 s)"));
+        List.of("training batch 512, noise vant (the 60 s budget was spent after 61 s)"), MathMode.FP32, fusions);
   }
 
   private static JsonNode peer() throws Exception {
@@ -48,6 +51,17 @@ class GpuReportTest {
           "tf32": {"conv": [{"layer": "layer1", "ms": 0.03, "ms_noise_unfused": 0.1}], "matmul": {"n": 4096, "ms": 1, "ms_noise_unfused": 1.5},
                    "train": []}}}""";
     return new ObjectMapper().readTree(json);
+  }
+
+  @Test
+  void fusionTableComparesFusedWithUnfused() throws Exception {
+    GpuReport report = new GpuReport(results(false, false), peer(), "PyTorch test", "vant bench", "2026-11-28 16:00 UTC");
+    String md = report.markdown();
+    assertTrue(md.contains("## Residual-block fusions"), md);
+    assertTrue(md.contains("| join.layer1 | N128 16x16x64, identity shortcut | statistics + join vs. statistics + apply + join "
+        + "| 20.00 µs | 30.00 µs | 1.50x |"), md);
+    String json = new ObjectMapper().writeValueAsString(report.json());
+    assertTrue(json.contains("\"fusions\":[{\"name\":\"join.layer1\""), json);
   }
 
   @Test
