@@ -19,6 +19,22 @@ public final class Shapes {
     }
   }
 
+  /**
+   * The rows M = N*H*W over which a BatchNorm's training statistics run on x [.., C]; throws unless M >= 2 (a batch
+   * variance needs two values).
+   */
+  public static int statisticsRows(String op, Tensor x) {
+    int[] s = x.shape();
+    long m = x.size() / s[s.length - 1];
+    if (m < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(s) + " has " + m + " value per channel; training needs more than 1");
+    return Math.toIntExact(m);
+  }
+
+  /** {@link #require} of shape [size] for each of {@code tensors}, named by {@code names} in order. */
+  public static void requireEach(String op, int size, String[] names, Tensor... tensors) {
+    for (int i = 0; i < tensors.length; i++) require(op, names[i], tensors[i], size);
+  }
+
   /** Throws unless {@code t} has {@code expected} elements (any shape). */
   public static void requireSize(String op, String name, Tensor t, long expected) {
     if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null, expected " + expected + " elements");

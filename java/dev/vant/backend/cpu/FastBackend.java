@@ -382,19 +382,15 @@ public final class FastBackend implements Backend {
   public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
     String op = "batchNormTrainStatistics";
-    int C = Shapes.nhwc(op, "x", x)[3];
-    for (Object[] e : new Object[][] {{"runningMean", runningMean}, {"runningVar", runningVar}, {"saveMean", saveMean}, {"saveInvStd", saveInvStd}}) {
-      Shapes.require(op, (String) e[0], (Tensor) e[1], C);
-    }
+    Shapes.requireEach(op, Shapes.nhwc(op, "x", x)[3], new String[] {"runningMean", "runningVar", "saveMean", "saveInvStd"},
+        runningMean, runningVar, saveMean, saveInvStd);
     trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
   }
 
   /** Batch mean and 1/sqrt(biased variance + eps) into saveMean, saveInvStd; running statistics updated. */
   private void trainStatistics(String op, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
-    int[] s = x.shape();
-    int C = s[s.length - 1], M = (int) (x.size() / C);
-    if (M < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + M + " value per channel; training needs more than 1");
+    int M = Shapes.statisticsRows(op, x), C = x.shape()[x.shape().length - 1];
     float[] xs = f(op, "x", x);
     float[] rm = f(op, "runningMean", runningMean), rv = f(op, "runningVar", runningVar);
     float[] sm = f(op, "saveMean", saveMean), si = f(op, "saveInvStd", saveInvStd);
@@ -580,9 +576,8 @@ public final class FastBackend implements Backend {
     float[] xs = f(op, name, in.x());
     if (!in.normalized()) return new JoinValues(xs, null, null, null);
     int C = Shapes.nhwc(op, name, in.x())[3];
-    for (Object[] e : new Object[][] {{"gamma", in.gamma()}, {"beta", in.beta()}, {"mean", in.mean()}, {"scale", in.scale()}}) {
-      Shapes.require(op, name + "." + e[0], (Tensor) e[1], C);
-    }
+    Shapes.requireEach(op, C, new String[] {name + ".gamma", name + ".beta", name + ".mean", name + ".scale"},
+        in.gamma(), in.beta(), in.mean(), in.scale());
     float[] ga = f(op, name + ".gamma", in.gamma()), sc = f(op, name + ".scale", in.scale());
     float[] scale;
     if (in.fromVariance()) {

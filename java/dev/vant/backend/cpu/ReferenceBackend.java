@@ -385,19 +385,15 @@ public final class ReferenceBackend implements Backend {
   public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
     String op = "batchNormTrainStatistics";
-    int C = Shapes.nhwc(op, "x", x)[3];
-    for (Object[] e : new Object[][] {{"runningMean", runningMean}, {"runningVar", runningVar}, {"saveMean", saveMean}, {"saveInvStd", saveInvStd}}) {
-      Shapes.require(op, (String) e[0], (Tensor) e[1], C);
-    }
+    Shapes.requireEach(op, Shapes.nhwc(op, "x", x)[3], new String[] {"runningMean", "runningVar", "saveMean", "saveInvStd"},
+        runningMean, runningVar, saveMean, saveInvStd);
     trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
   }
 
   /** Batch mean and 1/sqrt(biased variance + eps) into saveMean, saveInvStd; running statistics updated. */
   private void trainStatistics(String op, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
-    int[] s = x.shape();
-    int C = s[s.length - 1], M = (int) (x.size() / C);
-    if (M < 2) throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has " + M + " value per channel; training needs more than 1");
+    int M = Shapes.statisticsRows(op, x), C = x.shape()[x.shape().length - 1];
     double[] xs = d(op, "x", x);
     double[] rm = d(op, "runningMean", runningMean), rv = d(op, "runningVar", runningVar);
     double[] sm = d(op, "saveMean", saveMean), si = d(op, "saveInvStd", saveInvStd);
@@ -529,9 +525,8 @@ public final class ReferenceBackend implements Backend {
     if (!in.normalized()) return d(op, name, in.x());
     int[] s = Shapes.nhwc(op, name, in.x());
     int C = s[3], M = s[0] * s[1] * s[2];
-    for (Object[] e : new Object[][] {{"gamma", in.gamma()}, {"beta", in.beta()}, {"mean", in.mean()}, {"scale", in.scale()}}) {
-      Shapes.require(op, name + "." + e[0], (Tensor) e[1], C);
-    }
+    Shapes.requireEach(op, C, new String[] {name + ".gamma", name + ".beta", name + ".mean", name + ".scale"},
+        in.gamma(), in.beta(), in.mean(), in.scale());
     double[] out = new double[M * C];
     normalize(d(op, name, in.x()), d(op, name + ".gamma", in.gamma()), d(op, name + ".beta", in.beta()),
         d(op, name + ".mean", in.mean()), d(op, name + ".scale", in.scale()), in.fromVariance(), in.eps(), false, out, M, C);
