@@ -7,9 +7,11 @@ namespace vant {
 namespace bn {
 
 // The pre-activation; forward and backward use this one function so the recomputed ReLU mask matches, and a
-// join that normalizes its input on the fly gets the bits batchnorm_apply would have written.
+// join that normalizes its input on the fly gets the bits batchnorm_apply would have written. The fma is written
+// out (nvcc contracted gamma * t + beta to it anyway) so that the bits do not depend on a compiler's contraction
+// choice: the emulation's g++ build computes the same value.
 __host__ __device__ __forceinline__ float pre(float x, float mean, float invStd, float gamma, float beta) {
-  return gamma * ((x - mean) * invStd) + beta;
+  return fmaf(gamma, (x - mean) * invStd, beta);
 }
 
 // The inference forward's 1 / sqrt(runningVar + eps) (batchnorm_inference and the join use this one).

@@ -83,7 +83,12 @@ __device__ __forceinline__ void finish(F f, long long rows, int cols, long long 
   const int colTiles = (cols + COLS - 1) / COLS;
   const int tile = (int)(blockIdx.x % colTiles);
   const long long nChunks = (rows + chunkRows - 1) / chunkRows;
-  if (threadIdx.x == 0) sm.last = atomicAdd(&dTickets[tile], 1u) == (unsigned int)(nChunks - 1);
+  if (threadIdx.x == 0) {
+    // Again after the barrier: a release fence in the thread that takes the ticket, cumulative over the partials
+    // the barrier ordered before it (the writers fenced too).
+    __threadfence();
+    sm.last = atomicAdd(&dTickets[tile], 1u) == (unsigned int)(nChunks - 1);
+  }
   __syncthreads();
   if (!sm.last) return;
   __threadfence();

@@ -109,7 +109,7 @@ __device__ __forceinline__ void stage(float* c, int N, int n0, const float* __re
 }
 
 // Split-K partials: part [splits][M][N] summed in split order (deterministic) into out [M][N].
-// dAdd (may be null, may be dOut): added to each sum last, as a separate a + b would (a residual block's gradient sum).
+// dAdd (may be null; never dOut): added to each sum last, as a separate a + b would (a residual block's gradient sum).
 __device__ __forceinline__ void splitk_sum(const float* __restrict__ dPart, float* dOut, long long count, int splits,
                                            const float* dAdd) {
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < count;

@@ -372,7 +372,7 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 }
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise), each plus
-// add[m * ld + n] where add is not null (the same element, read by the thread that writes it: add may be out).
+// add[m * ld + n] where add is not null (another tensor: the hosts refuse add == out).
 __device__ __forceinline__ void store(float* out, long long ld, int M, int N, int m0, int n0,
                                       const float (&acc)[MT][NT][4], const float* add = nullptr) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;

@@ -349,7 +349,7 @@ struct EarlyNoise {
 };
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (data gradients, split-K partials), each plus
-// add[m * ld + n] where add is not null (the same element, read by the thread that writes it: add may be out).
+// add[m * ld + n] where add is not null (another tensor: the hosts refuse add == out).
 template <class C>
 __device__ __forceinline__ void store(float* out, long long ld, int M, int N, int m0, int n0,
                                       const float (&acc)[C::BN / 2], const float* add = nullptr) {

@@ -211,8 +211,8 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
       unsigned int site, unsigned int step, const vant::StepState* dState
 
 // The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1). dAdd: null, or a
-// tensor shaped like dx added to it in the epilogue (a residual block's other input gradient; may be dDx); the host
-// passes it only when splits == 1 (matmul_splitk_reduce adds it after a split).
+// tensor shaped like dx added to it in the epilogue (a residual block's other input gradient; never dDx, the host
+// refuses that); the host passes it only when splits == 1 (matmul_splitk_reduce adds it after a split).
 #define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
   const float* __restrict__ dDy, const float* __restrict__ dW, float* dDx, const float* dAdd, int n, int h, int w,  \
       int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk

@@ -165,7 +165,7 @@ matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ d
 }
 
 // out [count] = sum over t of part [t][count], t = 0 .. splits-1 in order, + add [count] where dAdd is not null (the
-// conv data gradient with a residual block's other input gradient folded in; dAdd may be dOut).
+// conv data gradient with a residual block's other input gradient folded in; never dOut).
 extern "C" __global__ void __launch_bounds__(256)
 matmul_splitk_reduce(const float* __restrict__ dPart, float* dOut, long long count, int splits, const float* dAdd) {
   vant::gemm::splitk_sum(dPart, dOut, count, splits, dAdd);

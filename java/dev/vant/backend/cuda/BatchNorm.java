@@ -43,7 +43,7 @@ final class BatchNorm {
     b.launch(op, "batchnorm_apply", b.gridFor((x.size() + 3) / 4), 256, a);
   }
 
-  /** The first two launches of {@link #trainForward} alone (a residual join normalizes x on the fly). */
+  /** The statistics launch of {@link #trainForward} alone (a residual join normalizes x on the fly). */
   static void trainStatistics(CudaBackend b, Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
     String op = "batchNormTrainStatistics x " + x;
@@ -59,10 +59,11 @@ final class BatchNorm {
       float momentum, float eps, Tensor saveMean, Tensor saveInvStd) {
     if (d.rows < 2) throw bad(op, "batch statistics need at least 2 values per channel (N*H*W = " + d.rows + ")");
     long chunks = BiasGrad.chunks(d.rows);
+    DeviceBuffer tickets = b.tickets(op, d.c);
     try (DeviceBuffer partS = b.workspace(8L * chunks * d.c, op + " partial sums [" + chunks + ", " + d.c + "]");
          DeviceBuffer partQ = b.workspace(8L * chunks * d.c, op + " partial sums of squares [" + chunks + ", " + d.c + "]")) {
       b.launch(op, "batchnorm_stats", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs().ptr(b.buf(x, op)).l(d.rows)
-          .i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(partS).ptr(partQ).ptr(b.tickets(op, d.c)).f(momentum).f(eps)
+          .i(d.c).l(BiasGrad.chunkRows(d.rows)).ptr(partS).ptr(partQ).ptr(tickets).f(momentum).f(eps)
           .ptr(b.buf(saveMean, op)).ptr(b.buf(runningMean, op)).ptr(b.buf(runningVar, op)).ptr(b.buf(saveInvStd, op)));
     }
   }
@@ -90,11 +91,12 @@ final class BatchNorm {
     DeviceBuffer dDy = b.buf(dy, op), dX = b.buf(x, op), dG = b.buf(gamma, op), dB = b.buf(beta, op);
     DeviceBuffer dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
     DeviceBuffer dDg = b.buf(dgamma, op), dDb = b.buf(dbeta, op);
+    DeviceBuffer tickets = b.tickets(op, d.c);
     try (DeviceBuffer partG = b.workspace(8L * chunks * d.c, op + " partial sums of dy");
          DeviceBuffer partGX = b.workspace(8L * chunks * d.c, op + " partial sums of dy*xhat")) {
       b.launch(op, "batchnorm_backward_stats", BiasGrad.partialBlocks(d.rows, d.c), 256, new KernelArgs()
           .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows))
-          .ptr(partG).ptr(partGX).ptr(b.tickets(op, d.c)).ptr(dDg).ptr(dDb));
+          .ptr(partG).ptr(partGX).ptr(tickets).ptr(dDg).ptr(dDb));
     }
     b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, new KernelArgs()
         .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).ptr(dDg).ptr(dDb).i(relu ? 1 : 0).l(d.rows).i(d.c)

@@ -41,9 +41,10 @@ final class BiasGrad {
   static void columnSums(CudaBackend b, String op, Tensor dy, long rows, int cols, Tensor dbias) {
     if (cols == 0) return;
     long chunks = chunks(rows);
+    DeviceBuffer tickets = b.tickets(op, cols);
     try (DeviceBuffer part = b.workspace(8L * chunks * cols, op + " partial sums [" + chunks + ", " + cols + "]")) {
       b.launch(op, "bias_grad", partialBlocks(rows, cols), 256, new KernelArgs().ptr(b.buf(dy, op + " dy")).l(rows).i(cols)
-          .l(chunkRows(rows)).ptr(part).ptr(b.tickets(op, cols)).ptr(b.buf(dbias, op + " dbias")));
+          .l(chunkRows(rows)).ptr(part).ptr(tickets).ptr(b.buf(dbias, op + " dbias")));
     }
   }
 }

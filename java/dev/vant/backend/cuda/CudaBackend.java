@@ -16,6 +16,7 @@ import dev.vant.cuda.CudaDevice;
 import dev.vant.cuda.CudaGraph;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -48,11 +49,13 @@ public final class CudaBackend implements Backend {
   /** The device StepState {step, lr, bc1, bc2} of recorded steps (kernels/step_state.cuh); null until the first capture. */
   private DeviceBuffer stepState;
   /**
-   * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: BatchNorm statistics, bias
-   * gradients), one per 32-column tile; all zero between launches (each launch puts back what it took).
+   * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: BatchNorm statistics forward and
+   * backward, bias gradients), one per 32-column tile; all zero between launches (each launch puts back what it
+   * took). Buffers outgrown are kept until close: a recorded graph may still hold their address.
    */
   private DeviceBuffer tickets;
   private long ticketCount;
+  private final List<DeviceBuffer> retiredTickets = new ArrayList<>();
   /** The scalars of the step being recorded; null when not capturing. */
   private StepScalars recording;
   /** Adam's betas seen while recording (null: the step has no Adam update), to compute bc1, bc2 per replay. */
@@ -262,7 +265,8 @@ public final class CudaBackend implements Backend {
             + ticketCount + " allocated before this CUDA graph capture (run the step once without capture first)");
       }
       long n = Math.max(need, 4096);
-      if (tickets != null) tickets.close();  // stream order: launches still queued on it finish first
+      // Not back to the pool: a graph recorded earlier replays its reductions on these tickets.
+      if (tickets != null) retiredTickets.add(tickets);
       tickets = dev.pool().acquireNew(4 * n, "column-reduction tickets");
       ticketCount = n;
       // Zeroed by a kernel on the device's stream, so the first reduction is ordered after it.
@@ -544,6 +548,7 @@ public final class CudaBackend implements Backend {
     if (recording != null || dev.capturing()) throw new IllegalStateException("captureStep: a step is already being recorded");
     // Its own allocation: a free block of the pool taken here would be missing to the step being recorded.
     if (stepState == null) stepState = dev.pool().acquireNew(16, "step state {step, lr, bc1, bc2}");
+    tickets("captureStep", 1);  // allocated (and zeroed) outside the capture: no allocation may happen inside it
     String what = "training step " + s.step();
     recordedAdam = null;
     dev.beginCapture(what);
@@ -598,6 +603,8 @@ public final class CudaBackend implements Backend {
     stepState = null;
     if (tickets != null) tickets.close();
     tickets = null;
+    for (DeviceBuffer t : retiredTickets) t.close();
+    retiredTickets.clear();
     optim.close();
     if (ownsDevice) dev.close();
   }

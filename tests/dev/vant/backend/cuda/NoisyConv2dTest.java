@@ -206,8 +206,8 @@ class NoisyConv2dTest {
       assertTrue(Gemm.splits(npq, Gemm.FP32.kChunk(split.k(), 27, npq)) > 1, "the split-K case must split");
       weightCase(t, split, true, "split-K");
       t.release();
-      // N*P*Q = 2304 rows: 36 chunks of 64 for the bias gradient's column sums, more than the 32 lanes of the
-      // final pass's warp (colreduce.cuh total: each lane adds several chunks before the shuffles).
+      // N*P*Q = 2304 rows: 36 chunks of 64 for the bias gradient's column sums, more than the 32 lanes of a warp
+      // of the final pass (colreduce.cuh finish: each lane adds several chunks before the shuffles).
       Conv2dShape manyChunks = new Conv2dShape(9, 16, 16, 2, 3, 1, 1, 1, 0);
       assertTrue(BiasGrad.chunks(9L * 16 * 16) > 32, "more chunks than lanes");
       weightCase(t, manyChunks, true, "many column-sum chunks");

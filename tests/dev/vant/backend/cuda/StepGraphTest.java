@@ -98,6 +98,15 @@ class StepGraphTest {
       e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(5, 1f, 1),
           () -> b.sgdUpdate(List.of(x), List.of(y), List.of(mom), new SgdConfig(1f, 0.9f, 0f, 0f, false), true)));
       assertTrue(e.getMessage().contains("first step"), e.getMessage());
+      // The column reductions' tickets are allocated before a capture (4,096: 131,072 columns); more columns inside
+      // one would need an allocation.
+      Tensor wide = b.zeros(2, 140_000), r1 = b.zeros(140_000), r2 = b.zeros(140_000), m1 = b.zeros(140_000), i1 = b.zeros(140_000);
+      e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(5, 1f, 1),
+          () -> b.batchNormTrainStatistics(wide, r1, r2, 0.1f, 1e-5f, m1, i1)));
+      assertTrue(e.getMessage().contains("140000 columns") && e.getMessage().contains("reduction tickets"), e.getMessage());
+      b.batchNormTrainStatistics(wide, r1, r2, 0.1f, 1e-5f, m1, i1); // outside a capture the tickets grow
+      float[] inv = b.toHost(i1);
+      assertEquals((float) (1 / Math.sqrt(1e-5f)), inv[139_999], 1e-3f * inv[139_999], "the last column tile's statistics");
       // After refused captures the backend records and replays normally.
       try (StepGraph g = b.captureStep(new StepScalars(5, 1f, 1), () -> b.fill(y, 2f))) {
         g.replay(new StepScalars(6, 1f, 2));

@@ -71,6 +71,11 @@ class StepLaunchesTest {
       assertEquals(2L, step.get("add_relu_forward"), step.toString());
       assertEquals(2L, step.get("add_relu_backward"), step.toString());
       assertEquals(null, step.get("add_values"), "the blocks' gradient sums are in conv1's data gradient: " + step);
+      assertEquals(6L, step.get("bias_grad"), "one launch per bias (stem, the blocks' 4 convs, the linear layer): " + step);
+      // Split-K reductions depend on the GPU's multiprocessor count; every other launch is fixed by the network.
+      long fixed = step.entrySet().stream().filter(e -> !e.getKey().startsWith("matmul_splitk_reduce"))
+          .mapToLong(Map.Entry::getValue).sum();
+      assertEquals(59L, fixed, "launches per step besides split-K reductions: " + step);
       for (String k : step.keySet()) {
         assertTrue(!k.endsWith("_final") && !k.endsWith("_partial"), "a column reduction in two launches: " + k + " in " + step);
       }
