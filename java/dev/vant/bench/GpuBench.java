@@ -168,9 +168,16 @@ public final class GpuBench {
    * @param deviceSeconds median device time per step (events around back-to-back steps)
    * @param hostSeconds median host time to issue one step, measured with an idle device
    * @param loss the loss read back after the timed steps (finite, else the row fails)
+   * @param launches kernel launches of one step run op by op (the second step; -1: not counted)
    */
   public record TrainRow(String model, int batch, int image, TrainStep.Mode mode, double deviceSeconds, double[] windows,
-      double hostSeconds, float loss, long parameters) {
+      double hostSeconds, float loss, long parameters, long launches) {
+    /** Without a launch count. */
+    public TrainRow(String model, int batch, int image, TrainStep.Mode mode, double deviceSeconds, double[] windows,
+        double hostSeconds, float loss, long parameters) {
+      this(model, batch, image, mode, deviceSeconds, windows, hostSeconds, loss, parameters, -1);
+    }
+
     public double imagesPerSecond() {
       return batch / deviceSeconds;
     }
@@ -443,7 +450,12 @@ public final class GpuBench {
     try (TrainStep ts = new TrainStep(b, "resnet18", batch, image, mode, o.cudaGraph());
          CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
       int s = 0;
-      for (int i = 0; i < 3; i++) ts.run(s++);   // first steps allocate from the pool and load kernels
+      ts.run(s++);   // the first step allocates from the pool and loads kernels
+      // The second runs op by op in every mode (a graph is recorded at the third): its launches are the step's.
+      long launched = launches();
+      ts.run(s++);
+      long launches = launches() - launched;
+      ts.run(s++);
       ts.readLoss();
       // Host cost of issuing one step: the device queue is empty, so no launch waits for a free slot.
       double[] host = new double[5];
@@ -466,8 +478,13 @@ public final class GpuBench {
       Arrays.sort(win);
       Arrays.sort(host);
       return new TrainRow("resnet18", batch, image, mode, EventTimer.percentile(win, 0.5), win,
-          EventTimer.percentile(host, 0.5), loss, ts.model().parameterCount());
+          EventTimer.percentile(host, 0.5), loss, ts.model().parameterCount(), launches);
     }
+  }
+
+  /** Kernel launches on the device so far. */
+  private long launches() {
+    return dev.launchCounts().values().stream().mapToLong(Long::longValue).sum();
   }
 
   private Noise noise(Tensor sigma, float scalar) {

@@ -175,7 +175,8 @@ public final class GpuReport {
         .append(" back-to-back steps between CUDA events; host = Java time to issue one step with an idle device queue "
             + "(the loss is read back only at the end).\n\n");
     MdTable t = new MdTable(">batch", "noise", ">vant ms/step", ">vant images/s", ">host ms/step", ">time / no-noise step",
-        ">PyTorch FP32 images/s", ">PyTorch TF32 images/s", ">images/s vant / PyTorch FP32", ">PyTorch host ms/step");
+        ">PyTorch FP32 images/s", ">PyTorch TF32 images/s", ">images/s vant / PyTorch FP32", ">PyTorch host ms/step",
+        ">vant launches/step");
     for (GpuBench.TrainRow row : r.train()) {
       double none = r.train().stream().filter(x -> x.batch() == row.batch() && x.mode() == TrainStep.Mode.NONE)
           .mapToDouble(GpuBench.TrainRow::deviceSeconds).findFirst().orElse(Double.NaN);
@@ -183,7 +184,8 @@ public final class GpuReport {
       double pfi = num(fp, "images_per_s"), pti = num(tf, "images_per_s");
       t.row(row.batch(), row.mode().cliName(), MdTable.num(row.deviceSeconds() * 1e3, 2), MdTable.num(row.imagesPerSecond(), 0),
           MdTable.num(row.hostSeconds() * 1e3, 2), MdTable.ratio(row.deviceSeconds(), none), MdTable.num(pfi, 0),
-          MdTable.num(pti, 0), MdTable.ratio(row.imagesPerSecond(), pfi), MdTable.num(num(fp, "host_ms"), 2));
+          MdTable.num(pti, 0), MdTable.ratio(row.imagesPerSecond(), pfi), MdTable.num(num(fp, "host_ms"), 2),
+          row.launches() < 0 ? "–" : Long.toString(row.launches()));
     }
     sb.append(t).append('\n');
   }
@@ -292,6 +294,7 @@ public final class GpuReport {
       m.put("imagesPerSecond", t.imagesPerSecond());
       m.put("hostSecondsPerStep", t.hostSeconds());
       m.put("loss", t.loss());
+      m.put("launchesPerStep", t.launches() < 0 ? null : t.launches());
       ts.add(m);
     }
     j.put("train", ts);

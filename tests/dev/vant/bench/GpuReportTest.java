@@ -33,7 +33,7 @@ class GpuReportTest {
         gemm.plus(Roofline.noisePass(4096L * 4096, 0)), t(4e-3), t(3.9e-3), t(4.2e-3), 2);
     List<GpuBench.TrainRow> train = List.of(
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NONE, 0.010, new double[] {0.010}, 0.002, 2.3f, 11_177_866),
-        new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NT, 0.011, new double[] {0.011}, 0.002, 2.4f, 11_177_866),
+        new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.NT, 0.011, new double[] {0.011}, 0.002, 2.4f, 11_177_866, 313),
         new GpuBench.TrainRow("resnet18", 128, 32, TrainStep.Mode.VANT, 0.012, new double[] {0.012}, 0.002, 2.4f, 11_177_866));
     List<GpuBench.FusionRow> fusions = List.of(new GpuBench.FusionRow("join.layer1", "N128 16x16x64, identity shortcut",
         "statistics + join vs. statistics + apply + join", t(20e-6), t(30e-6)));
@@ -87,9 +87,9 @@ class GpuReportTest {
     assertTrue(md.contains("| conv2d layer1 | 100.0 µs | 50.00 µs | 200.0 µs | 100.0 µs | 0.50x | 1.60x |"), md);
     assertTrue(md.contains("| matmul gemm4096 | 4.000 ms | 2.500 ms | 3.000 ms | 1.500 ms | 1.33x | 1.56x |"), md);
     // Training NT: vant 11 ms at batch 128 = 11636 images/s, PyTorch 6400: 1.82x; 1.10x the no-noise step.
-    assertTrue(md.contains("| 128 | nt | 11.00 | 11636 | 2.00 | 1.10x | 6400 | – | 1.82x | 5.00 |"), md);
+    assertTrue(md.contains("| 128 | nt | 11.00 | 11636 | 2.00 | 1.10x | 6400 | – | 1.82x | 5.00 | 313 |"), md);
     // No PyTorch numbers for VANT: dashes, not zeros.
-    assertTrue(md.contains("| 128 | vant | 12.00 | 10667 | 2.00 | 1.20x | – | – | – | – |"), md);
+    assertTrue(md.contains("| 128 | vant | 12.00 | 10667 | 2.00 | 1.20x | – | – | – | – | – |"), md);
     assertTrue(md.contains("11,177,866 parameters"), md);
     assertTrue(md.contains("Not measured (time budget, `--budget-s 60`):\n\n- training batch 512, noise vant"), md);
   }
