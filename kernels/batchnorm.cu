@@ -17,7 +17,8 @@
 // Inference: y = noise(relu?(gamma * ((x - runningMean) * (1 / sqrt(runningVar + eps))) + beta)).
 // Backward (2 launches), with g = dy masked by (pre-activation > 0) when relu, xhat = (x - mean) * invStd:
 //   backward_stats: dBeta = sum g, dGamma = sum g * xhat
-//   backward_apply: dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows).
+//   backward_apply: dx = gamma * invStd * (g - dBeta / rows - xhat * dGamma / rows); backward_apply_sums also
+//                   sums dx per channel (the preceding conv's bias gradient) in the same launch.
 #include "batchnorm.cuh"
 #include "colreduce.cuh"
 #include "fastdiv.cuh"
@@ -126,6 +127,24 @@ batchnorm_backward_stats(const float* __restrict__ dDy, const float* __restrict_
       });
 }
 
+namespace vant {
+namespace bn {
+
+// dx of element e (channel c): the one expression of both backward apply kernels, fmas written out so the bits do
+// not depend on where a compiler contracts.
+__device__ __forceinline__ float backward_dx(const float* dDy, const float* __restrict__ dX, const float* __restrict__ dGamma,
+                                            const float* __restrict__ dBeta, const float* __restrict__ dMean,
+                                            const float* __restrict__ dInvStd, const float* __restrict__ dDGamma,
+                                            const float* __restrict__ dDBeta, int relu, float invRows, long long e, int c) {
+  const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
+  float g = dDy[e];
+  if (relu && !(pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]) > 0.0f)) g = 0.0f;
+  return dGamma[c] * dInvStd[c] * fmaf(-xhat, dDGamma[c] * invRows, fmaf(-dDBeta[c], invRows, g));
+}
+
+}  // namespace bn
+}  // namespace vant
+
 // dx may be dy.
 extern "C" __global__ void __launch_bounds__(256)
 batchnorm_backward_apply(const float* dDy, const float* __restrict__ dX, const float* __restrict__ dGamma,
@@ -141,9 +160,30 @@ batchnorm_backward_apply(const float* dDy, const float* __restrict__ dX, const f
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
        e += (long long)gridDim.x * blockDim.x) {
     const int c = narrow ? (int)fc.mod((uint32_t)e) : (int)(e % C);
-    const float xhat = (dX[e] - dMean[c]) * dInvStd[c];
-    float g = dDy[e];
-    if (relu && !(vant::bn::pre(dX[e], dMean[c], dInvStd[c], dGamma[c], dBeta[c]) > 0.0f)) g = 0.0f;
-    dDx[e] = dGamma[c] * dInvStd[c] * (g - dDBeta[c] * invRows - xhat * (dDGamma[c] * invRows));
+    dDx[e] = vant::bn::backward_dx(dDy, dX, dGamma, dBeta, dMean, dInvStd, dDGamma, dDBeta, relu, invRows, e, c);
   }
+}
+
+// batchnorm_backward_apply that also sums dx over the rows per channel into dSums [C] — the bias gradient of the
+// convolution whose output this BatchNorm normalizes (through noise that passes gradients unchanged) — instead of a
+// bias_grad launch reading dx again: shaped like bias_grad (chunks x 32-column tiles, colreduce.cuh finish, the same
+// chunkRows), so the sums have bias_grad's bits, and each dx is backward_dx, batchnorm_backward_apply's bits.
+// dTickets: [ceil(C / 32)] zeros, left zero. dx may be dy.
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_backward_apply_sums(const float* dDy, const float* __restrict__ dX, const float* __restrict__ dGamma,
+                              const float* __restrict__ dBeta, const float* __restrict__ dMean,
+                              const float* __restrict__ dInvStd, const float* __restrict__ dDGamma,
+                              const float* __restrict__ dDBeta, int relu, long long rows, int C, float* dDx,
+                              long long chunkRows, double* dPart, unsigned int* dTickets, float* __restrict__ dSums) {
+  __shared__ vant::colred::Smem sm;
+  const float invRows = (float)(1.0 / (double)rows);
+  vant::colred::finish(
+      [&](long long r, int c, double& v0, double& v1) {
+        const long long e = r * C + c;
+        const float dx = vant::bn::backward_dx(dDy, dX, dGamma, dBeta, dMean, dInvStd, dDGamma, dDBeta, relu, invRows, e, c);
+        dDx[e] = dx;
+        v0 = dx;
+        v1 = 0.0;
+      },
+      rows, C, chunkRows, dPart, nullptr, dTickets, sm, [&](int c, double sum, double) { dSums[c] = (float)sum; });
 }

@@ -157,8 +157,19 @@ public interface Backend extends AutoCloseable {
    * Backward of the training forward: with {@code relu} the ReLU mask is recomputed from x, gamma, beta
    * and the saved statistics. Writes dx, dgamma [C], dbeta [C].
    */
+  default void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
+    batchNormBackward(dy, x, gamma, beta, saveMean, saveInvStd, relu, dx, dgamma, dbeta, null);
+  }
+
+  /**
+   * {@link #batchNormBackward} that also writes the sums of dx over its rows into {@code dxSums} [C] (null: none):
+   * the bias gradient of the convolution whose output this BatchNorm normalizes, where the noise between them passes
+   * gradients unchanged, in the same pass over dx (the CUDA backend: one launch instead of a bias-gradient launch
+   * that reads dx again). {@code dxSums} gets the bits {@link #conv2dBackwardWeight} gives that bias from dx.
+   */
   void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
-      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta);
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dxSums);
 
   // ---- elementwise --------------------------------------------------------------------------------
 

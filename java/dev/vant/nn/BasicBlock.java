@@ -21,7 +21,9 @@ public final class BasicBlock extends Layer {
   private final BatchNorm2d bn1, bn2, scBn;
   private final ResidualJoin join;
   private final NoiseOp relu;
-  private Tensor x;
+  private Tensor x, dx;
+  /** Whether the last forward fused (its backward must match: the join saw BatchNorm statistics or written tensors). */
+  private boolean fused;
 
   /**
    * @param in input channels
@@ -74,10 +76,14 @@ public final class BasicBlock extends Layer {
   @Override
   public Tensor forward(Tensor x, NoiseContext ctx) {
     checkNhwc(x, -1);
-    // bn2 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
-    JoinInput main = bn2.forwardToJoin(conv2.forward(bn1.forward(conv1.forward(x, ctx), ctx), ctx), ctx);
-    JoinInput sc = scConv != null ? scBn.forwardToJoin(scConv.forward(x, ctx), ctx) : JoinInput.plain(x);
+    fused = Fusions.on();
+    Tensor h = conv2.forward(bn1.forward(conv1.forward(x, ctx), ctx), ctx);
+    Tensor s = scConv != null ? scConv.forward(x, ctx) : x;
     this.x = x;
+    if (!fused) return join.forward(bn2.forward(h, ctx), scConv != null ? scBn.forward(s, ctx) : s, ctx);
+    // bn2 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
+    JoinInput main = bn2.forwardToJoin(h, ctx);
+    JoinInput sc = scConv != null ? scBn.forwardToJoin(s, ctx) : JoinInput.plain(x);
     return join.forward(main, sc, ctx);
   }
 
@@ -85,11 +91,18 @@ public final class BasicBlock extends Layer {
   public Tensor backward(Tensor dy, boolean inputGrad) {
     checkBackward(x);
     Tensor ds = join.backward(dy);
-    Tensor d1 = bn1.backward(conv2.backward(bn2.backward(ds, true), true), true);
+    // Fused: bn2 and bn1 write conv2's and conv1's bias gradients as they make dx (where the convs' noise lets them).
+    Tensor sink2 = fused ? conv2.biasGradientSink() : null;
+    Tensor d2 = conv2.backward(bn2.backward(ds, true, sink2), true, null, sink2 != null);
+    Tensor sink1 = fused ? conv1.biasGradientSink() : null;
+    Tensor d1 = bn1.backward(d2, true, sink1);
     Tensor dSc = scConv != null ? scConv.backward(scBn.backward(ds, true), inputGrad) : ds;
-    if (!inputGrad) return conv1.backward(d1, false);
-    // The shortcut's gradient is added in conv1's data-gradient pass (no pass of its own).
-    return conv1.backwardAdding(d1, dSc);
+    // Fused: the shortcut's gradient is added in conv1's data-gradient pass (no pass of its own).
+    if (fused || !inputGrad) return conv1.backward(d1, inputGrad, inputGrad ? dSc : null, sink1 != null);
+    Tensor dMain = conv1.backward(d1, true);
+    dx = ensure(dx, x.shape());
+    backend.add(dMain, dSc, dx);
+    return dx;
   }
 
   @Override

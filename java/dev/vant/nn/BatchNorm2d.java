@@ -98,12 +98,20 @@ public final class BatchNorm2d extends Layer {
 
   @Override
   public Tensor backward(Tensor dy, boolean inputGrad) {
+    return backward(dy, inputGrad, null);
+  }
+
+  /**
+   * {@link #backward} that also writes the sums of its input gradient over the rows into {@code dxSums} [C] (null:
+   * none): the bias gradient of the conv before it ({@link NoisyConv2d#biasGradientSink}), in the same pass.
+   */
+  public Tensor backward(Tensor dy, boolean inputGrad, Tensor dxSums) {
     checkBackward(x);
     if (!savedTraining) throw new IllegalStateException(describe() + ": backward after an evaluation-mode forward is not supported");
     Tensor d = slot != null ? slot.backward(backend, dy) : dy;
     dx = ensure(dx, x.shape());
-    backend.batchNormBackward(d, x, gamma.value(), beta.value(), saveMean, saveInvStd, relu, dx, gamma.grad(), beta.grad());
-    return inputGrad ? dx : null;
+    backend.batchNormBackward(d, x, gamma.value(), beta.value(), saveMean, saveInvStd, relu, dx, gamma.grad(), beta.grad(), dxSums);
+    return inputGrad || dxSums != null ? dx : null;
   }
 
   /** The scale {@code weight} [C] (after binding). */

@@ -24,7 +24,9 @@ public final class Bottleneck extends Layer {
   private final BatchNorm2d bn1, bn2, bn3, scBn;
   private final ResidualJoin join;
   private final NoiseOp relu;
-  private Tensor x;
+  private Tensor x, dx;
+  /** Whether the last forward fused (its backward must match). */
+  private boolean fused;
 
   /**
    * @param in input channels
@@ -82,11 +84,14 @@ public final class Bottleneck extends Layer {
   public Tensor forward(Tensor x, NoiseContext ctx) {
     checkNhwc(x, -1);
     Tensor h = bn1.forward(conv1.forward(x, ctx), ctx);
-    h = bn2.forward(conv2.forward(h, ctx), ctx);
-    // bn3 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
-    JoinInput main = bn3.forwardToJoin(conv3.forward(h, ctx), ctx);
-    JoinInput sc = scConv != null ? scBn.forwardToJoin(scConv.forward(x, ctx), ctx) : JoinInput.plain(x);
+    h = conv3.forward(bn2.forward(conv2.forward(h, ctx), ctx), ctx);
+    Tensor s = scConv != null ? scConv.forward(x, ctx) : x;
     this.x = x;
+    fused = Fusions.on();
+    if (!fused) return join.forward(bn3.forward(h, ctx), scConv != null ? scBn.forward(s, ctx) : s, ctx);
+    // bn3 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.
+    JoinInput main = bn3.forwardToJoin(h, ctx);
+    JoinInput sc = scConv != null ? scBn.forwardToJoin(s, ctx) : JoinInput.plain(x);
     return join.forward(main, sc, ctx);
   }
 
@@ -97,9 +102,13 @@ public final class Bottleneck extends Layer {
     Tensor d = conv3.backward(bn3.backward(ds, true), true);
     d = bn1.backward(conv2.backward(bn2.backward(d, true), true), true);
     Tensor dSc = scConv != null ? scConv.backward(scBn.backward(ds, true), inputGrad) : ds;
-    if (!inputGrad) return conv1.backward(d, false);
-    // The shortcut's gradient is added in conv1's data-gradient pass (no pass of its own).
-    return conv1.backwardAdding(d, dSc);
+    // Fused: the shortcut's gradient is added in conv1's data-gradient pass (no pass of its own). (Bottleneck convs
+    // have no bias: nothing for the BatchNorms to sum.)
+    if (fused || !inputGrad) return conv1.backward(d, inputGrad, inputGrad ? dSc : null, false);
+    Tensor dMain = conv1.backward(d, true);
+    dx = ensure(dx, x.shape());
+    backend.add(dMain, dSc, dx);
+    return dx;
   }
 
   @Override

@@ -50,13 +50,18 @@ public final class NoiseSlot {
    * tensor owned by this slot holding {@code dy * (1 + s*z)}.
    */
   public Tensor backward(Backend backend, Tensor dy) {
-    if (last.type() == Noise.Type.NONE || last.type() == Noise.Type.ADDITIVE) return dy;
+    if (passesGradient()) return dy;
     if (scratch == null || !scratch.sameShape(dy)) {
       if (scratch != null) scratch.close();
       scratch = backend.zeros(dy.shape());
     }
     backend.noiseBackward(last, dy, scratch);
     return scratch;
+  }
+
+  /** Whether the last forward's noise passes gradients unchanged (none or additive): {@link #backward} is dy. */
+  public boolean passesGradient() {
+    return last.type() == Noise.Type.NONE || last.type() == Noise.Type.ADDITIVE;
   }
 
   /** Frees the scratch gradient. */

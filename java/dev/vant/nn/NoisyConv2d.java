@@ -67,21 +67,36 @@ public final class NoisyConv2d extends Layer {
 
   @Override
   public Tensor backward(Tensor dy, boolean inputGrad) {
-    return backward(dy, inputGrad, null);
+    return backward(dy, inputGrad, null, false);
   }
 
   /**
-   * {@link #backward} whose input gradient has {@code addend} (shaped like the input) added in the same pass: a
-   * residual block hands its shortcut's gradient to its first conv, and the sum costs no pass of its own.
+   * Where the BatchNorm that normalizes this conv's output may write this conv's bias gradient, the sums of its own
+   * dx over the rows ({@link dev.vant.backend.Backend#batchNormBackward} with dxSums), in its backward pass: the
+   * bias's gradient tensor when this conv has a bias and its output noise passes gradients unchanged (none or
+   * additive, as in the last forward), else null. The caller then runs {@link #backward(Tensor, boolean, Tensor,
+   * boolean)} with {@code biasDone}.
    */
-  public Tensor backwardAdding(Tensor dy, Tensor addend) {
-    return backward(dy, true, addend);
+  public Tensor biasGradientSink() {
+    return hasBias && (!noisy || slot.passesGradient()) ? bias.grad() : null;
   }
 
-  private Tensor backward(Tensor dy, boolean inputGrad, Tensor addend) {
+  /**
+   * {@link #backward} with two of a residual block's fusions: {@code addend} (shaped like the input; null: none) is
+   * added to the input gradient in the same pass (the block's shortcut gradient), and with {@code biasDone} the bias
+   * gradient is taken as already written (by the following BatchNorm, {@link #biasGradientSink}).
+   */
+  public Tensor backward(Tensor dy, boolean inputGrad, Tensor addend, boolean biasDone) {
+    if (biasDone && biasGradientSink() == null) {
+      throw new IllegalStateException(describe() + ": bias gradient taken as done, but this conv has no bias or its noise scales gradients");
+    }
+    return backward(dy, inputGrad, addend, biasDone ? null : (hasBias ? bias.grad() : null));
+  }
+
+  private Tensor backward(Tensor dy, boolean inputGrad, Tensor addend, Tensor dbias) {
     checkBackward(x);
     Tensor d = noisy ? slot.backward(backend, dy) : dy;
-    backend.conv2dBackwardWeight(g, x, d, weight.grad(), hasBias ? bias.grad() : null);
+    backend.conv2dBackwardWeight(g, x, d, weight.grad(), dbias);
     if (!inputGrad) return null;
     dx = ensure(dx, g.inputShape());
     backend.conv2dBackwardData(g, d, weight.value(), dx, addend);

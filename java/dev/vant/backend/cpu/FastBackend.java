@@ -427,7 +427,7 @@ public final class FastBackend implements Backend {
 
   @Override
   public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
-      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dxSums) {
     String op = "batchNormBackward";
     int[] s = Shapes.nhwc(op, "x", x);
     int C = s[3], M = s[0] * s[1] * s[2];
@@ -484,6 +484,10 @@ public final class FastBackend implements Backend {
         }
       }
     });
+    if (dxSums != null) {
+      Shapes.require(op, "dxSums", dxSums, C);
+      columnSums(par, gx, M, C, f(op, "dxSums", dxSums));  // conv2dBackwardWeight's bias sums, on dx
+    }
   }
 
   // ---- elementwise --------------------------------------------------------------------------------

@@ -445,7 +445,7 @@ public final class ReferenceBackend implements Backend {
 
   @Override
   public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
-      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dxSums) {
     String op = "batchNormBackward";
     int[] s = Shapes.nhwc(op, "x", x);
     int C = s[3], M = s[0] * s[1] * s[2];
@@ -474,6 +474,16 @@ public final class ReferenceBackend implements Backend {
       for (int m = 0; m < M; m++) {
         double xhat = (xs[m * C + c] - sm[c]) * si[c];
         gx[m * C + c] = r(ga[c] * si[c] * (g[m] - sumG / M - xhat * sumGX / M));
+      }
+    }
+    if (dxSums != null) {
+      // As conv2dBackwardWeight sums a bias gradient: the stored dx, rows in order, in double, rounded once.
+      Shapes.require(op, "dxSums", dxSums, C);
+      double[] out = d(op, "dxSums", dxSums);
+      for (int c = 0; c < C; c++) {
+        double sum = 0;
+        for (int m = 0; m < M; m++) sum += gx[m * C + c];
+        out[c] = r(sum);
       }
     }
   }

@@ -17,7 +17,8 @@ import dev.vant.tensor.Tensor;
  *       by the last block of each column tile, then apply); the statistics alone: the first (a residual join
  *       applies the BatchNorm on the fly);</li>
  *   <li>inference forward: 1 launch;</li>
- *   <li>backward: 2 launches (sums of g and g*xhat with dgamma/dbeta, then dx), the ReLU mask recomputed.</li>
+ *   <li>backward: 2 launches (sums of g and g*xhat with dgamma/dbeta, then dx, optionally with dx's column sums:
+ *       the preceding conv's bias gradient), the ReLU mask recomputed.</li>
  * </ul>
  */
 final class BatchNorm {
@@ -80,13 +81,14 @@ final class BatchNorm {
   }
 
   static void backward(CudaBackend b, Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean,
-      Tensor saveInvStd, boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
-    String op = "batchNormBackward x " + x + (relu ? " +relu" : "");
+      Tensor saveInvStd, boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dxSums) {
+    String op = "batchNormBackward x " + x + (relu ? " +relu" : "") + (dxSums != null ? " +dx sums" : "");
     Dims d = dims(op, x, gamma, beta, saveMean, saveInvStd);
     requireSame(op, "dy", dy, x, "x");
     requireSame(op, "dx", dx, x, "x");
     requireSize(op, "dgamma", dgamma, d.c);
     requireSize(op, "dbeta", dbeta, d.c);
+    if (dxSums != null) requireSize(op, "dxSums", dxSums, d.c);
     long chunks = BiasGrad.chunks(d.rows);
     DeviceBuffer dDy = b.buf(dy, op), dX = b.buf(x, op), dG = b.buf(gamma, op), dB = b.buf(beta, op);
     DeviceBuffer dMean = b.buf(saveMean, op), dInv = b.buf(saveInvStd, op);
@@ -98,8 +100,16 @@ final class BatchNorm {
           .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).i(relu ? 1 : 0).l(d.rows).i(d.c).l(BiasGrad.chunkRows(d.rows))
           .ptr(partG).ptr(partGX).ptr(tickets).ptr(dDg).ptr(dDb));
     }
-    b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, new KernelArgs()
-        .ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).ptr(dDg).ptr(dDb).i(relu ? 1 : 0).l(d.rows).i(d.c)
-        .ptr(b.buf(dx, op)));
+    KernelArgs a = new KernelArgs().ptr(dDy).ptr(dX).ptr(dG).ptr(dB).ptr(dMean).ptr(dInv).ptr(dDg).ptr(dDb).i(relu ? 1 : 0)
+        .l(d.rows).i(d.c).ptr(b.buf(dx, op));
+    if (dxSums == null) {
+      b.launch(op, "batchnorm_backward_apply", b.gridFor(x.size()), 256, a);
+      return;
+    }
+    // Shaped like bias_grad (the same chunks and tiles), so dxSums has the bits BiasGrad.columnSums(dx) would give.
+    try (DeviceBuffer part = b.workspace(8L * chunks * d.c, op + " partial sums of dx")) {
+      b.launch(op, "batchnorm_backward_apply_sums", BiasGrad.partialBlocks(d.rows, d.c), 256,
+          a.l(BiasGrad.chunkRows(d.rows)).ptr(part).ptr(tickets).ptr(b.buf(dxSums, op)));
+    }
   }
 }

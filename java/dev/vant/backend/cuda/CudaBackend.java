@@ -462,8 +462,8 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
-      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta) {
-    BatchNorm.backward(this, dy, x, gamma, beta, saveMean, saveInvStd, relu, dx, dgamma, dbeta);
+      boolean relu, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dxSums) {
+    BatchNorm.backward(this, dy, x, gamma, beta, saveMean, saveInvStd, relu, dx, dgamma, dbeta, dxSums);
   }
 
   // ---- elementwise --------------------------------------------------------------------------------

@@ -120,6 +120,27 @@ class ResidualFusionTest {
 
   @ParameterizedTest
   @MethodSource("backends")
+  void batchNormBackwardSumsDxAsAConvBiasGradientWould(Backend b) {
+    Random rnd = new Random(7);
+    int[] s = {3, 9, 7, 11};
+    int c = s[3];
+    Tensor x = rand(b, rnd, -2, 3, s), dy = rand(b, rnd, -1, 1, s), gamma = rand(b, rnd, 0.5f, 1.5f, c), beta = rand(b, rnd, -1, 1, c);
+    Tensor mean = b.zeros(c), inv = b.zeros(c), y = b.zeros(s), dx1 = b.zeros(s), dx2 = b.zeros(s);
+    Tensor dg = b.zeros(c), db = b.zeros(c), sums = b.zeros(c);
+    b.batchNormTrainForward(x, gamma, beta, b.zeros(c), b.zeros(c), 0.1f, 1e-5f, mean, inv, true, Noise.NONE, y);
+    b.batchNormBackward(dy, x, gamma, beta, mean, inv, true, dx1, dg, db);
+    b.batchNormBackward(dy, x, gamma, beta, mean, inv, true, dx2, dg, db, sums);
+    assertSameBits(b, "dx with sums", dx1, dx2);
+    // The bias gradient of a 1x1 convolution whose dy is dx: what the conv before this BatchNorm would compute.
+    Conv2dShape g = new Conv2dShape(s[0], s[1], s[2], 2, c, 1, 1, 1, 0);
+    Tensor bias = b.zeros(c);
+    b.conv2dBackwardWeight(g, rand(b, rnd, -1, 1, g.inputShape()), dx1, b.zeros(g.weightShape()), bias);
+    assertSameBits(b, "dx sums vs the conv's bias gradient", bias, sums);
+    b.close();
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
   void badJoinInputsNameTheInputAndTheVector(Backend b) {
     Tensor x = b.zeros(2, 3, 3, 5), y = b.zeros(2, 3, 3, 5);
     JoinInput wrongGamma = JoinInput.trained(x, b.zeros(4), b.zeros(5), b.zeros(5), b.zeros(5));

@@ -92,6 +92,39 @@ class BatchNormTest {
   }
 
   /**
+   * The backward that also sums dx per channel (the preceding conv's bias gradient, batchnorm_backward_apply_sums)
+   * gives the dx bits of the plain backward and the sums bias_grad gives on that dx: one chunk, many chunks, several
+   * column tiles, ReLU on and off, dx in place of dy.
+   */
+  @Test
+  void backwardSumsDxWithTheBitsOfTheBiasGradient() {
+    try (GpuTwin t = GpuTwin.open(304)) {
+      int[][] shapes = {{6, 20, 20, 70}, {300, 33}, {2, 3, 3, 5}, {1, 40, 40, 97}};
+      for (int i = 0; i < shapes.length; i++) {
+        int[] shape = shapes[i];
+        boolean relu = i % 2 == 0;
+        int c = shape[shape.length - 1], rows = GpuTwin.size(shape) / c;
+        String what = java.util.Arrays.toString(shape) + (relu ? " relu" : "");
+        Tensor[] x = t.rand(-2, 3, shape), dy = t.rand(shape), gamma = t.rand(0.5, 1.5, c), beta = t.rand(-1.0, 1.0, c);
+        Tensor mean = t.gpuOut(c), inv = t.gpuOut(c), y = t.gpuOut(shape);
+        t.gpu.batchNormTrainForward(x[1], gamma[1], beta[1], t.gpu.zeros(c), t.gpu.zeros(c), MOMENTUM, EPS, mean, inv, relu, Noise.NONE, y);
+        Tensor dx1 = t.gpuOut(shape), dx2 = t.gpuOut(shape), dg = t.gpuOut(c), db = t.gpuOut(c), sums = t.gpuOut(c), bias = t.gpuOut(c);
+        t.gpu.batchNormBackward(dy[1], x[1], gamma[1], beta[1], mean, inv, relu, dx1, dg, db);
+        t.gpu.batchNormBackward(dy[1], x[1], gamma[1], beta[1], mean, inv, relu, dx2, dg, db, sums);
+        t.assertSameBits("dx with sums " + what, dx1, dx2);
+        BiasGrad.columnSums(t.gpu, "test", dx1, rows, c, bias);
+        t.assertSameBits("dx sums vs bias_grad " + what, bias, sums);
+        // In place (dx = dy), as BatchNorm2d may run it.
+        Tensor dyCopy = t.gpuOut(shape);
+        t.gpu.copy(dy[1], dyCopy);
+        t.gpu.batchNormBackward(dyCopy, x[1], gamma[1], beta[1], mean, inv, relu, dyCopy, dg, db, sums);
+        t.assertSameBits("dx with sums in place " + what, dx1, dyCopy);
+        t.release();
+      }
+    }
+  }
+
+  /**
    * The GPU's statistics take one read of x: sums of d = x - x[0, c] and d^2 (kernels/batchnorm.cu). Means of
    * 10^4 with a spread of 10^-2 (|mean| ~ 2 * 10^6 std): the unshifted one-pass formula Q / rows - mean^2 loses
    * ~3 * 10^-4 of the variance even in double and fails here; and the first row of some columns is the column's
