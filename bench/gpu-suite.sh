@@ -13,6 +13,7 @@
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
 #   5. ResNet-18 training steps at batch 128 replayed as CUDA graphs (--cuda-graph on):    <= 40 s
+#  5b. part 5 with the residual blocks' fusions off (VANT_FUSIONS=off; GPU_SUITE_UNFUSED_S): <= 35 s
 #  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 kernels (VANT_TF32_TILE=wgmma: forwards,
 #      data and weight gradients; 128 x 128 tiles, 128 x 64 where the output has 64 columns or fewer): <= 40 s
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
@@ -35,7 +36,7 @@
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
 #              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
-#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S override the limits (0 skips part 4, 4b, 4c, 4d, 5, 6, 7 or 8);
+#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S / GPU_SUITE_UNFUSED_S override the limits (0 skips part 4, 4b, 4c, 4d, 5, 5b, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,7 @@ T_PROF=${GPU_SUITE_PROFILE_S:-90}
 T_WG=${GPU_SUITE_WG_S:-40}
 T_WG64=${GPU_SUITE_WG64_S:-30}
 T_WG_LATE=${GPU_SUITE_WG_LATE_S:-40}
+T_UNFUSED=${GPU_SUITE_UNFUSED_S:-35}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -169,6 +171,11 @@ extra_bench() {
 # 5. training steps replayed as CUDA graphs (host time per step; part 3 runs them op by op)
 extra_bench 5/8 vant-bench-graph "$T_GRAPH" "Training steps replayed as CUDA graphs" \
   --only train --batch "$GRAPH_BATCH" --cuda-graph on
+# 5b. part 5 with the residual blocks' fusions off (VANT_FUSIONS=off: BatchNorms written out, the gradient sum and the
+# conv bias gradients in passes of their own; same bits): what the fusions save per step
+VANT_FUSIONS=off extra_bench 5b/8 vant-bench-unfused "$T_UNFUSED" \
+  "Training steps replayed as CUDA graphs, residual-block fusions off (VANT_FUSIONS=off)" \
+  --only train --batch "$GRAPH_BATCH" --cuda-graph on
 # 4b. the wgmma TF32 forwards (VANT_TF32_TILE=wgmma, sm_90a): the kernel rows and graph-replayed steps, beside parts 3
 # and 5; 4c. 128 x 64 wgmma tiles everywhere, kernel rows only (against 4b's 128 x 128 on the wide layers). (K32, the
 # part 4b of the 2026-11-28 runs, showed no gain.)
@@ -278,7 +285,7 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo "- host: $(nproc) CPU cores, $(uname -sr); java: the bundle's Java 17 runtime"
   echo "- PyTorch: ${TORCH:-not present}"
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
-  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, wgmma late noise ${EXTRA_S[vant-bench-wgmma-late]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
+  echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, wgmma late noise ${EXTRA_S[vant-bench-wgmma-late]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, unfused steps ${EXTRA_S[vant-bench-unfused]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
   echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
   echo

@@ -7,8 +7,9 @@ RAW_DIR is bench/gpu-suite.sh's raw folder: vant-bench.json (TF32 kernels, op-by
 (steps replayed as CUDA graphs), pytorch.json (the PyTorch peer, same run), and when present vant-bench-k32.json
 (the K32 TF32 forwards: kernels and graph steps), vant-bench-wgmma.json (the wgmma forwards, tile by output width: kernels
 and graph steps), vant-bench-wgmma64.json (128 x 64 wgmma tiles everywhere: kernels) and vant-bench-wgmma-late.json (the
-wgmma forwards with VANT_EARLY_NOISE=off: the noise drawn in the epilogue; kernels and graph steps). Missing inputs leave
-their rows out, saying so.
+wgmma forwards with VANT_EARLY_NOISE=off: the noise drawn in the epilogue; kernels and graph steps) and
+vant-bench-unfused.json (graph steps with VANT_FUSIONS=off: the residual blocks unfused). Missing inputs leave their rows
+out, saying so.
 """
 import json
 import math
@@ -108,7 +109,25 @@ def main():
             h = vant["hostSecondsPerStep"] / vant["secondsPerStep"]
             print(row(f"host time per VANT step / device time, batch 128 ({label}, {gl})", "<= 5%",
                       f"{vant['hostSecondsPerStep'] * 1e3:.2f} / {vant['secondsPerStep'] * 1e3:.2f} ms", f"{100 * h:.1f}%", h <= 0.05))
+    fusion_rows(v, g, load(raw, "vant-bench-unfused.json"))
     return 0
+
+
+def fusion_rows(v, g, unfused):
+    """The residual-block fusions ("measure each: keep what pays"): each fusion against the launches it replaced
+    (vant-bench.json's fusion table), and the graph-replayed step with VANT_FUSIONS=off (part 5b) against part 5's."""
+    for f in (v or {}).get("fusions", []):
+        r = f["unfused"]["medianSeconds"] / f["fused"]["medianSeconds"]
+        print(row(f"fusion {f['name']} ({f['shape']}): unfused / fused time", "> 1x (pays)",
+                  f"fused {f['fused']['medianSeconds'] * 1e6:.1f} µs, unfused {f['unfused']['medianSeconds'] * 1e6:.1f} µs", f"{r:.2f}x", r > 1))
+    for mode in ["none", "vant"]:
+        on, off = train(g, mode), train(unfused, mode)
+        if on and off:
+            r = off["secondsPerStep"] / on["secondsPerStep"]
+            launches = f"; launches {off.get('launchesPerStep')} vs {on.get('launchesPerStep')}" if on.get("launchesPerStep") else ""
+            print(row(f"residual-block fusions, step with VANT_FUSIONS=off / on (batch 128, noise {mode}, graph-replayed, TF32 K16)",
+                      "> 1x (pays)", f"off {off['secondsPerStep'] * 1e3:.3f} ms, on {on['secondsPerStep'] * 1e3:.3f} ms{launches}",
+                      f"{r:.3f}x", r > 1))
 
 
 if __name__ == "__main__":
