@@ -14,6 +14,9 @@ import java.util.List;
  *   y = noise(relu#2)(ReLU(main + shortcut))
  * </pre>
  * One "ReLU + noise" operator ({@code <path>.relu}) serves both ReLUs, with fresh noise each time.
+ * With {@link Fusions} on (the default) bn2 and the shortcut's BatchNorm are applied inside the join, the shortcut's
+ * gradient is added in conv1's data-gradient pass and bn1 / bn2 write conv1's / conv2's bias gradients: the same bits
+ * as the unfused sequence, in fewer passes.
  * Site order: conv1, relu#1, conv2, shortcut.0, relu#2.
  */
 public final class BasicBlock extends Layer {
