@@ -71,8 +71,8 @@ public final class NoisyConv2d extends Layer {
   }
 
   /**
-   * Where the BatchNorm that normalizes this conv's output may write this conv's bias gradient, the sums of its own
-   * dx over the rows ({@link dev.vant.backend.Backend#batchNormBackward} with dxSums), in its backward pass: the
+   * Where the BatchNorm that normalizes this conv's output may write this conv's bias gradient (the sums of the
+   * BatchNorm's dx over the rows, {@link dev.vant.backend.Backend#batchNormBackward} with dxSums) in its backward pass: the
    * bias's gradient tensor when this conv has a bias and its output noise passes gradients unchanged (none or
    * additive, as in the last forward), else null. The caller then runs {@link #backward(Tensor, boolean, Tensor,
    * boolean)} with {@code biasDone}.
