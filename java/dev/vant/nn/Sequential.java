@@ -72,7 +72,20 @@ public final class Sequential extends Layer {
       }
     }
     Tensor cur = dy;
-    for (int i = layers.size() - 1; i >= 0; i--) cur = layers.get(i).backward(cur, inputGrad || paramsBefore[i]);
+    boolean fuse = Fusions.on();
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      // A conv followed by a BatchNorm (the paper's stem): the BatchNorm's backward writes the conv's bias gradient
+      // as it makes the conv's dy, where the conv's noise passes gradients unchanged (Fusions; the same bits).
+      if (fuse && i > 0 && layers.get(i) instanceof BatchNorm2d bn && layers.get(i - 1) instanceof NoisyConv2d conv) {
+        Tensor sink = conv.biasGradientSink();
+        if (sink != null) {
+          cur = conv.backward(bn.backward(cur, true, sink), inputGrad || paramsBefore[i - 1], null, true);
+          i--;
+          continue;
+        }
+      }
+      cur = layers.get(i).backward(cur, inputGrad || paramsBefore[i]);
+    }
     return cur;
   }
 
