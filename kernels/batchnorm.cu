@@ -71,9 +71,10 @@ batchnorm_apply(const float* dX, const float* __restrict__ dGamma, const float* 
                 unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState) {
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long groups = (total + 3) >> 2;
+  const vant::ChannelOf channel = vant::ChannelOf::of(C, total);
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {
-    const int c0 = (int)((g << 2) % C);  // the channel of the group's first element; lanes step from it
+    const int c0 = channel(g << 2);  // the channel of the group's first element; lanes step from it
     vant::noise_store_group(na, g, total, dY, [&](long long e) {
       int c = c0 + (int)(e & 3);
       while (c >= C) c -= C;
@@ -90,9 +91,10 @@ batchnorm_inference(const float* dX, const float* __restrict__ dGamma, const flo
                     unsigned int site, unsigned int step, const vant::StepState* dState) {
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long groups = (total + 3) >> 2;
+  const vant::ChannelOf channel = vant::ChannelOf::of(C, total);
   for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
        g += (long long)gridDim.x * blockDim.x) {
-    const int c0 = (int)((g << 2) % C);  // the channel of the group's first element; lanes step from it
+    const int c0 = channel(g << 2);  // the channel of the group's first element; lanes step from it
     vant::noise_store_group(na, g, total, dY, [&](long long e) {
       int c = c0 + (int)(e & 3);
       while (c >= C) c -= C;
@@ -153,13 +155,10 @@ batchnorm_backward_apply(const float* dDy, const float* __restrict__ dX, const f
                          const float* __restrict__ dDBeta, int relu, long long rows, int C, float* dDx) {
   const long long total = rows * C;
   const float invRows = (float)(1.0 / (double)rows);
-  // The channel of every element: a FastDiv where all indices fit 31 bits (any activation of a CIFAR-sized
-  // ResNet), else the 64-bit remainder (~4 vs ~70 instructions per element).
-  const vant::FastDiv fc = vant::FastDiv::of((uint32_t)C);
-  const bool narrow = total <= 0x7FFFFFFFLL;
+  const vant::ChannelOf channel = vant::ChannelOf::of(C, total);
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
        e += (long long)gridDim.x * blockDim.x) {
-    const int c = narrow ? (int)fc.mod((uint32_t)e) : (int)(e % C);
+    const int c = channel(e);
     dDx[e] = vant::bn::backward_dx(dDy, dX, dGamma, dBeta, dMean, dInvStd, dDGamma, dDBeta, relu, invRows, e, c);
   }
 }

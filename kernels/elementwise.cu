@@ -42,21 +42,6 @@ relu_backward(const float* dDy, const float* dX, float* dDx, long long total) {
       const float *__restrict__ p##Mean, const float *__restrict__ p##Scale, float p##Eps, int p##Mode
 #define VANT_JOIN_IN(p) vant::JoinIn{p##X, p##Gamma, p##Beta, p##Mean, p##Scale, p##Eps, p##Mode}
 
-// The channel of element e: a FastDiv where every index fits 31 bits (any activation of a CIFAR-sized ResNet),
-// else the 64-bit remainder (~4 vs ~70 instructions).
-struct ChannelOf {
-  vant::FastDiv fc;
-  int c;
-  bool narrow;
-  __device__ __forceinline__ int operator()(long long e) const {
-    return narrow ? (int)fc.mod((uint32_t)e) : (int)(e % c);
-  }
-};
-
-__device__ __forceinline__ ChannelOf channel_of(int C, long long total) {
-  return ChannelOf{vant::FastDiv::of((uint32_t)C), C, total <= 0x7FFFFFFFLL};
-}
-
 extern "C" __global__ void __launch_bounds__(256)
 add_relu_forward(VANT_JOIN_PARAMS(dA), VANT_JOIN_PARAMS(dB), int C, float* dY, long long total, int noiseType,
                  float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
@@ -64,7 +49,7 @@ add_relu_forward(VANT_JOIN_PARAMS(dA), VANT_JOIN_PARAMS(dB), int C, float* dY, l
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const vant::JoinIn a = VANT_JOIN_IN(dA), b = VANT_JOIN_IN(dB);
   const bool normalized = a.mode != 0 || b.mode != 0;
-  const ChannelOf channel = normalized ? channel_of(C, total) : ChannelOf{};
+  const vant::ChannelOf channel = normalized ? vant::ChannelOf::of(C, total) : vant::ChannelOf{};
   VANT_GRID_STRIDE(g, (total + 3) >> 2) {
     // The channel of the group's first element; its lanes step from it.
     const int c0 = normalized ? channel(g << 2) : 0;
@@ -80,7 +65,7 @@ extern "C" __global__ void __launch_bounds__(256)
 add_relu_backward(const float* dDy, VANT_JOIN_PARAMS(dA), VANT_JOIN_PARAMS(dB), int C, float* dDx, long long total) {
   const vant::JoinIn a = VANT_JOIN_IN(dA), b = VANT_JOIN_IN(dB);
   const bool normalized = a.mode != 0 || b.mode != 0;
-  const ChannelOf channel = normalized ? channel_of(C, total) : ChannelOf{};
+  const vant::ChannelOf channel = normalized ? vant::ChannelOf::of(C, total) : vant::ChannelOf{};
   VANT_GRID_STRIDE(e, total) {
     const int c = normalized ? channel(e) : 0;
     dDx[e] = a.at(e, c) + b.at(e, c) > 0.0f ? dDy[e] : 0.0f;
