@@ -28,9 +28,17 @@ public final class CudaDevice implements AutoCloseable {
   private final CUcontext context;
   private final CUmodule module;
   private final Fatbin fatbin;
-  private final Map<String, CUfunction> functions = new HashMap<>();
-  /** Kernel launches (and graph-captured launches) per kernel name since the device was opened. */
-  private final Map<String, long[]> launchCounts = new HashMap<>();
+  /** The kernels loaded so far, each with its launches (graph-captured ones included) since the device was opened. */
+  private final Map<String, Kernel> functions = new HashMap<>();
+
+  private static final class Kernel {
+    final CUfunction f;
+    long launches;
+
+    Kernel(CUfunction f) {
+      this.f = f;
+    }
+  }
   private final MemoryPool pool;
   private final DeviceInfo info;
   private boolean closed;
@@ -96,12 +104,23 @@ public final class CudaDevice implements AutoCloseable {
   }
 
   /** The kernel entry point {@code name} of the fatbin. */
-  public synchronized CUfunction function(String name) {
+  public CUfunction function(String name) {
+    return kernel(name).f;
+  }
+
+  /** {@link #kernel} with one more launch counted (one lookup, one lock per launch). */
+  private synchronized Kernel counted(String name) {
+    Kernel k = kernel(name);
+    k.launches++;
+    return k;
+  }
+
+  private synchronized Kernel kernel(String name) {
     makeCurrent();
     return functions.computeIfAbsent(name, n -> {
       CUfunction f = new CUfunction();
       check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
-      return f;
+      return new Kernel(f);
     });
   }
 
@@ -113,24 +132,21 @@ public final class CudaDevice implements AutoCloseable {
     if (gridX < 1 || gridX > Integer.MAX_VALUE) {
       throw new CudaException(op + ": grid of " + gridX + " blocks is out of range");
     }
-    CUfunction f = function(kernel);
+    CUfunction f = counted(kernel).f;
     if (sharedBytes > STATIC_SHARED_LIMIT) raiseDynamicShared(kernel, f, sharedBytes);
     check(cuLaunchKernel(f, (int) gridX, 1, 1, blockX, 1, 1, sharedBytes, capturing ? graphStream : null, params, null),
         "launch " + kernel + " for " + op + (capturing ? " (while capturing a CUDA graph)" : ""));
-    synchronized (launchCounts) {
-      launchCounts.computeIfAbsent(kernel, k -> new long[1])[0]++;
-    }
   }
 
   /**
    * Launches so far per kernel name (a launch recorded into a graph counts once, its replays not at all): what a
    * training step launches, for tests that pin the fusions and for reports.
    */
-  public Map<String, Long> launchCounts() {
+  public synchronized Map<String, Long> launchCounts() {
     Map<String, Long> m = new java.util.TreeMap<>();
-    synchronized (launchCounts) {
-      launchCounts.forEach((k, v) -> m.put(k, v[0]));
-    }
+    functions.forEach((name, k) -> {
+      if (k.launches > 0) m.put(name, k.launches);
+    });
     return m;
   }
 
