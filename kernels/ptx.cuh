@@ -214,10 +214,14 @@ VANT_PTX void cp_async_ca_zfill(void* smem, const void* gmem, unsigned src_bytes
   asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" ::"r"((unsigned)__cvta_generic_to_shared(smem)), "l"(gmem),
                "n"(BYTES), "r"(src_bytes));
 }
-VANT_PTX void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+// The wait and the commit clobber "memory": the kernels read and round a stage with ordinary loads and stores right
+// after the wait, and without the clobber nothing would stop the compiler from moving them above it (an asm volatile
+// is ordered only against other asm volatile statements). nvcc 13.0 happened to keep the order; the clobber makes it
+// a rule. (Found by a review against the PTX ISA; the emulation, whose wait is a function call, could not show it.)
+VANT_PTX void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N>
-VANT_PTX void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
-VANT_PTX void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::); }
+VANT_PTX void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
+VANT_PTX void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
 #elif defined(VANT_EMU)
 VANT_PTX void cp_async_cg16(void* smem, const void* gmem) { emu::cp_async(smem, gmem, 16, 16); }
 VANT_PTX void cp_async_cg16_zfill(void* smem, const void* gmem, unsigned src_bytes) { emu::cp_async(smem, gmem, 16, src_bytes); }
