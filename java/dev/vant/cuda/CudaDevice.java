@@ -194,6 +194,7 @@ public final class CudaDevice implements AutoCloseable {
       graphStream = s;
     }
     check(cuStreamBeginCapture(graphStream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL), "begin capture of " + what);
+    pool.beginCapture();
     capturing = true;
   }
 
@@ -209,17 +210,22 @@ public final class CudaDevice implements AutoCloseable {
     CUgraph g = new CUgraph();
     int rc = cuStreamEndCapture(graphStream, g);
     if (abandon) {
+      pool.endCapture(false);
       if (rc == CUresult.CUDA_SUCCESS) cuGraphDestroy(g);
       return null;
     }
-    check(rc, "end capture of " + what);
     CUgraphExec exec = new CUgraphExec();
+    boolean made = false;
     try {
+      check(rc, "end capture of " + what);
       check(cuGraphInstantiate(exec, g, 0), "instantiate the CUDA graph of " + what);
+      made = true;
     } finally {
-      cuGraphDestroy(g);
+      if (rc == CUresult.CUDA_SUCCESS) cuGraphDestroy(g);
+      if (!made) pool.endCapture(false);
     }
-    CudaGraph graph = new CudaGraph(this, exec, what);
+    // From here on the graph holds every block its launches were given (MemoryPool), until it closes.
+    CudaGraph graph = new CudaGraph(this, exec, what, pool.endCapture(true));
     graphs.add(graph);
     return graph;
   }
@@ -230,11 +236,12 @@ public final class CudaDevice implements AutoCloseable {
     check(cuGraphLaunch(exec, graphStream), "launch the CUDA graph of " + g.what());
   }
 
-  void destroyGraph(CudaGraph g, CUgraphExec exec) {
+  void destroyGraph(CudaGraph g, CUgraphExec exec, java.util.Map<jcuda.driver.CUdeviceptr, Long> held) {
     if (closed) return;
     makeCurrent();
     graphs.remove(g);
     cuGraphExecDestroy(exec);
+    pool.releaseHeld(held);
   }
 
   /**

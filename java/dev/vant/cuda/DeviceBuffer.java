@@ -53,9 +53,14 @@ public final class DeviceBuffer implements AutoCloseable {
     return ptr;
   }
 
-  /** A kernel argument that passes this buffer's device address. */
+  /**
+   * A kernel argument that passes this buffer's device address. During a CUDA graph capture the pool notes the
+   * buffer: the graph will hold its block until it closes ({@link MemoryPool}).
+   */
   public Pointer arg() {
-    return Pointer.to(ptr());
+    Pointer p = Pointer.to(ptr());
+    if (pool.device().capturing()) pool.noteCaptured(this);
+    return p;
   }
 
   /** Copies {@code src[0 .. n)} to the start of this buffer. */
