@@ -40,6 +40,14 @@ def peer_train(p, math_mode, mode, batch=128):
     return None
 
 
+def paired(d, key, a, b):
+    """The ratio measured in alternating rounds (median, quartiles) when the run has it, else the ratio of medians."""
+    q = d.get(key)
+    if q:
+        return q["median"], f" (rounds' quartiles {q['p25']:.3f}-{q['p75']:.3f})"
+    return a / b, ""
+
+
 def row(target, bound, measured, ratio, ok):
     return f"| {target} | {bound} | {measured} | {ratio} | {'met' if ok else '**missed**'} |"
 
@@ -49,14 +57,14 @@ def noise_rows(label, ks):
     for name in ["stem", "layer1", "layer2.down", "layer2", "layer3.down", "layer3", "layer4.down", "layer4", "fc", "gemm4096"]:
         if name in ks:
             k = ks[name]
-            r = k["fused"]["medianSeconds"] / k["noiseOff"]["medianSeconds"]
-            out.append((name, r))
+            r, spread = paired(k, "noiseCost", k["fused"]["medianSeconds"], k["noiseOff"]["medianSeconds"])
+            out.append((name, r, spread))
     if not out:
         return []
     worst = max(out, key=lambda x: x[1])
-    listing = ", ".join(f"{n} {r:.2f}x" for n, r in out)
+    listing = ", ".join(f"{n} {r:.3f}x" for n, r, _ in out)
     return [row(f"noise cost, fused noisy kernel / noise off ({label})", "<= 1.03x each",
-                listing, f"worst {worst[1]:.2f}x ({worst[0]})", worst[1] <= 1.03)]
+                listing, f"worst {worst[1]:.3f}x ({worst[0]}){worst[2]}", worst[1] <= 1.03)]
 
 
 def main():
@@ -95,9 +103,10 @@ def main():
             if not none or not vant:
                 continue
             if gl == "graph-replayed":  # op by op the host issues slower than the device runs: no measure of the noise
-                r = vant["secondsPerStep"] / none["secondsPerStep"]
+                r, spread = paired(vant, "vsNone", vant["secondsPerStep"], none["secondsPerStep"])
                 print(row(f"VANT training step / no-noise step, batch 128 ({label}, {gl})", "<= 1.03x",
-                          f"{vant['secondsPerStep'] * 1e3:.2f} / {none['secondsPerStep'] * 1e3:.2f} ms", f"{r:.3f}x", r <= 1.03))
+                          f"{vant['secondsPerStep'] * 1e3:.2f} / {none['secondsPerStep'] * 1e3:.2f} ms", f"{r:.3f}x{spread}",
+                          r <= 1.03))
             for pm in ["tf32", "fp32"]:
                 pv, pn = peer_train(p, pm, "vant"), peer_train(p, pm, "none")
                 rv = vant["imagesPerSecond"] / pv["images_per_s"]
@@ -117,9 +126,10 @@ def fusion_rows(v, g, unfused):
     """The residual-block fusions ("measure each: keep what pays"): each fusion against the launches it replaced
     (vant-bench.json's fusion table), and the graph-replayed step with VANT_FUSIONS=off (part 5b) against part 5's."""
     for f in (v or {}).get("fusions", []):
-        r = f["unfused"]["medianSeconds"] / f["fused"]["medianSeconds"]
+        r, spread = paired(f, "gain", f["unfused"]["medianSeconds"], f["fused"]["medianSeconds"])
         print(row(f"fusion {f['name']} ({f['shape']}): unfused / fused time", "> 1x (pays)",
-                  f"fused {f['fused']['medianSeconds'] * 1e6:.1f} µs, unfused {f['unfused']['medianSeconds'] * 1e6:.1f} µs", f"{r:.2f}x", r > 1))
+                  f"fused {f['fused']['medianSeconds'] * 1e6:.1f} µs, unfused {f['unfused']['medianSeconds'] * 1e6:.1f} µs",
+                  f"{r:.3f}x{spread}", r > 1))
     for mode in ["none", "vant"]:
         on, off = train(g, mode), train(unfused, mode)
         if on and off:

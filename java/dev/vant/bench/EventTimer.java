@@ -52,27 +52,90 @@ public final class EventTimer {
 
   /** Times {@code launch}: warm-up, calibration of launches per sample, then the samples. */
   public Timing time(String what, IntConsumer launch) {
-    int i = 0;
-    try (CudaEvent a = new CudaEvent(dev); CudaEvent b = new CudaEvent(dev)) {
-      for (int w = 0; w < warmup; w++) launch.accept(i++);
-      dev.synchronize("warm-up of " + what);
-      a.record();
-      launch.accept(i++);
-      b.record();
-      b.synchronize();
-      double one = Math.max(b.elapsedMs(a), 1e-4);
-      int k = (int) Math.max(1, Math.min(MAX_PER_SAMPLE, Math.ceil(MIN_SAMPLE_MS / one)));
+    int[] next = {0};
+    try (CudaEvent s = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
+      int k = calibrate(what, launch, next, s, e);
       double[] t = new double[samples];
-      for (int s = 0; s < samples; s++) {
-        a.record();
-        for (int j = 0; j < k; j++) launch.accept(i++);
-        b.record();
-        b.synchronize();
-        t[s] = b.elapsedMs(a) / 1e3 / k;
-      }
+      for (int i = 0; i < samples; i++) t[i] = sample(launch, k, next, s, e);
       Arrays.sort(t);
       return new Timing(t, k);
     }
+  }
+
+  /**
+   * Ratios measured in rounds (second op / first op of each round), sorted: the median says how much slower the
+   * second op is, the quartiles how far that moved between rounds. Drift of the clocks or the machine during a
+   * run shifts both ops of a round alike, so a ratio measured this way is steadier than the ratio of two medians
+   * taken one after the other.
+   */
+  public record Ratios(double[] sorted) {
+    public Ratios {
+      if (sorted.length == 0) throw new IllegalArgumentException("no ratios");
+      sorted = sorted.clone();
+      Arrays.sort(sorted);
+    }
+
+    public double median() {
+      return percentile(sorted, 0.5);
+    }
+
+    /** The lower quartile. */
+    public double low() {
+      return percentile(sorted, 0.25);
+    }
+
+    /** The upper quartile. */
+    public double high() {
+      return percentile(sorted, 0.75);
+    }
+  }
+
+  /** Two ops timed in alternating rounds: each one's timing and the per-round ratios b / a. */
+  public record Paired(Timing a, Timing b, Ratios ratios) {}
+
+  /**
+   * Times {@code a} and {@code b} side by side: both warmed up and calibrated, then {@code samples} rounds of one
+   * sample of each, the order swapped every round (a b, b a, ...) so that neither always runs first. Each round
+   * gives one ratio b / a of per-launch times; the launch index runs on across both ops (input sets rotate alike).
+   */
+  public Paired pair(String whatA, IntConsumer a, String whatB, IntConsumer b) {
+    int[] next = {0};
+    try (CudaEvent s = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
+      int ka = calibrate(whatA, a, next, s, e), kb = calibrate(whatB, b, next, s, e);
+      double[] ta = new double[samples], tb = new double[samples], r = new double[samples];
+      for (int i = 0; i < samples; i++) {
+        boolean aFirst = i % 2 == 0;
+        double first = sample(aFirst ? a : b, aFirst ? ka : kb, next, s, e);
+        double second = sample(aFirst ? b : a, aFirst ? kb : ka, next, s, e);
+        ta[i] = aFirst ? first : second;
+        tb[i] = aFirst ? second : first;
+        r[i] = tb[i] / ta[i];
+      }
+      Arrays.sort(ta);
+      Arrays.sort(tb);
+      return new Paired(new Timing(ta, ka), new Timing(tb, kb), new Ratios(r));
+    }
+  }
+
+  /** Warm-up, then the launches per sample that make a sample last {@link #MIN_SAMPLE_MS}. */
+  private int calibrate(String what, IntConsumer launch, int[] next, CudaEvent s, CudaEvent e) {
+    for (int w = 0; w < warmup; w++) launch.accept(next[0]++);
+    dev.synchronize("warm-up of " + what);
+    s.record();
+    launch.accept(next[0]++);
+    e.record();
+    e.synchronize();
+    double one = Math.max(e.elapsedMs(s), 1e-4);
+    return (int) Math.max(1, Math.min(MAX_PER_SAMPLE, Math.ceil(MIN_SAMPLE_MS / one)));
+  }
+
+  /** Seconds per launch of one sample of {@code k} back-to-back launches. */
+  private static double sample(IntConsumer launch, int k, int[] next, CudaEvent s, CudaEvent e) {
+    s.record();
+    for (int j = 0; j < k; j++) launch.accept(next[0]++);
+    e.record();
+    e.synchronize();
+    return e.elapsedMs(s) / 1e3 / k;
   }
 
   /** The {@code q}-quantile (0..1) of sorted values, linear between neighbours. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 import jcuda.driver.CUdevice_attribute;
 
 /**
@@ -25,10 +26,16 @@ import jcuda.driver.CUdevice_attribute;
  *       input: stem at 32x32, layer1 64@16x16 ... layer4 512@2x2, and the three stride-2 convs that open
  *       layers 2-4), the FC matmul and a 4096^3 matmul; each fused (noise in the epilogue), with noise
  *       off, and unfused (noise-free kernel, then the standalone noise kernel into a second tensor);
- *       time, TFLOP/s, share of the FP32 peak and the floor of {@link Roofline};</li>
+ *       time, TFLOP/s, share of the FP32 peak and the floor of {@link Roofline}. The noisy kernel and the same
+ *       kernel with noise off are timed in alternating rounds ({@link EventTimer#pair}), and so are the fused and
+ *       unfused forms of the fusion rows: their ratios, the numbers issue 8's targets are about, are the median of
+ *       the rounds' ratios, which drift of clocks or machine during the run moves far less than two medians taken
+ *       one after the other;</li>
  *   <li><b>training</b>: a whole ResNet-18 step ({@link TrainStep}) at batch 128 and 512 with no noise,
- *       NT and VANT: device time per step (median over windows of back-to-back steps), images/s, and the
- *       host time per step (the Java side's launch cost, measured with an idle device queue).</li>
+ *       NT and VANT: device time per step (median over windows of back-to-back steps; the modes of a batch take
+ *       turns window by window, and each noisy mode's ratio to the no-noise step is the median of the rounds'
+ *       ratios), images/s, and the host time per step (the Java side's launch cost, measured with an idle device
+ *       queue).</li>
  * </ul>
  * {@link Options#tiny()} shrinks every size (batch 2, 64^3) so the runner can be exercised on vant's CPU
  * emulation of the driver; such timings say nothing about a GPU.
@@ -147,20 +154,23 @@ public final class GpuBench {
    * @param work FLOPs and minimal bytes of the fused noisy kernel
    * @param unfusedWork the same for the unfused sequence (kernel, then standalone noise)
    * @param fused the noisy kernel (noise in the epilogue)
-   * @param clean the same kernel with noise off
+   * @param clean the same kernel with noise off (timed in rounds alternating with {@code fused})
    * @param unfused the noise-free kernel, then the standalone noise kernel
+   * @param noiseCost fused / noise off, one ratio per round of the alternating timing
    * @param sets input sets rotated through
    */
   public record KernelRow(String name, String op, String shape, Roofline work, Roofline unfusedWork,
-      EventTimer.Timing fused, EventTimer.Timing clean, EventTimer.Timing unfused, int sets) {}
+      EventTimer.Timing fused, EventTimer.Timing clean, EventTimer.Timing unfused, EventTimer.Ratios noiseCost, int sets) {}
 
   /**
    * One fusion of the residual block, timed as it runs now and as the sequence of launches it replaced (both give
-   * the same bits; medians in seconds).
+   * the same bits; medians in seconds), in alternating rounds.
    *
    * @param what the fused form "vs." the unfused one
+   * @param gain unfused / fused, one ratio per round
    */
-  public record FusionRow(String name, String shape, String what, EventTimer.Timing fused, EventTimer.Timing unfused) {}
+  public record FusionRow(String name, String shape, String what, EventTimer.Timing fused, EventTimer.Timing unfused,
+      EventTimer.Ratios gain) {}
 
   /**
    * One row of the training table.
@@ -169,13 +179,15 @@ public final class GpuBench {
    * @param hostSeconds median host time to issue one step, measured with an idle device
    * @param loss the loss read back after the timed steps (finite, else the row fails)
    * @param launches kernel launches of one step run op by op (the second step; -1: not counted)
+   * @param vsNone this mode's window / the no-noise window of the same round (the modes of a batch take turns
+   *     window by window); null for the no-noise row or when no-noise was not measured
    */
   public record TrainRow(String model, int batch, int image, TrainStep.Mode mode, double deviceSeconds, double[] windows,
-      double hostSeconds, float loss, long parameters, long launches) {
-    /** Without a launch count. */
+      double hostSeconds, float loss, long parameters, long launches, EventTimer.Ratios vsNone) {
+    /** Without a launch count or paired ratio. */
     public TrainRow(String model, int batch, int image, TrainStep.Mode mode, double deviceSeconds, double[] windows,
         double hostSeconds, float loss, long parameters) {
-      this(model, batch, image, mode, deviceSeconds, windows, hostSeconds, loss, parameters, -1);
+      this(model, batch, image, mode, deviceSeconds, windows, hostSeconds, loss, parameters, -1, null);
     }
 
     public double imagesPerSecond() {
@@ -253,16 +265,16 @@ public final class GpuBench {
     List<TrainRow> train = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     for (int batch : o.trainBatches()) {
-      for (TrainStep.Mode m : o.modes()) {
-        double spent = (System.nanoTime() - started) / 1e9;
-        if (o.budgetSeconds() > 0 && spent > o.budgetSeconds()) {
+      double spent = (System.nanoTime() - started) / 1e9;
+      if (o.budgetSeconds() > 0 && spent > o.budgetSeconds()) {
+        for (TrainStep.Mode m : o.modes()) {
           skipped.add(String.format("training batch %d, noise %s (the %d s budget was spent after %.0f s)", batch, m.cliName(),
               o.budgetSeconds(), spent));
           log.println("skipped: " + skipped.get(skipped.size() - 1));
-          continue;
         }
-        train.add(train(batch, m));
+        continue;
       }
+      train.addAll(train(batch, o.modes()));
     }
     return new Results(facts, o, kernels, train, cublas, skipped, b.math(), fusions);
   }
@@ -325,17 +337,16 @@ public final class GpuBench {
       Tensor sigma = own(owned, sigmas(rnd, g.n()));
       Tensor y = own(owned, b.zeros(g.outputShape()));
       Tensor y2 = own(owned, b.zeros(g.outputShape()));
-      EventTimer.Timing fused = timer.time("noisy conv2d " + name,
-          i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, noise(sigma, 0f), y));
-      checkOutput(y, "noisy conv2d " + name);
-      EventTimer.Timing clean = timer.time("conv2d " + name + " (noise off)",
-          i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, Noise.NONE, y));
+      IntConsumer noisy = i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, noise(sigma, 0f), y);
+      EventTimer.Paired p = timer.pair("conv2d " + name + " (noise off)",
+          i -> b.conv2dForward(g, x[i % sets], w[i % sets], bias, Noise.NONE, y), "noisy conv2d " + name, noisy);
+      check(noisy, y, "noisy conv2d " + name);
       EventTimer.Timing unf = timer.time("conv2d " + name + " + standalone noise", i -> {
         b.conv2dForward(g, x[i % sets], w[i % sets], bias, Noise.NONE, y);
         b.noiseForward(y, noise(sigma, 0f), y2);
       });
       checkOutput(y2, "conv2d + noise " + name);
-      return new KernelRow(name, "conv2d", shape, work, unfused, fused, clean, unf, sets);
+      return new KernelRow(name, "conv2d", shape, work, unfused, p.b(), p.a(), unf, p.ratios(), sets);
     } finally {
       for (Tensor t : owned) t.close();
     }
@@ -360,17 +371,16 @@ public final class GpuBench {
       Tensor bias = own(owned, random(rnd, 0.1f, n));
       Tensor y = own(owned, b.zeros(m, n));
       Tensor y2 = own(owned, b.zeros(m, n));
-      EventTimer.Timing fused = timer.time("noisy matmul " + name,
-          i -> b.linearForward(x[i % sets], w[i % sets], bias, noise(null, 0.5f), y));
-      checkOutput(y, "noisy matmul " + name);
-      EventTimer.Timing clean = timer.time("matmul " + name + " (noise off)",
-          i -> b.linearForward(x[i % sets], w[i % sets], bias, Noise.NONE, y));
+      IntConsumer noisy = i -> b.linearForward(x[i % sets], w[i % sets], bias, noise(null, 0.5f), y);
+      EventTimer.Paired p = timer.pair("matmul " + name + " (noise off)",
+          i -> b.linearForward(x[i % sets], w[i % sets], bias, Noise.NONE, y), "noisy matmul " + name, noisy);
+      check(noisy, y, "noisy matmul " + name);
       EventTimer.Timing unf = timer.time("matmul " + name + " + standalone noise", i -> {
         b.linearForward(x[i % sets], w[i % sets], bias, Noise.NONE, y);
         b.noiseForward(y, noise(null, 0.5f), y2);
       });
       checkOutput(y2, "matmul + noise " + name);
-      return new KernelRow(name, "matmul", shape, work, unfused, fused, clean, unf, sets);
+      return new KernelRow(name, "matmul", shape, work, unfused, p.b(), p.a(), unf, p.ratios(), sets);
     } finally {
       for (Tensor t : owned) t.close();
     }
@@ -401,21 +411,23 @@ public final class GpuBench {
         inv[i] = own(owned, b.zeros(c));
       }
       float mom = 0.1f, eps = 1e-5f;
-      EventTimer.Timing fused = timer.time("join " + name + " (BatchNorms read on the fly)", it -> {
+      IntConsumer fused = it -> {
         b.batchNormTrainStatistics(x2, rm[0], rv[0], mom, eps, m[0], inv[0]);
         if (shortcutBn) b.batchNormTrainStatistics(xs, rm[1], rv[1], mom, eps, m[1], inv[1]);
         b.addReluForward(JoinInput.trained(x2, g[0], be[0], m[0], inv[0]),
             shortcutBn ? JoinInput.trained(xs, g[1], be[1], m[1], inv[1]) : JoinInput.plain(xs), noise(sigma, 0f), y);
-      });
-      checkOutput(y, "fused join " + name);
-      EventTimer.Timing unfused = timer.time("join " + name + " (BatchNorms written, then the join)", it -> {
+      };
+      IntConsumer unfused = it -> {
         b.batchNormTrainForward(x2, g[0], be[0], rm[0], rv[0], mom, eps, m[0], inv[0], false, Noise.NONE, a2);
         if (shortcutBn) b.batchNormTrainForward(xs, g[1], be[1], rm[1], rv[1], mom, eps, m[1], inv[1], false, Noise.NONE, as);
         b.addReluForward(a2, shortcutBn ? as : xs, noise(sigma, 0f), y);
-      });
-      checkOutput(y, "unfused join " + name);
+      };
+      EventTimer.Paired p = timer.pair("join " + name + " (BatchNorms read on the fly)", fused,
+          "join " + name + " (BatchNorms written, then the join)", unfused);
+      check(fused, y, "fused join " + name);
+      check(unfused, y, "unfused join " + name);
       String what = shortcutBn ? "2 x statistics + join vs. 2 x (statistics + apply) + join" : "statistics + join vs. statistics + apply + join";
-      return new FusionRow(name, shapeText, what, fused, unfused);
+      return new FusionRow(name, shapeText, what, p.a(), p.b(), p.ratios());
     } finally {
       for (Tensor t : owned) t.close();
     }
@@ -430,55 +442,86 @@ public final class GpuBench {
     try {
       Tensor dy = own(owned, random(rnd, 1f, g.outputShape())), w = own(owned, random(rnd, 0.05f, g.weightShape()));
       Tensor add = own(owned, random(rnd, 1f, g.inputShape())), dx = own(owned, b.zeros(g.inputShape()));
-      EventTimer.Timing fused = timer.time("data gradient " + name + " + shortcut gradient in the epilogue",
-          it -> b.conv2dBackwardData(g, dy, w, dx, add));
-      checkOutput(dx, "data gradient + addend " + name);
-      EventTimer.Timing unfused = timer.time("data gradient " + name + ", then add", it -> {
+      IntConsumer fused = it -> b.conv2dBackwardData(g, dy, w, dx, add);
+      IntConsumer unfused = it -> {
         b.conv2dBackwardData(g, dy, w, dx);
         b.add(dx, add, dx);
-      });
-      checkOutput(dx, "data gradient, then add " + name);
-      return new FusionRow(name, shape, "data gradient with addend vs. data gradient + add", fused, unfused);
+      };
+      EventTimer.Paired p = timer.pair("data gradient " + name + " + shortcut gradient in the epilogue", fused,
+          "data gradient " + name + ", then add", unfused);
+      check(fused, dx, "data gradient + addend " + name);
+      check(unfused, dx, "data gradient, then add " + name);
+      return new FusionRow(name, shape, "data gradient with addend vs. data gradient + add", p.a(), p.b(), p.ratios());
     } finally {
       for (Tensor t : owned) t.close();
     }
   }
 
-  private TrainRow train(int batch, TrainStep.Mode mode) {
-    int image = o.image();
-    log.printf("training step resnet18 3x%dx%d batch %d, noise %s%n", image, image, batch, mode.cliName());
-    try (TrainStep ts = new TrainStep(b, "resnet18", batch, image, mode, o.cudaGraph());
-         CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
-      int s = 0;
-      ts.run(s++);   // the first step allocates from the pool and loads kernels
-      // The second runs op by op in every mode (a graph is recorded at the third): its launches are the step's.
-      long launched = launches();
-      ts.run(s++);
-      long launches = launches() - launched;
-      ts.run(s++);
-      ts.readLoss();
-      // Host cost of issuing one step: the device queue is empty, so no launch waits for a free slot.
-      double[] host = new double[5];
-      for (int i = 0; i < host.length; i++) {
-        dev.synchronize("training step " + s);
-        long t0 = System.nanoTime();
-        ts.run(s++);
-        host[i] = (System.nanoTime() - t0) / 1e9;
+  /**
+   * The training rows of one batch: a step of every mode set up side by side (each one's first steps load kernels,
+   * fill the pool and, with CUDA graphs, record the step; the pool keeps each recording's blocks to itself), its
+   * launches counted and its host time taken, then the timed windows in rounds — one window of each mode per round,
+   * the order rotating — so each mode's window can be compared with the no-noise window of the same round.
+   */
+  private List<TrainRow> train(int batch, List<TrainStep.Mode> modes) {
+    int image = o.image(), n = modes.size(), rounds = o.trainWindows(), steps = o.trainWindowSteps();
+    List<TrainStep> ts = new ArrayList<>();
+    try (CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
+      int[] s = new int[n];
+      long[] launches = new long[n];
+      double[] host = new double[n];
+      for (int m = 0; m < n; m++) {
+        log.printf("training step resnet18 3x%dx%d batch %d, noise %s%n", image, image, batch, modes.get(m).cliName());
+        TrainStep t = new TrainStep(b, "resnet18", batch, image, modes.get(m), o.cudaGraph());
+        ts.add(t);
+        t.run(s[m]++);   // the first step allocates from the pool and loads kernels
+        // The second runs op by op in every mode (a graph is recorded at the third): its launches are the step's.
+        long launched = launches();
+        t.run(s[m]++);
+        launches[m] = launches() - launched;
+        t.run(s[m]++);
+        t.readLoss();
+        // Host cost of issuing one step: the device queue is empty, so no launch waits for a free slot.
+        double[] h = new double[5];
+        for (int i = 0; i < h.length; i++) {
+          dev.synchronize("training step " + s[m]);
+          long t0 = System.nanoTime();
+          t.run(s[m]++);
+          h[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(h);
+        host[m] = EventTimer.percentile(h, 0.5);
       }
-      dev.synchronize("training step " + s);
-      double[] win = new double[o.trainWindows()];
-      for (int wi = 0; wi < win.length; wi++) {
-        a.record();
-        for (int j = 0; j < o.trainWindowSteps(); j++) ts.run(s++);
-        e.record();
-        e.synchronize();
-        win[wi] = e.elapsedMs(a) / 1e3 / o.trainWindowSteps();
+      dev.synchronize("training steps of batch " + batch);
+      double[][] win = new double[n][rounds];
+      for (int r = 0; r < rounds; r++) {
+        for (int j = 0; j < n; j++) {
+          int m = (r + j) % n;
+          a.record();
+          for (int k = 0; k < steps; k++) ts.get(m).run(s[m]++);
+          e.record();
+          e.synchronize();
+          win[m][r] = e.elapsedMs(a) / 1e3 / steps;
+        }
       }
-      float loss = ts.readLoss();
-      Arrays.sort(win);
-      Arrays.sort(host);
-      return new TrainRow("resnet18", batch, image, mode, EventTimer.percentile(win, 0.5), win,
-          EventTimer.percentile(host, 0.5), loss, ts.model().parameterCount(), launches);
+      int none = modes.indexOf(TrainStep.Mode.NONE);
+      List<TrainRow> rows = new ArrayList<>();
+      for (int m = 0; m < n; m++) {
+        EventTimer.Ratios vsNone = null;
+        if (none >= 0 && m != none) {
+          double[] q = new double[rounds];
+          for (int r = 0; r < rounds; r++) q[r] = win[m][r] / win[none][r];
+          vsNone = new EventTimer.Ratios(q);
+        }
+        float loss = ts.get(m).readLoss();
+        double[] w = win[m].clone();
+        Arrays.sort(w);
+        rows.add(new TrainRow("resnet18", batch, image, modes.get(m), EventTimer.percentile(w, 0.5), w, host[m], loss,
+            ts.get(m).model().parameterCount(), launches[m], vsNone));
+      }
+      return rows;
+    } finally {
+      for (TrainStep t : ts) t.close();
     }
   }
 
@@ -489,6 +532,12 @@ public final class GpuBench {
 
   private Noise noise(Tensor sigma, float scalar) {
     return new Noise(Noise.Type.ADDITIVE, scalar, sigma, 42L, 1, step++);
+  }
+
+  /** Runs {@code op} once more (the timing alternated ops that write the same output) and checks what it wrote. */
+  private void check(IntConsumer op, Tensor y, String what) {
+    op.accept(0);
+    checkOutput(y, what);
   }
 
   /** Reads {@code y} back: every element finite and not all zero, else the benchmark measured a broken kernel. */

@@ -113,11 +113,12 @@ public final class GpuReport {
     sb.append("## Residual-block fusions: fused vs. the launches they replaced\n\n");
     sb.append("Both forms give the same bits (tests: ElementwiseTest, NoisyConv2dTest). join: bn2 (and the shortcut's "
         + "BatchNorm) hand their statistics to the residual join, which normalizes on the fly (per-sample noise); dgrad: "
-        + "the shortcut's gradient added in conv1's data-gradient epilogue.\n\n");
+        + "the shortcut's gradient added in conv1's data-gradient epilogue. The two forms are timed in alternating "
+        + "rounds; unfused / fused is the median of the rounds' ratios (quartiles in brackets).\n\n");
     MdTable t = new MdTable("fusion", "shape", "launches: fused vs. unfused", ">fused", ">unfused", ">unfused / fused");
     for (GpuBench.FusionRow f : r.fusions()) {
-      double a = f.fused().median(), u = f.unfused().median();
-      t.row(f.name(), f.shape(), f.what(), MdTable.time(a), MdTable.time(u), MdTable.ratio(u, a));
+      t.row(f.name(), f.shape(), f.what(), MdTable.time(f.fused().median()), MdTable.time(f.unfused().median()),
+          MdTable.ratios(f.gain()));
     }
     sb.append(t).append('\n');
   }
@@ -128,7 +129,8 @@ public final class GpuReport {
     sb.append("## Kernels: forward, noise fused vs. noise off vs. unfused\n\n");
     sb.append("conv2d: the paper's ResNet-18 convs (3x3, pad 1) at batch ").append(r.options().kernelBatch())
         .append(" on 3x32x32 inputs; matmul: the FC layer and a large square GEMM (y = x w^T + bias). "
-            + "Floor = max(FLOPs / FP32 peak, minimal bytes / bandwidth) of the fused kernel.\n\n");
+            + "Floor = max(FLOPs / FP32 peak, minimal bytes / bandwidth) of the fused kernel. Noisy and noise off are "
+            + "timed in alternating rounds; noisy / noise off is the median of the rounds' ratios (quartiles in brackets).\n\n");
     MdTable t = new MdTable("kernel", "shape", ">GFLOP", ">floor", "bound", ">fused noisy", ">TFLOP/s", ">% FP32 peak",
         ">time / floor", ">noise off", ">noisy / noise off", ">unfused (kernel + noise)", ">fused / unfused");
     for (GpuBench.KernelRow k : r.kernels()) {
@@ -136,7 +138,7 @@ public final class GpuReport {
       double floor = bw > 0 && peak > 0 ? k.work().floorSeconds(peak, bw) : Double.NaN;
       t.row(k.op() + " " + k.name(), k.shape(), MdTable.num(k.work().flops() / 1e9, 2), MdTable.time(floor),
           bw > 0 && peak > 0 ? k.work().bound(peak, bw) : "–", MdTable.time(f), MdTable.num(k.work().flops() / f / 1e12, 2),
-          MdTable.percent(k.work().flops() / f, peak), MdTable.ratio(f, floor), MdTable.time(c), MdTable.ratio(f, c),
+          MdTable.percent(k.work().flops() / f, peak), MdTable.ratio(f, floor), MdTable.time(c), MdTable.ratios(k.noiseCost()),
           MdTable.time(u), MdTable.ratio(f, u));
     }
     sb.append(t).append('\n');
@@ -172,8 +174,9 @@ public final class GpuReport {
     sb.append("Noise: none; NT (sigma ").append(TrainStep.SIGMA_TRAIN).append(" at all 41 noise applications); VANT (per-sample "
         + "sigma_i = 0.45 sigma + 0.45 |z_i|, drawn on the device). vant time = median over ").append(r.options().trainWindows())
         .append(" windows of ").append(r.options().trainWindowSteps())
-        .append(" back-to-back steps between CUDA events; host = Java time to issue one step with an idle device queue "
-            + "(the loss is read back only at the end).\n\n");
+        .append(" back-to-back steps between CUDA events, the modes of a batch taking turns window by window; time / "
+            + "no-noise step = the median of each round's ratio to the no-noise window (quartiles in brackets); host = "
+            + "Java time to issue one step with an idle device queue (the loss is read back only at the end).\n\n");
     MdTable t = new MdTable(">batch", "noise", ">vant ms/step", ">vant images/s", ">host ms/step", ">time / no-noise step",
         ">PyTorch FP32 images/s", ">PyTorch TF32 images/s", ">images/s vant / PyTorch FP32", ">PyTorch host ms/step",
         ">vant launches/step");
@@ -183,7 +186,8 @@ public final class GpuReport {
       JsonNode fp = peerTrain("fp32", row), tf = peerTrain("tf32", row);
       double pfi = num(fp, "images_per_s"), pti = num(tf, "images_per_s");
       t.row(row.batch(), row.mode().cliName(), MdTable.num(row.deviceSeconds() * 1e3, 2), MdTable.num(row.imagesPerSecond(), 0),
-          MdTable.num(row.hostSeconds() * 1e3, 2), MdTable.ratio(row.deviceSeconds(), none), MdTable.num(pfi, 0),
+          MdTable.num(row.hostSeconds() * 1e3, 2),
+          row.vsNone() != null ? MdTable.ratios(row.vsNone()) : MdTable.ratio(row.deviceSeconds(), none), MdTable.num(pfi, 0),
           MdTable.num(pti, 0), MdTable.ratio(row.imagesPerSecond(), pfi), MdTable.num(num(fp, "host_ms"), 2),
           row.launches() < 0 ? "–" : Long.toString(row.launches()));
     }
@@ -261,6 +265,7 @@ public final class GpuReport {
       m.put("fused", timing(k.fused()));
       m.put("noiseOff", timing(k.clean()));
       m.put("unfused", timing(k.unfused()));
+      m.put("noiseCost", ratios(k.noiseCost()));
       ks.add(m);
     }
     j.put("kernels", ks);
@@ -272,6 +277,7 @@ public final class GpuReport {
       m.put("what", f.what());
       m.put("fused", timing(f.fused()));
       m.put("unfused", timing(f.unfused()));
+      m.put("gain", ratios(f.gain()));
       fs.add(m);
     }
     j.put("fusions", fs);
@@ -295,6 +301,7 @@ public final class GpuReport {
       m.put("hostSecondsPerStep", t.hostSeconds());
       m.put("loss", t.loss());
       m.put("launchesPerStep", t.launches() < 0 ? null : t.launches());
+      m.put("vsNone", t.vsNone() == null ? null : ratios(t.vsNone()));
       ts.add(m);
     }
     j.put("train", ts);
@@ -323,6 +330,16 @@ public final class GpuReport {
     m.put("maxSeconds", t.max());
     m.put("samples", t.sorted().length);
     m.put("launchesPerSample", t.launchesPerSample());
+    return m;
+  }
+
+  /** Ratios measured in rounds: median, quartiles and every round's value (sorted). */
+  private static Map<String, Object> ratios(EventTimer.Ratios q) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("median", q.median());
+    m.put("p25", q.low());
+    m.put("p75", q.high());
+    m.put("rounds", q.sorted());
     return m;
   }
 

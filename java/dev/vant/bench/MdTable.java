@@ -80,6 +80,15 @@ public final class MdTable {
     return num(a / b, 2) + "x";
   }
 
+  /**
+   * Ratios measured in rounds as their median and quartiles, three decimals ("1.047x (1.041–1.052)"): the
+   * quartiles show how far the ratio moved between rounds; an en dash when there are none.
+   */
+  public static String ratios(EventTimer.Ratios r) {
+    if (r == null) return "–";
+    return num(r.median(), 3) + "x (" + num(r.low(), 3) + "–" + num(r.high(), 3) + ")";
+  }
+
   /** {@code part / whole} as a percentage with one decimal ("41.3%"), or an en dash. */
   public static String percent(double part, double whole) {
     if (!Double.isFinite(part) || !Double.isFinite(whole) || whole == 0) return "–";

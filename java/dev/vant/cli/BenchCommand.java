@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--samples", description = "Timed samples per kernel, median reported (default: ${DEFAULT-VALUE}).", defaultValue = "30")
   int samples;
 
-  @Option(names = "--windows", description = "Timed windows per training row (default: ${DEFAULT-VALUE}).", defaultValue = "7")
+  @Option(names = "--windows", description = "Timed windows per training row; the noise modes of a batch take turns, one window each per round (default: ${DEFAULT-VALUE}).", defaultValue = "7")
   int windows;
 
   @Option(names = "--window-steps", description = "Back-to-back training steps per window (default: ${DEFAULT-VALUE}).", defaultValue = "5")

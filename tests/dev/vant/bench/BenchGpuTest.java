@@ -41,6 +41,40 @@ class BenchGpuTest {
   }
 
   @Test
+  void pairedTimingAlternatesTheOrderEveryRound() {
+    try (CudaDevice dev = GpuTests.open(); DeviceBuffer small = dev.pool().acquire(1L << 16, "small");
+         DeviceBuffer big = dev.pool().acquire(1L << 22, "big")) {
+      java.util.List<String> order = new java.util.ArrayList<>();
+      EventTimer timer = new EventTimer(dev, 1, 4);
+      EventTimer.Paired p = timer.pair("small", i -> {
+        order.add("a" + i);
+        small.fill32(i);
+      }, "big", i -> {
+        order.add("b" + i);
+        big.fill32(i);
+      });
+      assertEquals(4, p.a().sorted().length);
+      assertEquals(4, p.b().sorted().length);
+      assertEquals(4, p.ratios().sorted().length);
+      for (double r : p.ratios().sorted()) assertTrue(r > 0 && Double.isFinite(r), "ratio " + r);
+      // Warm-up and calibration of each, then rounds a b, b a, a b, b a; the launch index runs on across both.
+      int ka = p.a().launchesPerSample(), kb = p.b().launchesPerSample();
+      java.util.List<String> want = new java.util.ArrayList<>();
+      int i = 0;
+      want.add("a" + i++);
+      want.add("a" + i++);
+      want.add("b" + i++);
+      want.add("b" + i++);
+      for (int round = 0; round < 4; round++) {
+        for (String op : round % 2 == 0 ? new String[] {"a", "b"} : new String[] {"b", "a"}) {
+          for (int j = 0; j < (op.equals("a") ? ka : kb); j++) want.add(op + i++);
+        }
+      }
+      assertEquals(want, order);
+    }
+  }
+
+  @Test
   void fullSizesOnTheEmulatorAreRefusedWithAClearMessage(@TempDir Path dir) {
     try (CudaDevice dev = GpuTests.open()) {
       org.junit.jupiter.api.Assumptions.assumeTrue(dev.info().emulated(), "a real GPU: " + dev.info().name());

@@ -18,6 +18,18 @@ class EventTimerTest {
   }
 
   @Test
+  void ratiosAreSortedCopiesWithMedianAndQuartiles() {
+    double[] r = {1.10, 1.00, 1.04, 1.02, 1.06};
+    EventTimer.Ratios q = new EventTimer.Ratios(r);
+    assertEquals(1.04, q.median(), 1e-12);
+    assertEquals(1.02, q.low(), 1e-12);
+    assertEquals(1.06, q.high(), 1e-12);
+    assertEquals(1.00, q.sorted()[0]);
+    assertEquals(1.10, r[0], "the caller's array is left as it was");
+    assertThrows(IllegalArgumentException.class, () -> new EventTimer.Ratios(new double[0]));
+  }
+
+  @Test
   void rotatingSetsExceedThreeTimesL2WithinLimits() {
     long l2 = 60L << 20;
     // ResNet-18 stem: x 128x32x32x3 + w 64x27 floats = 1.58 MB a set: 120 wanted, capped at 64.
