@@ -41,6 +41,9 @@ import jcuda.driver.CUdevice_attribute;
  * emulation of the driver; such timings say nothing about a GPU.
  */
 public final class GpuBench {
+  /** Models of the training table: the paper's ResNet-18 (the PyTorch peer's), and ResNet-20 (small: checks on the emulator). */
+  public static final List<String> TRAIN_MODELS = List.of("resnet18", "resnet20");
+
   /** Conv shapes of the kernel table (name, H = W of the input, C, K, stride), 3x3 pad 1. */
   static final Object[][] CONVS = {
       {"stem", 32, 3, 64, 1}, {"layer1", 16, 64, 64, 1}, {"layer2.down", 16, 64, 128, 2}, {"layer2", 8, 128, 128, 1},
@@ -69,10 +72,19 @@ public final class GpuBench {
    * @param budgetSeconds wall-clock budget: once spent, the remaining training rows are skipped and the
    *     report says so (0: no budget)
    * @param cudaGraph training rows record the step as a CUDA graph and replay it ({@code --cuda-graph on})
+   * @param trainModel model of the training rows, one of {@link #TRAIN_MODELS} ({@code --model})
    */
   public record Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
       List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds,
-      boolean cudaGraph) {
+      boolean cudaGraph, String trainModel) {
+    /** Training rows on the paper's ResNet-18. */
+    public Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
+        List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds,
+        boolean cudaGraph) {
+      this(tiny, warmup, samples, kernels, trainBatches, modes, trainWindows, trainWindowSteps, kernelFilter, budgetSeconds,
+          cudaGraph, "resnet18");
+    }
+
     /** Without CUDA graphs. */
     public Options(boolean tiny, int warmup, int samples, boolean kernels, List<Integer> trainBatches,
         List<TrainStep.Mode> modes, int trainWindows, int trainWindowSteps, List<String> kernelFilter, int budgetSeconds) {
@@ -85,6 +97,7 @@ public final class GpuBench {
       if (warmup < 1) throw new IllegalArgumentException("--warmup must be >= 1, got " + warmup);
       if (samples < 3) throw new IllegalArgumentException("--samples must be >= 3 (a median of fewer says little), got " + samples);
       if (trainWindows < 1) throw new IllegalArgumentException("training windows must be >= 1, got " + trainWindows);
+      if (!TRAIN_MODELS.contains(trainModel)) throw new IllegalArgumentException("unknown training model '" + trainModel + "'");
       if (trainWindowSteps < 1) throw new IllegalArgumentException("steps per training window must be >= 1, got " + trainWindowSteps);
       for (int bt : trainBatches) {
         if (bt < 1) throw new IllegalArgumentException("--batch values must be >= 1, got " + bt);
@@ -471,8 +484,8 @@ public final class GpuBench {
       long[] launches = new long[n];
       double[] host = new double[n];
       for (int m = 0; m < n; m++) {
-        log.printf("training step resnet18 3x%dx%d batch %d, noise %s%n", image, image, batch, modes.get(m).cliName());
-        TrainStep t = new TrainStep(b, "resnet18", batch, image, modes.get(m), o.cudaGraph());
+        log.printf("training step %s 3x%dx%d batch %d, noise %s%n", o.trainModel(), image, image, batch, modes.get(m).cliName());
+        TrainStep t = new TrainStep(b, o.trainModel(), batch, image, modes.get(m), o.cudaGraph());
         ts.add(t);
         t.run(s[m]++);   // the first step allocates from the pool and loads kernels
         // The second runs op by op in every mode (a graph is recorded at the third): its launches are the step's.
@@ -516,7 +529,7 @@ public final class GpuBench {
         float loss = ts.get(m).readLoss();
         double[] w = win[m].clone();
         Arrays.sort(w);
-        rows.add(new TrainRow("resnet18", batch, image, modes.get(m), EventTimer.percentile(w, 0.5), w, host[m], loss,
+        rows.add(new TrainRow(o.trainModel(), batch, image, modes.get(m), EventTimer.percentile(w, 0.5), w, host[m], loss,
             ts.get(m).model().parameterCount(), launches[m], vsNone));
       }
       return rows;

@@ -168,7 +168,8 @@ public final class GpuReport {
 
   private void training(StringBuilder sb) {
     GpuBench.TrainRow first = r.train().get(0);
-    sb.append("## Training step: ResNet-18 (the paper's, ").append(String.format(Locale.ROOT, "%,d", first.parameters()))
+    sb.append("## Training step: ").append(first.model().equals("resnet18") ? "ResNet-18 (the paper's, " : "ResNet-20 (")
+        .append(String.format(Locale.ROOT, "%,d", first.parameters()))
         .append(" parameters), 3x").append(first.image()).append("x").append(first.image())
         .append(", forward + softmax cross-entropy + backward + Adam\n\n");
     sb.append("Noise: none; NT (sigma ").append(TrainStep.SIGMA_TRAIN).append(" at all 41 noise applications); VANT (per-sample "
@@ -211,7 +212,7 @@ public final class GpuReport {
   }
 
   private JsonNode peerTrain(String math, GpuBench.TrainRow row) {
-    if (peer == null) return null;
+    if (peer == null || !row.model().equals("resnet18")) return null; // the peer trains the paper's ResNet-18 only
     for (JsonNode t : peer.path("math").path(math).path("train")) {
       if (t.path("batch").asInt() == row.batch() && t.path("mode").asText().equals(row.mode().cliName())) return t;
     }

@@ -60,6 +60,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--windows", description = "Timed windows per training row; the noise modes of a batch take turns, one window each per round (default: ${DEFAULT-VALUE}).", defaultValue = "7")
   int windows;
 
+  @Option(names = "--model", paramLabel = "resnet18|resnet20", description = "Model of the training rows (default: "
+      + "${DEFAULT-VALUE}, the paper's; the PyTorch peer has only that one).", defaultValue = "resnet18")
+  String model;
+
   @Option(names = "--window-steps", description = "Back-to-back training steps per window (default: ${DEFAULT-VALUE}).", defaultValue = "5")
   int windowSteps;
 
@@ -144,8 +148,11 @@ public final class BenchCommand implements Callable<Integer> {
     if (!cudaGraph.equals("on") && !cudaGraph.equals("off")) {
       throw new UsageException("--cuda-graph: unknown value '" + cudaGraph + "' (expected on or off)");
     }
+    if (!GpuBench.TRAIN_MODELS.contains(model)) {
+      throw new UsageException("--model: unknown model '" + model + "' (expected " + String.join(" or ", GpuBench.TRAIN_MODELS) + ")");
+    }
     GpuBench.Options o = new GpuBench.Options(tiny, warmup, samples, kernels, bs, ms, windows, windowSteps,
-        kernelNames == null ? List.of() : kernelNames, budgetSeconds, cudaGraph.equals("on"));
+        kernelNames == null ? List.of() : kernelNames, budgetSeconds, cudaGraph.equals("on"), model);
     for (String k : o.kernelFilter()) {
       if (!o.kernelNames().contains(k)) {
         throw new UsageException("--kernels: unknown kernel row '" + k + "' (expected one of " + String.join(", ", o.kernelNames()) + ")");
@@ -164,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
     a.add("--warmup " + warmup);
     a.add("--samples " + samples);
     a.add("--windows " + windows + " --window-steps " + windowSteps);
+    if (!model.equals("resnet18")) a.add("--model " + model);
     if (budgetSeconds > 0) a.add("--budget-s " + budgetSeconds);
     if (math != null) a.add("--math " + math);
     if (cudaGraph.equals("on")) a.add("--cuda-graph on");

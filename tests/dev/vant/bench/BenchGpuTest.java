@@ -12,6 +12,7 @@ import dev.vant.cuda.DeviceBuffer;
 import dev.vant.cuda.GpuTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +92,32 @@ class BenchGpuTest {
     String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertEquals(2, rc, e);
     assertTrue(e.contains("CPU emulation") && e.contains("--tiny"), e);
+  }
+
+  @Test
+  void tinyTrainingRowsTakeTurnsWithRecordedSteps(@TempDir Path dir) throws Exception {
+    try (CudaDevice dev = GpuTests.open()) {
+      // opened only to skip (or fail under REQUIRE_GPU=1) the same way as every GPU test
+    }
+    Assumptions.assumeFalse("1".equals(System.getenv("VANT_EMU_ASAN")), "not repeated under ASan");
+    // ResNet-20: an emulated ResNet-18 step takes seconds.
+    int rc = Main.execute("bench", "--tiny", "--only", "train", "--model", "resnet20", "--noise", "none,vant", "--windows", "3",
+        "--window-steps", "1", "--cuda-graph", "on", "--out", dir.toString(), "--name", "t");
+    assertEquals(0, rc);
+    JsonNode train = new ObjectMapper().readTree(dir.resolve("t.json").toFile()).path("train");
+    assertEquals(2, train.size());
+    assertEquals("none", train.get(0).path("mode").asText());
+    assertTrue(train.get(0).path("vsNone").isNull(), "no ratio of the no-noise row to itself");
+    JsonNode q = train.get(1).path("vsNone");
+    assertEquals(3, q.path("rounds").size(), "one ratio per round: " + q);
+    assertTrue(q.path("p25").asDouble() <= q.path("median").asDouble() && q.path("median").asDouble() <= q.path("p75").asDouble(), q.toString());
+    for (JsonNode t : train) {
+      assertEquals(3, t.path("windows").size());
+      assertTrue(t.path("secondsPerStep").asDouble() > 0 && t.path("launchesPerStep").asLong() > 0, t.toString());
+      assertTrue(Double.isFinite(t.path("loss").asDouble()), t.toString());
+    }
+    String md = Files.readString(dir.resolve("t.md"));
+    assertTrue(md.contains("## Training step: ResNet-20") && md.contains("the modes of a batch taking turns window by window"), md);
   }
 
   @Test

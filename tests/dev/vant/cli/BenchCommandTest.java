@@ -13,7 +13,7 @@ class BenchCommandTest {
   void badFlagValuesExitTwoNamingTheFlag() {
     String[][] cases = {
         {"--only", "everything"}, {"--batch", "0"}, {"--noise", "loud"}, {"--samples", "2"}, {"--warmup", "0"},
-        {"--windows", "0"}, {"--name", "../x"}, {"--kernels", "layer9"}, {"--budget-s", "-1"}, {"--cuda-graph", "maybe"}};
+        {"--windows", "0"}, {"--name", "../x"}, {"--kernels", "layer9"}, {"--budget-s", "-1"}, {"--cuda-graph", "maybe"}, {"--model", "resnet50"}};
     for (String[] c : cases) {
       CliTestSupport.Run r = CliTestSupport.run("bench", c[0], c[1]);
       assertEquals(2, r.code(), String.join(" ", c) + ": " + r.err());
