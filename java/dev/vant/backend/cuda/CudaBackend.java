@@ -16,7 +16,6 @@ import dev.vant.cuda.CudaDevice;
 import dev.vant.cuda.CudaGraph;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -51,11 +50,11 @@ public final class CudaBackend implements Backend {
   /**
    * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: BatchNorm statistics forward and
    * backward, bias gradients), one per 32-column tile; all zero between launches (each launch puts back what it
-   * took). Buffers outgrown are kept until close: a recorded graph may still hold their address.
+   * took). A buffer outgrown goes back to the pool, which keeps it from anyone else while a recorded graph that
+   * reduces on it is open (MemoryPool).
    */
   private DeviceBuffer tickets;
   private long ticketCount;
-  private final List<DeviceBuffer> retiredTickets = new ArrayList<>();
   /** The scalars of the step being recorded; null when not capturing. */
   private StepScalars recording;
   /** Adam's betas seen while recording (null: the step has no Adam update), to compute bc1, bc2 per replay. */
@@ -265,8 +264,8 @@ public final class CudaBackend implements Backend {
             + ticketCount + " allocated before this CUDA graph capture (run the step once without capture first)");
       }
       long n = Math.max(need, 4096);
-      // Not back to the pool: a graph recorded earlier replays its reductions on these tickets.
-      if (tickets != null) retiredTickets.add(tickets);
+      // The pool holds the old block for any graph recorded with it (MemoryPool), so it can go back now.
+      if (tickets != null) tickets.close();
       tickets = dev.pool().acquireNew(4 * n, "column-reduction tickets");
       ticketCount = n;
       // Zeroed by a kernel on the device's stream, so the first reduction is ordered after it.
@@ -603,8 +602,6 @@ public final class CudaBackend implements Backend {
     stepState = null;
     if (tickets != null) tickets.close();
     tickets = null;
-    for (DeviceBuffer t : retiredTickets) t.close();
-    retiredTickets.clear();
     optim.close();
     if (ownsDevice) dev.close();
   }
