@@ -424,7 +424,7 @@ VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_
   const unsigned char *aLo, *aHi, *bLo, *bHi;
   span(da, 64, aLo, aHi);
   span(db, N, bLo, bHi);
-  vant_emu::wgmma_issue(&emu::wgmma_run, &op, sizeof op, aLo, aHi, bLo, bHi);
+  vant_emu::wgmma_issue(&emu::wgmma_run, &op, sizeof op, aLo, aHi, bLo, bHi, da, db, N);
 }
 #else
 VANT_PTX void wgmma_fence() {}

@@ -140,10 +140,14 @@ void async_wait(unsigned pending);
 // on its shared-memory operands are trapped, not left to timing: the twin checks at run time that the operands
 // still hold what they held at issue, and the runtime refuses a cp.async into the byte ranges [aLo, aHi) /
 // [bLo, bHi) of any wgmma of the block not yet completed (a stage refilled too early).
+// wgmma is a warpgroup instruction (.sync.aligned): the twin runs per thread, so the runtime checks what the
+// hardware assumes — every thread of a warpgroup issues the same sequence of operations, the n-th of each with the
+// same descriptors (da, db) and shape (n): a thread whose n-th differs traps, and a block whose warpgroup threads
+// issued different numbers of them fails at its end.
 constexpr unsigned WGMMA_OP_BYTES = 64;
 typedef void (*WgmmaFn)(const void* op);
 void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, const void* aHi, const void* bLo,
-                 const void* bHi);
+                 const void* bHi, uint64_t da, uint64_t db, unsigned n);
 void wgmma_commit();
 void wgmma_wait(unsigned pending);
 // The ordering this project's wgmma kernels follow, checked per thread at each wgmma issue (PTX ISA: wgmma.fence

@@ -132,7 +132,7 @@ struct Thread {
   int state;
   unsigned ncopies, committed;
   AsyncCopy copies[MAX_ASYNC];
-  unsigned nwgmma, wgmma_committed;
+  unsigned nwgmma, wgmma_committed, wgmma_issued;
   bool wgmma_fenced, copies_unfenced;  // see cuda_emu.h: wgmma_fence_seen / proxy_fence_seen
   PendingWgmma wgmma[MAX_WGMMA];
   char* stack_lo;
@@ -156,6 +156,12 @@ struct Warp {
 
 }  // namespace
 
+// The n-th wgmma of a warpgroup: what its first thread issued, and how many of its threads have issued it.
+struct WgIssue {
+  uint64_t da, db;
+  unsigned n, threads;
+};
+
 struct Block {
   Worker* worker;
   unsigned nthreads, live, arrived;
@@ -166,6 +172,7 @@ struct Block {
   Warp warps[1024 / WARP];
   WgRange wg_ranges[MAX_WG_RANGES];
   unsigned n_wg_ranges;
+  std::vector<WgIssue> wg_issues[1024 / 128];  // per warpgroup, in issue order
 };
 
 namespace {
@@ -340,6 +347,21 @@ std::string where(const Thread* t) {
   return buf;
 }
 
+// After a block: every thread of each warpgroup issued each of the warpgroup's wgmma operations (wgmma_issue).
+void check_wgmma_issues(Launch& L, const Block& b, unsigned n, uint3 bid) {
+  for (unsigned g = 0; g < (n + 127) / 128 && g < 1024 / 128; ++g) {
+    for (size_t i = 0; i < b.wg_issues[g].size(); ++i) {
+      const WgIssue& w = b.wg_issues[g][i];
+      if (w.threads == 128) continue;
+      char buf[256];
+      snprintf(buf, sizeof buf, "%s: block (%u,%u,%u): wgmma %zu of warpgroup %u was issued by %u of its 128 threads "
+               "(a warpgroup instruction: all of them must issue it)", L.cfg.name, bid.x, bid.y, bid.z, i, g, w.threads);
+      L.fail(buf);
+      return;
+    }
+  }
+}
+
 void run_block(Worker* w, uint64_t linear) {
   Launch& L = *w->launch;
   const dim3 g = L.cfg.grid, bd = L.cfg.block;
@@ -354,6 +376,7 @@ void run_block(Worker* w, uint64_t linear) {
   b.count_acc = 0; b.and_acc = 1; b.or_acc = 0;
   b.reverse = linear & 1;
   b.n_wg_ranges = 0;
+  for (auto& v : b.wg_issues) v.clear();
   for (unsigned k = 0; k < (n + WARP - 1) / WARP; ++k) {
     Warp& wp = b.warps[k];
     const unsigned lanes = n - k * WARP < WARP ? n - k * WARP : WARP;
@@ -376,7 +399,7 @@ void run_block(Worker* w, uint64_t linear) {
     f.block = &b;
     t->state = RUNNABLE;
     t->ncopies = t->committed = 0;
-    t->nwgmma = t->wgmma_committed = 0;
+    t->nwgmma = t->wgmma_committed = t->wgmma_issued = 0;
     t->wgmma_fenced = t->copies_unfenced = false;
     t->fake_stack = nullptr;
     // Initial frame for vant_emu_switch: mxcsr/fpucw, r15, r14, r13 = entry, r12 = arg, rbx, rbp, ret.
@@ -416,6 +439,8 @@ void run_block(Worker* w, uint64_t linear) {
              "(a barrier or warp intrinsic that not all threads of the block/mask reach)",
              L.cfg.name, bid.x, bid.y, bid.z, at_sync, at_warp, at_warp ? op : "warp intrinsics");
     L.fail(buf);
+  } else {
+    check_wgmma_issues(L, b, n, bid);
   }
 }
 
@@ -641,12 +666,15 @@ static void land(AsyncCopy& c) {
 void async_copy(void* dst, const void* src, unsigned bytes, unsigned src_bytes) {
   Thread* t = me();
   if (src_bytes > bytes) trap("cp.async: src-size larger than cp-size");
-  const Block& b = *t->pub.block;
-  const uintptr_t lo = (uintptr_t)dst, hi = lo + bytes;
-  for (unsigned i = 0; i < b.n_wg_ranges; ++i)
-    if (b.wg_ranges[i].pending && lo < b.wg_ranges[i].hi && b.wg_ranges[i].lo < hi)
-      trap("cp.async writes shared memory that a wgmma of this block still reads (not yet completed by a "
-           "wgmma.wait_group in every thread that issued it, then a barrier)");
+  {
+    RUNTIME_SECTION;  // the block's wgmma bookkeeping, shared by its threads (not kernel data: hidden from TSan)
+    const Block& b = *t->pub.block;
+    const uintptr_t lo = (uintptr_t)dst, hi = lo + bytes;
+    for (unsigned i = 0; i < b.n_wg_ranges; ++i)
+      if (b.wg_ranges[i].pending && lo < b.wg_ranges[i].hi && b.wg_ranges[i].lo < hi)
+        trap("cp.async writes shared memory that a wgmma of this block still reads (not yet completed by a "
+             "wgmma.wait_group in every thread that issued it, then a barrier)");
+  }
   if (t->ncopies == MAX_ASYNC) {  // too many in flight: land the oldest early (allowed: it may complete any time)
     land(t->copies[0]);
     t->copies_unfenced = true;
@@ -696,8 +724,28 @@ static unsigned short wg_range(Block& b, const void* lo, const void* hi) {
 }
 
 void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, const void* aHi, const void* bLo,
-                 const void* bHi) {
+                 const void* bHi, uint64_t da, uint64_t db, unsigned n) {
   Thread* t = me();
+  RUNTIME_SECTION;  // the block's wgmma bookkeeping, shared by its threads (not kernel data: hidden from TSan)
+  {
+    Block& b = *t->pub.block;
+    std::vector<WgIssue>& seq = b.wg_issues[t->pub.linear / 128];
+    const unsigned i = t->wgmma_issued++;
+    if (i == seq.size()) {
+      seq.push_back(WgIssue{da, db, n, 1});
+    } else {
+      WgIssue& w = seq[i];
+      if (w.da != da || w.db != db || w.n != n) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "wgmma %u of this warpgroup differs between its threads (descriptors a %#llx b %#llx "
+                 "n %u here, a %#llx b %#llx n %u in the thread that issued it first): one warpgroup instruction "
+                 "takes one operation", i, (unsigned long long)da, (unsigned long long)db, n,
+                 (unsigned long long)w.da, (unsigned long long)w.db, w.n);
+        trap(buf);
+      }
+      w.threads++;
+    }
+  }
   if (bytes > WGMMA_OP_BYTES) trap("wgmma twin: operand record too large");
   if (t->nwgmma == MAX_WGMMA) trap("wgmma: more than 16 operations in flight without a wait_group");
   if (!t->wgmma_fenced) trap("wgmma without a wgmma.fence since this thread's last wgmma.wait_group (or its start)");
@@ -733,7 +781,8 @@ void wgmma_wait(unsigned pending) {
   for (unsigned i = 0; i < t->nwgmma; ++i) {
     PendingWgmma& p = t->wgmma[i];
     if (p.group != ~0u && p.group < limit) {
-      p.fn(p.op);
+      p.fn(p.op);  // reads shared memory and writes the accumulators: kernel data, seen by TSan
+      RUNTIME_SECTION;
       Block& b = *t->pub.block;
       b.wg_ranges[p.ra].pending--;
       b.wg_ranges[p.rb].pending--;

@@ -12,6 +12,8 @@
 //     oob                      emu_fill_oob_write: writes one float past the end of its buffer
 //     cpasync ok|nowait        emu_cp_async_reverse(_nowait): cp.async with/without wait_group
 //     deadlock                 emu_deadlock: must fail the launch (exit status 2)
+//     wgmma ok|divergent|skipped  emu_wgmma_one (one m64n64k8 TF32 wgmma vs a double reference) and its twins
+//                              whose warpgroup issues different operations / not all of it: must fail (status 2)
 //     all-ok                   every correct case above (the sanitizer runs)
 //     bench [SIZE]             emulation speed (matmuls of SIZE^3, noise on 4 SIZE^2 elements)
 // Exit status: 0 when every result equals its reference, 1 when a result is wrong (the line "MISMATCH"
@@ -191,6 +193,34 @@ void mma(bool bad_frag) {
   }
 }
 
+// ---- wgmma: one warpgroup MMA, and the warpgroup checks ------------------------------------------------------
+void wgmma(const std::string& variant) {
+  Buf<float> A(random_floats(64 * 8, 6)), B(random_floats(64 * 8, 7)), D(64 * 64);
+  if (variant == "divergent") run<&emu_wgmma_divergent>("emu_wgmma_divergent", dim3(1), dim3(128), 0, A.p, B.p, D.p);
+  else if (variant == "skipped") run<&emu_wgmma_skipped>("emu_wgmma_skipped", dim3(1), dim3(128), 0, A.p, B.p, D.p);
+  else run<&emu_wgmma_one>("emu_wgmma_one", dim3(1), dim3(128), 0, A.p, B.p, D.p);
+  // Inputs rounded to TF32 as the kernel does, double sums: within 1e-5 of sum |a*b| (only the fp32 accumulation
+  // differs), which also pins the accumulator fragment layout.
+  size_t bad = 0;
+  double worst = 0;
+  for (int i = 0; i < 64; ++i)
+    for (int j = 0; j < 64; ++j) {
+      double ref = 0, mag = 0;
+      for (int k = 0; k < 8; ++k) {
+        const double p = (double)tf32(A.p[i * 8 + k]) * tf32(B.p[j * 8 + k]);
+        ref += p;
+        mag += std::fabs(p);
+      }
+      const double e = std::fabs(D.p[i * 64 + j] - ref) / (mag + 1e-30);
+      if (!(e <= 1e-5)) bad++;
+      if (!(e <= worst)) worst = e;
+    }
+  char d[120];
+  snprintf(d, sizeof d, "worst vs TF32-input reference %.3g (tolerance 1e-5)", worst);
+  verdict("wgmma/" + (variant.empty() ? std::string("ok") : variant), bad, 64 * 64, d);
+  if (!D.guards_ok("D")) failures++;
+}
+
 // ---- warp intrinsics, dynamic shared memory, atomics --------------------------------------------------------
 void warp() {
 #if defined(__SANITIZE_THREAD__)
@@ -348,10 +378,11 @@ int main(int argc, char** argv) {
   else if (c == "oob") oob();
   else if (c == "cpasync") cpasync(v != "nowait");
   else if (c == "deadlock") deadlock();
+  else if (c == "wgmma") wgmma(v);
   else if (c == "bench") bench(v.empty() ? 256 : atoi(v.c_str()));
-  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); cpasync(true); noise(); }
+  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); cpasync(true); noise(); wgmma("ok"); }
   else {
-    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|cpasync|deadlock|all-ok|bench [variant]\n", argv[0]);
+    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|cpasync|deadlock|wgmma|all-ok|bench [variant]\n", argv[0]);
     return 64;
   }
   return failures ? 1 : 0;

@@ -97,6 +97,25 @@ class EmulatorFixtureTest {
     caught(run("fixtures", "cpasync", "nowait"), "cpasync/nowait");
   }
 
+  /**
+   * wgmma is one instruction of a whole warpgroup on the GPU but runs per thread in the emulation, so the runtime
+   * checks the warpgroup agrees: a warp passing another descriptor traps, a warp skipping the wgmma fails the block.
+   */
+  @Test
+  void wgmmaMatchesTheReferenceAndAWarpgroupThatDisagreesFails() throws Exception {
+    Run ok = run("fixtures", "wgmma", "ok");
+    passes(ok);
+    assertTrue(ok.output().contains("ok wgmma/ok (4096 values)"), ok.output());
+    Run divergent = run("fixtures", "wgmma", "divergent");
+    assertEquals(2, divergent.code(), divergent.output());
+    assertTrue(divergent.output().contains("EMULATOR FAILURE emu_wgmma_divergent: block (0,0,0) thread")
+        && divergent.output().contains("wgmma 0 of this warpgroup differs between its threads"), divergent.output());
+    Run skipped = run("fixtures", "wgmma", "skipped");
+    assertEquals(2, skipped.code(), skipped.output());
+    assertTrue(skipped.output().contains("EMULATOR FAILURE emu_wgmma_skipped: block (0,0,0): wgmma 0 of warpgroup 0 was "
+        + "issued by 96 of its 128 threads"), skipped.output());
+  }
+
   @Test
   void aDeadlockFailsTheLaunchWithAMessage() throws Exception {
     Run r = run("fixtures", "deadlock");
