@@ -53,7 +53,7 @@ struct Config {
   static constexpr bool ZT = ZT_;
   static constexpr int A_STAGE = BM * BK, B_STAGE = BN * BK;  // floats
   static constexpr int LDC = BN + 8;  // epilogue staging row stride (= 8 mod 32, as gemm_tf32.cuh's)
-  static_assert(BN == 64 || BN == 128, "wgmma m64n64k8 or m64n128k8");
+  static_assert(BN == 64 || BN == 128 || BN == 256, "wgmma m64n64k8, m64n128k8 or m64n256k8");
   static_assert(STAGES >= 3, "loads run STAGES - 2 tiles ahead");
   struct __align__(128) Plain {
     union {
@@ -72,6 +72,11 @@ struct Config {
 };
 using N64 = Config<64, 4>;
 using N128 = Config<128, 4>;
+// 128 x 256 (the large matmul's forward, VANT_TF32_TILE=wgmma256): 4 stages x 48 KiB = 192 KiB, one block per SM, 128
+// accumulators per thread. Per k-tile a warp issues about the copies and rounding of 48 floats, a barrier and 4 wgmma
+// against 1,024 cycles of tensor work per SM (128 x 256 x 32 at ~1,024 TF32 FMA per cycle): twice the tensor work of
+// the 128 x 128 tile for ~1.5x its issue, whose ~500 issue cycles per k-tile met its ~512 of tensor work.
+using N256 = Config<256, 4>;
 // The noisy forwards' configurations (the *_tf32wgz / *_tf32wg128z kernels, EarlyNoise): 128 x 128 keeps its 4
 // stages and adds the 64 KiB Gaussian tile (192 KiB: one block per SM, as N128); 128 x 64 gives up a stage for its
 // 32 KiB tile so that two blocks still fit an SM (3 x 24 + 32 = 104 KiB; 4 stages + 32 would be 128 KiB, one block:
@@ -81,8 +86,8 @@ using N64Z = Config<64, 3, true>;
 using N128Z = Config<128, 4, true>;
 // dev.vant.backend.cuda.Gemm asks for exactly these many bytes of dynamic shared memory at launch.
 static_assert(sizeof(N64::Smem) == 98304 && sizeof(N128::Smem) == 131072 && sizeof(N64Z::Smem) == 106496 &&
-                  sizeof(N128Z::Smem) == 196608,
-              "Gemm.WG64 / WG128 / WG64Z / WG128Z sharedBytes");
+                  sizeof(N128Z::Smem) == 196608 && sizeof(N256::Smem) == 196608,
+              "Gemm.WG64 / WG128 / WG64Z / WG128Z / WG256 sharedBytes");
 
 // Float offset of element (r, k) in an operand stage (the core-matrix layout above).
 __device__ __forceinline__ int idx(int r, int k) { return (r >> 3) * (8 * BK) + (k >> 2) * 32 + (r & 7) * 4 + (k & 3); }

@@ -367,6 +367,13 @@ noisy_matmul_forward_tf32wg128(VANT_MATMUL_FORWARD_PARAMS) {
   VANT_MATMUL_FORWARD_WG(vant::wg::N128);
 }
 
+// 128 x 256 (one block per SM; VANT_TF32_TILE=wgmma256, linear layers wider than 128 outputs): the epilogue draws the
+// noise (no EarlyNoise twin: its 128 KiB Gaussian tile would not fit beside the 192 KiB pipeline).
+extern "C" __global__ void __launch_bounds__(256, 1)
+noisy_matmul_forward_tf32wg256(VANT_MATMUL_FORWARD_PARAMS) {
+  VANT_MATMUL_FORWARD_WG(vant::wg::N256);
+}
+
 // The noisy forwards whose epilogue noise is drawn under the k loop (wg::EarlyNoise; the host launches them where
 // the noise is on and the k range is not split).
 extern "C" __global__ void __launch_bounds__(256, 2)

@@ -369,22 +369,35 @@ VANT_PTX void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;
 VANT_PTX void reg_fence(float& r) { asm volatile("" : "+f"(r)::"memory"); }
 #define VANT_D8(i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), \
                    "+f"(d[i + 6]), "+f"(d[i + 7])
-// d += A * B^T over one k8 step; N = 64 or 128 (d has N / 2 registers); scale-d = 1 (accumulate), scale-a/b = 1.
+// d += A * B^T over one k8 step; N = 64, 128 or 256 (d has N / 2 registers); scale-d = 1 (accumulate), scale-a/b = 1.
 template <int N>
 VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_t da, uint64_t db) {
   (void)smem_base;
-  static_assert(N == 64 || N == 128, "wgmma_m64k8_tf32: N = 64 or 128");
+  static_assert(N == 64 || N == 128 || N == 256, "wgmma_m64k8_tf32: N = 64, 128 or 256");
   if constexpr (N == 64) {
     asm volatile(
         "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
         "wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1;\n}\n"
         : VANT_D8(0), VANT_D8(8), VANT_D8(16), VANT_D8(24)
         : "l"(da), "l"(db), "n"(1));
-  } else {
+  } else if constexpr (N == 128) {
     asm volatile(
         "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
         "wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1;\n}\n"
         : VANT_D8(0), VANT_D8(8), VANT_D8(16), VANT_D8(24), VANT_D8(32), VANT_D8(40), VANT_D8(48), VANT_D8(56)
+        : "l"(da), "l"(db), "n"(1));
+  } else {
+    // 128 accumulator registers: the 128 x 256 tile of the large matmul (one block per SM, two warpgroups).
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k8.f32.tf32.tf32 {"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
+        "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, "
+        "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127"
+        "}, %128, %129, p, 1, 1;\n}\n"
+        : VANT_D8(0), VANT_D8(8), VANT_D8(16), VANT_D8(24), VANT_D8(32), VANT_D8(40), VANT_D8(48), VANT_D8(56),
+          VANT_D8(64), VANT_D8(72), VANT_D8(80), VANT_D8(88), VANT_D8(96), VANT_D8(104), VANT_D8(112), VANT_D8(120)
         : "l"(da), "l"(db), "n"(1));
   }
 }
@@ -407,7 +420,7 @@ VANT_PTX void fence_proxy_async() { vant_emu::proxy_fence_seen(); }
 VANT_PTX void reg_fence(float&) {}
 template <int N>
 VANT_PTX void wgmma_m64k8_tf32(float (&d)[N / 2], const void* smem_base, uint64_t da, uint64_t db) {
-  static_assert(N == 64 || N == 128, "wgmma_m64k8_tf32: N = 64 or 128");
+  static_assert(N == 64 || N == 128 || N == 256, "wgmma_m64k8_tf32: N = 64, 128 or 256");
   const vant_emu::Fiber* f = vant_emu::self();
   if (f->bdim.x % 128 != 0 || f->bdim.y != 1 || f->bdim.z != 1)
     vant_emu::trap("wgmma: the block must be whole warpgroups (blockDim.x % 128 == 0, 1-D)");

@@ -108,8 +108,8 @@ public final class CudaBackend implements Backend {
 
   /**
    * The TF32 forward GEMM pipeline in use: k16 (BK 16, static shared memory; the default), k32 (BK 32, dynamic
-   * shared memory), wgmma, wgmma64 or wgmma128 (Hopper's warpgroup MMA, sm_90a only, for the forwards and both
-   * gradients; see {@link Gemm#TF32_WG}), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
+   * shared memory), wgmma, wgmma64, wgmma128 or wgmma256 (Hopper's warpgroup MMA, sm_90a only, for the forwards and
+   * both gradients; see {@link Gemm#TF32_WG}, {@link Gemm#TF32_WG256}), from {@code VANT_TF32_TILE} or the system property {@code vant.tf32.tile}.
    */
   public static String tf32Tile() {
     return Gemm.tf32Tile();

@@ -37,6 +37,11 @@ final class Gemm {
   private static final Variant WG64Z = new Variant("_tf32wgz", 64, 3 * (128 + 64) * 32 * 4 + 128 * 64 * 4, 32);
   private static final Variant WG128Z = new Variant("_tf32wg128z", 128, 4 * (128 + 128) * 32 * 4 + 128 * 128 * 4, 32);
   /**
+   * The 128 x 256 matmul forward (noisy_matmul_forward_tf32wg256: 4 stages of (128 + 256) x 32 floats, 196,608 bytes,
+   * one block per SM; the epilogue draws the noise): linear layers wider than 128 outputs in {@link #TF32_WG256}.
+   */
+  private static final Variant WG256 = new Variant("_tf32wg256", 256, 4 * (128 + 256) * 32 * 4, 32);
+  /**
    * The wgmma weight gradients (kernels/gemm_wgmma_mn.cuh): the transposed GEMM (M = R*S*C or IN, N = K or OUT) in
    * 128 x 64 tiles (2 raw stages and 2 operand buffers of (128 + 64) x 32 floats: 98,304 bytes, two blocks per SM) or
    * 128 x 128 (131,072 bytes, one block per SM).
@@ -66,8 +71,14 @@ final class Gemm {
   static final Gemm TF32_WG = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128);
   static final Gemm TF32_WG64 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, null);
   static final Gemm TF32_WG128 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG128, null);
+  /**
+   * {@link #TF32_WG}, with the linear forwards wider than 128 outputs on 128 x 256 tiles ({@link #WG256}): an experiment
+   * for the large matmul (issue 8's 4096^3 target), {@code VANT_TF32_TILE=wgmma256}. Convolutions and the gradients
+   * choose as in TF32_WG (ResNet-18's convolutions at batch 128 have too few 128 x 256 tiles to fill the GPU).
+   */
+  static final Gemm TF32_WG256 = new Gemm(MathMode.TF32, 128, 64, "_tf32", WG64, WG128, WG256);
   /** The values of {@code VANT_TF32_TILE} / {@code vant.tf32.tile}. */
-  static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128");
+  static final java.util.List<String> TILES = java.util.List.of("k16", "k32", "wgmma", "wgmma64", "wgmma128", "wgmma256");
   /** The values of {@code VANT_EARLY_NOISE} / {@code vant.early.noise}. */
   static final java.util.List<String> EARLY_NOISE = java.util.List.of("on", "off");
 
@@ -105,14 +116,21 @@ final class Gemm {
   private final Variant forward, wide;
   /** The other kernels' variant (the mode's K16 / FP32 kernels: suffix "_tf32" / "", tileM x tileN tiles). */
   private final Variant plain;
+  /** The linear forward for outputs wider than {@link #wide}'s tile, or null (as {@link #forward}). */
+  private final Variant linearWide;
 
   private Gemm(MathMode math, int tileM, int tileN, String suffix, Variant forward, Variant wide) {
+    this(math, tileM, tileN, suffix, forward, wide, null);
+  }
+
+  private Gemm(MathMode math, int tileM, int tileN, String suffix, Variant forward, Variant wide, Variant linearWide) {
     this.math = math;
     this.tileM = tileM;
     this.tileN = tileN;
     this.forward = forward;
     this.wide = wide;
     this.plain = new Variant(suffix, tileN, 0, BK);
+    this.linearWide = linearWide;
   }
 
   static Gemm of(MathMode m) {
@@ -122,6 +140,7 @@ final class Gemm {
       case "wgmma" -> TF32_WG;
       case "wgmma64" -> TF32_WG64;
       case "wgmma128" -> TF32_WG128;
+      case "wgmma256" -> TF32_WG256;
       default -> TF32;
     };
   }
@@ -146,6 +165,14 @@ final class Gemm {
     Variant f = forward(n);
     if (!drawn || !earlyNoise()) return f;
     return f == WG64 ? WG64Z : f == WG128 ? WG128Z : f;
+  }
+
+  /**
+   * The linear layer's forward kernel for an output of n columns ({@link #forward(long, boolean)}, but the 128 x 256
+   * tile where this configuration has one and the output is wider than 128 columns).
+   */
+  Variant linearForward(long n, boolean drawn) {
+    return linearWide != null && wide != null && n > wide.tileN() ? linearWide : forward(n, drawn);
   }
 
   /**

@@ -32,8 +32,8 @@ final class NoisyMatmul {
         .i(d.batch).i(d.in).i(d.out).noise(na);
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
-    Gemm.Variant f = gemm.forward(d.out, na.type() != KernelArgs.NoiseArgs.NONE.type());
-    b.launch(op, "noisy_matmul_forward" + f.suffix(), gemm.forwardTiles(d.batch, d.out), Gemm.THREADS, f.sharedBytes(), a);
+    Gemm.Variant f = gemm.linearForward(d.out, na.type() != KernelArgs.NoiseArgs.NONE.type());
+    b.launch(op, "noisy_matmul_forward" + f.suffix(), gemm.tiles(f, d.batch, d.out), Gemm.THREADS, f.sharedBytes(), a);
   }
 
   static void backwardData(CudaBackend b, Tensor dy, Tensor w, Tensor dx) {

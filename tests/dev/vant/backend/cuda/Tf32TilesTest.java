@@ -63,7 +63,7 @@ class Tf32TilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
+  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128", "wgmma256"})
   void forwardsMatchTheReference(String tile) {
     withTile(tile, () -> {
       try (GpuTwin t = GpuTwin.open(131, MathMode.TF32)) {
@@ -96,7 +96,8 @@ class Tf32TilesTest {
           t.release();
         }
         int[][] linears = {{1, 1, 1}, {129, 4, 65}, {7, 3, 10}, {130, 68, 66}, {33, 17, 131}, {70, 100, 9},
-            {150, 72, 136}};  // the last: 16-byte copies in the data gradient too (OUT % 4 == 0), 5 k-tiles of 32
+            {150, 72, 136}, {40, 36, 260}};  // {150, 72, 136}: 16-byte copies in the data gradient too (OUT % 4 == 0), 5
+                                              // k-tiles of 32; {40, 36, 260}: a whole 128 x 256 tile and an edge (wgmma256)
         for (int i = 0; i < linears.length; i++) {
           NoisyMatmulTest.Dims d = new NoisyMatmulTest.Dims(linears[i][0], linears[i][1], linears[i][2]);
           Tensor[][] xw = NoisyMatmulTest.forwardCase(t, d, t.anyType(i), i % 2 == 0, true, tile + " case " + i);
@@ -153,7 +154,7 @@ class Tf32TilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128"})
+  @ValueSource(strings = {"k32", "wgmma", "wgmma64", "wgmma128", "wgmma256"})
   void equalsK16WhereTheSumsAreExactAndFusesItsNoise(String tile) {
     try (GpuTwin t = GpuTwin.open(132, MathMode.TF32)) {
       assumeRuns(t, tile);
@@ -310,6 +311,14 @@ class Tf32TilesTest {
     assertEquals(2L * 4, Gemm.TF32_WG.forwardTiles(256, 512), "128 x 128 tiles");
     assertEquals(2L * 8, Gemm.TF32_WG64.forwardTiles(256, 512), "128 x 64 tiles");
     assertEquals(Gemm.TF32.tiles(256, 512), Gemm.TF32_WG.tiles(256, 512), "tiles(): the K16 tiling of the other kernels");
+    // wgmma256: linear forwards wider than 128 outputs on 128 x 256 tiles; everything else as wgmma.
+    assertEquals("_tf32wg256", Gemm.TF32_WG256.linearForward(129, true).suffix());
+    assertEquals("_tf32wg128z", Gemm.TF32_WG256.linearForward(128, true).suffix());
+    assertEquals("_tf32wg", Gemm.TF32_WG256.linearForward(64, false).suffix());
+    assertEquals("_tf32wg128", Gemm.TF32_WG256.forward(4096).suffix(), "convolutions keep the 128 x 128 tile");
+    assertEquals("_tf32wg128", Gemm.TF32_WG256.data(4096).suffix());
+    assertEquals("_tf32wg128z", Gemm.TF32_WG.linearForward(4096, true).suffix(), "no 256 tile in the other configurations");
+    assertEquals(32L * 16, Gemm.TF32_WG256.tiles(Gemm.TF32_WG256.linearForward(4096, false), 4096, 4096));
     // The weight gradients: wgmma where both operands come in 16-byte chunks, tiling the transpose (dw [64][576]: 576
     // rows of 128, one column tile of 64); the K16 kernel otherwise and in the other configurations.
     // The tile width follows the forward's rule on dw's rows (K, OUT): 128 x 128 where they are more than 64.
