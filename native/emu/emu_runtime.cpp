@@ -352,10 +352,12 @@ void check_wgmma_issues(Launch& L, const Block& b, unsigned n, uint3 bid) {
   for (unsigned g = 0; g < (n + 127) / 128 && g < 1024 / 128; ++g) {
     for (size_t i = 0; i < b.wg_issues[g].size(); ++i) {
       const WgIssue& w = b.wg_issues[g][i];
+      const unsigned size = n - 128 * g < 128 ? n - 128 * g : 128;  // a last, partial warpgroup has fewer threads
       if (w.threads == 128) continue;
       char buf[256];
-      snprintf(buf, sizeof buf, "%s: block (%u,%u,%u): wgmma %zu of warpgroup %u was issued by %u of its 128 threads "
-               "(a warpgroup instruction: all of them must issue it)", L.cfg.name, bid.x, bid.y, bid.z, i, g, w.threads);
+      snprintf(buf, sizeof buf, "%s: block (%u,%u,%u): wgmma %zu of warpgroup %u was issued by %u of its %u threads "
+               "(a warpgroup instruction: all 128 threads of a warpgroup must issue it)", L.cfg.name, bid.x, bid.y,
+               bid.z, i, g, w.threads, size);
       L.fail(buf);
       return;
     }
@@ -666,15 +668,17 @@ static void land(AsyncCopy& c) {
 void async_copy(void* dst, const void* src, unsigned bytes, unsigned src_bytes) {
   Thread* t = me();
   if (src_bytes > bytes) trap("cp.async: src-size larger than cp-size");
+  bool overlaps = false;
   {
     RUNTIME_SECTION;  // the block's wgmma bookkeeping, shared by its threads (not kernel data: hidden from TSan)
     const Block& b = *t->pub.block;
     const uintptr_t lo = (uintptr_t)dst, hi = lo + bytes;
-    for (unsigned i = 0; i < b.n_wg_ranges; ++i)
-      if (b.wg_ranges[i].pending && lo < b.wg_ranges[i].hi && b.wg_ranges[i].lo < hi)
-        trap("cp.async writes shared memory that a wgmma of this block still reads (not yet completed by a "
-             "wgmma.wait_group in every thread that issued it, then a barrier)");
+    for (unsigned i = 0; i < b.n_wg_ranges && !overlaps; ++i)
+      overlaps = b.wg_ranges[i].pending && lo < b.wg_ranges[i].hi && b.wg_ranges[i].lo < hi;
   }
+  if (overlaps)  // outside the section: a trap does not return to end it
+    trap("cp.async writes shared memory that a wgmma of this block still reads (not yet completed by a "
+         "wgmma.wait_group in every thread that issued it, then a barrier)");
   if (t->ncopies == MAX_ASYNC) {  // too many in flight: land the oldest early (allowed: it may complete any time)
     land(t->copies[0]);
     t->copies_unfenced = true;
@@ -726,39 +730,38 @@ static unsigned short wg_range(Block& b, const void* lo, const void* hi) {
 void wgmma_issue(WgmmaFn fn, const void* op, unsigned bytes, const void* aLo, const void* aHi, const void* bLo,
                  const void* bHi, uint64_t da, uint64_t db, unsigned n) {
   Thread* t = me();
-  RUNTIME_SECTION;  // the block's wgmma bookkeeping, shared by its threads (not kernel data: hidden from TSan)
-  {
-    Block& b = *t->pub.block;
-    std::vector<WgIssue>& seq = b.wg_issues[t->pub.linear / 128];
-    const unsigned i = t->wgmma_issued++;
-    if (i == seq.size()) {
-      seq.push_back(WgIssue{da, db, n, 1});
-    } else {
-      WgIssue& w = seq[i];
-      if (w.da != da || w.db != db || w.n != n) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "wgmma %u of this warpgroup differs between its threads (descriptors a %#llx b %#llx "
-                 "n %u here, a %#llx b %#llx n %u in the thread that issued it first): one warpgroup instruction "
-                 "takes one operation", i, (unsigned long long)da, (unsigned long long)db, n,
-                 (unsigned long long)w.da, (unsigned long long)w.db, w.n);
-        trap(buf);
-      }
-      w.threads++;
-    }
-  }
   if (bytes > WGMMA_OP_BYTES) trap("wgmma twin: operand record too large");
   if (t->nwgmma == MAX_WGMMA) trap("wgmma: more than 16 operations in flight without a wait_group");
   if (!t->wgmma_fenced) trap("wgmma without a wgmma.fence since this thread's last wgmma.wait_group (or its start)");
   if (t->copies_unfenced)
     trap("wgmma after cp.async data landed in this thread with no fence.proxy.async since: the tensor cores (async "
          "proxy) may read stale shared memory");
-  Block& b = *t->pub.block;
-  PendingWgmma& p = t->wgmma[t->nwgmma++];
-  p.fn = fn;
-  p.group = ~0u;
-  p.ra = wg_range(b, aLo, aHi);
-  p.rb = wg_range(b, bLo, bHi);
-  memcpy(p.op, op, bytes);
+  char differs[256] = "";
+  {
+    RUNTIME_SECTION;  // the block's wgmma bookkeeping, shared by its threads (not kernel data: hidden from TSan)
+    Block& b = *t->pub.block;
+    std::vector<WgIssue>& seq = b.wg_issues[t->pub.linear / 128];
+    const unsigned i = t->wgmma_issued++;
+    if (i == seq.size()) {
+      seq.push_back(WgIssue{da, db, n, 1});
+    } else if (seq[i].da != da || seq[i].db != db || seq[i].n != n) {
+      snprintf(differs, sizeof differs, "wgmma %u of this warpgroup differs between its threads (descriptors a %#llx "
+               "b %#llx n %u here, a %#llx b %#llx n %u in the thread that issued it first): one warpgroup instruction "
+               "takes one operation", i, (unsigned long long)da, (unsigned long long)db, n,
+               (unsigned long long)seq[i].da, (unsigned long long)seq[i].db, seq[i].n);
+    } else {
+      seq[i].threads++;
+    }
+    if (!differs[0]) {
+      PendingWgmma& p = t->wgmma[t->nwgmma++];
+      p.fn = fn;
+      p.group = ~0u;
+      p.ra = wg_range(b, aLo, aHi);
+      p.rb = wg_range(b, bLo, bHi);
+      memcpy(p.op, op, bytes);
+    }
+  }
+  if (differs[0]) trap(differs);  // outside the section: a trap does not return to end it
 }
 
 void wgmma_commit() {

@@ -31,7 +31,8 @@ import jcuda.driver.CUdevice_attribute;
  *       unfused forms of the fusion rows: their ratios, the numbers issue 8's targets are about, are the median of
  *       the rounds' ratios, which drift of clocks or machine during the run moves far less than two medians taken
  *       one after the other;</li>
- *   <li><b>training</b>: a whole ResNet-18 step ({@link TrainStep}) at batch 128 and 512 with no noise,
+ *   <li><b>training</b>: a whole ResNet-18 step ({@link TrainStep}; ResNet-20 with {@link Options#trainModel}) at batch
+ *       128 and 512 with no noise,
  *       NT and VANT: device time per step (median over windows of back-to-back steps; the modes of a batch take
  *       turns window by window, and each noisy mode's ratio to the no-noise step is the median of the rounds'
  *       ratios), images/s, and the host time per step (the Java side's launch cost, measured with an idle device
@@ -287,7 +288,7 @@ public final class GpuBench {
         }
         continue;
       }
-      train.addAll(train(batch, o.modes()));
+      train.addAll(train(batch, o.modes(), started, skipped));
     }
     return new Results(facts, o, kernels, train, cublas, skipped, b.math(), fusions);
   }
@@ -476,7 +477,7 @@ public final class GpuBench {
    * launches counted and its host time taken, then the timed windows in rounds — one window of each mode per round,
    * the order rotating — so each mode's window can be compared with the no-noise window of the same round.
    */
-  private List<TrainRow> train(int batch, List<TrainStep.Mode> modes) {
+  private List<TrainRow> train(int batch, List<TrainStep.Mode> modes, long started, List<String> skipped) {
     int image = o.image(), n = modes.size(), rounds = o.trainWindows(), steps = o.trainWindowSteps();
     List<TrainStep> ts = new ArrayList<>();
     try (CudaEvent a = new CudaEvent(dev); CudaEvent e = new CudaEvent(dev)) {
@@ -507,16 +508,28 @@ public final class GpuBench {
       }
       dev.synchronize("training steps of batch " + batch);
       double[][] win = new double[n][rounds];
-      for (int r = 0; r < rounds; r++) {
+      int done = 0;
+      while (done < rounds) {
         for (int j = 0; j < n; j++) {
-          int m = (r + j) % n;
+          int m = (done + j) % n;
           a.record();
           for (int k = 0; k < steps; k++) ts.get(m).run(s[m]++);
           e.record();
           e.synchronize();
-          win[m][r] = e.elapsedMs(a) / 1e3 / steps;
+          win[m][done] = e.elapsedMs(a) / 1e3 / steps;
+        }
+        done++;
+        double spent = (System.nanoTime() - started) / 1e9;
+        if (done < rounds && o.budgetSeconds() > 0 && spent > o.budgetSeconds()) {
+          // Whole rounds only, so every ratio compares windows of the same round; the report says what was left out.
+          skipped.add(String.format("training batch %d: %d of %d rounds of windows (the %d s budget was spent after %.0f s)",
+              batch, done, rounds, o.budgetSeconds(), spent));
+          log.println("skipped: " + skipped.get(skipped.size() - 1));
+          break;
         }
       }
+      for (int m = 0; m < n; m++) win[m] = Arrays.copyOf(win[m], done);
+      rounds = done;
       int none = modes.indexOf(TrainStep.Mode.NONE);
       List<TrainRow> rows = new ArrayList<>();
       for (int m = 0; m < n; m++) {

@@ -172,7 +172,7 @@ public final class GpuReport {
         .append(String.format(Locale.ROOT, "%,d", first.parameters()))
         .append(" parameters), 3x").append(first.image()).append("x").append(first.image())
         .append(", forward + softmax cross-entropy + backward + Adam\n\n");
-    sb.append("Noise: none; NT (sigma ").append(TrainStep.SIGMA_TRAIN).append(" at all 41 noise applications); VANT (per-sample "
+    sb.append("Noise: none; NT (sigma ").append(TrainStep.SIGMA_TRAIN).append(" at every noise application: 41 in ResNet-18); VANT (per-sample "
         + "sigma_i = 0.45 sigma + 0.45 |z_i|, drawn on the device). vant time = median over ").append(r.options().trainWindows())
         .append(" windows of ").append(r.options().trainWindowSteps())
         .append(" back-to-back steps between CUDA events, the modes of a batch taking turns window by window; time / "

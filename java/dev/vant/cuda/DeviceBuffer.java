@@ -54,6 +54,16 @@ public final class DeviceBuffer implements AutoCloseable {
   }
 
   /**
+   * Says that a kernel being captured reaches this buffer through an address stored in device memory (a table of
+   * pointers, say) rather than through its arguments: the pool holds the block for the graph as it holds an argument's
+   * ({@link MemoryPool}). Nothing happens outside a capture.
+   */
+  public void usedIndirectly() {
+    live();
+    if (pool.device().capturing()) pool.noteCaptured(this);
+  }
+
+  /**
    * A kernel argument that passes this buffer's device address. During a CUDA graph capture the pool notes the
    * buffer: the graph will hold its block until it closes ({@link MemoryPool}).
    */

@@ -20,9 +20,12 @@ import jcuda.driver.CUdeviceptr;
  * with, among them the step's scratch buffers, which the step's code hands back to the pool when it is
  * done with them. Were such a block then given out again — to a second model's parameters, an evaluation's
  * cache, another recorded step's state that must survive between replays — each replay of the first graph
- * would overwrite it. So every block passed to a kernel during a capture ({@link #noteCaptured}) is held by
- * that graph from the end of its capture until it closes: while free, it waits on a list of its own that
- * {@link #acquire} does not take from; work outside the graph gets other blocks (new ones, the first time).
+ * would overwrite it. So every block passed to a kernel during a capture ({@link #noteCaptured}: through
+ * {@link DeviceBuffer#arg}, or {@link DeviceBuffer#usedIndirectly} for a buffer a kernel reaches through a table of
+ * addresses in device memory, as the optimizer's update does) is held by that graph from the end of its capture
+ * until it closes: while free, it waits on a list of its own that {@link #acquire} does not take from; work outside
+ * the graph gets other blocks (new ones, the first time). An address stored in device memory that is not declared
+ * so is not covered.
  */
 public final class MemoryPool {
   private static final long ALIGN = 512;

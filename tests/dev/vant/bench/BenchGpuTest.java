@@ -44,7 +44,7 @@ class BenchGpuTest {
   @Test
   void pairedTimingAlternatesTheOrderEveryRound() {
     try (CudaDevice dev = GpuTests.open(); DeviceBuffer small = dev.pool().acquire(1L << 16, "small");
-         DeviceBuffer big = dev.pool().acquire(1L << 22, "big")) {
+         DeviceBuffer big = dev.pool().acquire(1L << 25, "big")) {
       java.util.List<String> order = new java.util.ArrayList<>();
       EventTimer timer = new EventTimer(dev, 1, 4);
       EventTimer.Paired p = timer.pair("small", i -> {
@@ -58,6 +58,8 @@ class BenchGpuTest {
       assertEquals(4, p.b().sorted().length);
       assertEquals(4, p.ratios().sorted().length);
       for (double r : p.ratios().sorted()) assertTrue(r > 0 && Double.isFinite(r), "ratio " + r);
+      // The ratio is b / a: filling 32 MiB takes longer than filling 64 KiB.
+      assertTrue(p.ratios().median() > 1 && p.b().median() > p.a().median(), "b / a " + p.ratios().median());
       // Warm-up and calibration of each, then rounds a b, b a, a b, b a; the launch index runs on across both.
       int ka = p.a().launchesPerSample(), kb = p.b().launchesPerSample();
       java.util.List<String> want = new java.util.ArrayList<>();
@@ -141,6 +143,12 @@ class BenchGpuTest {
         assertTrue(t > 0 && Double.isFinite(t), f.path("name").asText() + " " + v + ": " + t);
       }
     }
+    // The stem's fused noise costs time (its Gaussians; 1.88x on the H200 in run 3), so its noise cost, the median of
+    // the rounds' fused / noise-off ratios, is above 1 and on the side of the medians' ratio (not swapped, not a / b).
+    JsonNode stem = j.path("kernels").get(0);
+    assertEquals("stem", stem.path("name").asText());
+    double fused = stem.path("fused").path("medianSeconds").asDouble(), off = stem.path("noiseOff").path("medianSeconds").asDouble();
+    assertTrue(fused > off && stem.path("noiseCost").path("median").asDouble() > 1, stem.toString());
     for (JsonNode k : j.path("kernels")) {
       for (String v : new String[] {"fused", "noiseOff", "unfused"}) {
         double t = k.path(v).path("medianSeconds").asDouble(-1);

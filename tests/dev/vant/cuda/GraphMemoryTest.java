@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vant.backend.AdamConfig;
+import dev.vant.backend.MathMode;
+import dev.vant.backend.StepGraph;
+import dev.vant.backend.StepScalars;
+import dev.vant.backend.cuda.CudaBackend;
+import dev.vant.tensor.Tensor;
+import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Tag;
@@ -72,6 +79,47 @@ class GraphMemoryTest {
       got.add(y.devicePointer());
       assertTrue(got.contains(scratchPtr) && got.contains(keptPtr), "both blocks are free for anyone again");
       for (DeviceBuffer b : new DeviceBuffer[] {other, another, x, y}) b.close();
+    }
+  }
+
+  @Test
+  void aBlockTwoGraphsUseStaysHeldUntilBothClose() {
+    try (CudaDevice dev = GpuTests.open()) {
+      MemoryPool pool = dev.pool();
+      DeviceBuffer shared = pool.acquire(BYTES, "used by both graphs");
+      CudaGraph[] g = new CudaGraph[2];
+      for (int i = 0; i < 2; i++) {
+        dev.beginCapture("step " + i);
+        fill(dev, shared, i);
+        g[i] = dev.endCapture("step " + i, false);
+      }
+      CUdeviceptr p = shared.devicePointer();
+      shared.close();
+      assertEquals(4096, pool.heldForGraphsBytes());
+      g[0].close();
+      assertEquals(4096, pool.heldForGraphsBytes(), "the second graph still holds it");
+      try (DeviceBuffer other = pool.acquire(BYTES, "other")) {
+        assertNotSame(p, other.devicePointer());
+      }
+      g[1].close();
+      assertEquals(0, pool.heldForGraphsBytes());
+    }
+  }
+
+  /** The optimizer's update reaches the parameters and its state through a table of addresses, not its arguments. */
+  @Test
+  void buffersAKernelReachesThroughATableAreHeldToo() {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
+      Tensor p = b.zeros(N), g = b.zeros(N), m = b.zeros(N), v = b.zeros(N);
+      AdamConfig cfg = AdamConfig.paper(1e-3f);
+      b.adamUpdate(List.of(p), List.of(g), List.of(m), List.of(v), cfg, 1); // eager: the table is written and kept
+      try (StepGraph step = b.captureStep(new StepScalars(1, 1e-3f, 2),
+          () -> b.adamUpdate(List.of(p), List.of(g), List.of(m), List.of(v), cfg, 2))) {
+        long before = dev.pool().heldForGraphsBytes();
+        m.close(); // Adam's first moment: a replay updates it through the table
+        assertEquals(before + 4096, dev.pool().heldForGraphsBytes(), "the first moment's block waits for the graph");
+      }
+      for (Tensor t : new Tensor[] {p, g, v}) t.close();
     }
   }
 

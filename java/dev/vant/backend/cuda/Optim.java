@@ -13,13 +13,16 @@ import java.util.List;
 /**
  * Binding of {@code kernels/optim.cu}: one launch updates every parameter. The kernel reads a device
  * table of slots {p, g, m, v, offset, size}; the table is written once per parameter list (one tiny
- * {@code optim_set_slot} launch per slot, no host copy) and reused while the list's buffers are the same.
+ * {@code optim_set_slot} launch per slot, no host copy) and reused while the list's buffers are the same. The last
+ * {@link #KEPT} tables of each optimizer are kept, so that models taking turns on one backend (the benchmark's noise
+ * modes) do not rewrite theirs at every turn.
  */
 final class Optim implements AutoCloseable {
   private static final int SLOT_BYTES = 48;
+  static final int KEPT = 4;
   private final CudaBackend b;
-  private Table adamTable;
-  private Table sgdTable;
+  private final List<Table> adamTables = new ArrayList<>();
+  private final List<Table> sgdTables = new ArrayList<>();
   private int tableBuilds;
 
   Optim(CudaBackend b) {
@@ -31,7 +34,7 @@ final class Optim implements AutoCloseable {
   void adam(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamConfig cfg, int t) {
     String op = "adamUpdate step " + t + " over " + params.size() + " parameters";
     if (t < 1) throw bad(op, "step t must be >= 1");
-    adamTable = table(adamTable, op, params, grads, m, v);
+    Table adamTable = table(adamTables, op, params, grads, m, v);
     if (adamTable.total == 0) return;
     float bc1 = biasCorrection(cfg.beta1(), t);
     float bc2 = biasCorrection(cfg.beta2(), t);
@@ -47,7 +50,7 @@ final class Optim implements AutoCloseable {
 
   void sgd(List<Tensor> params, List<Tensor> grads, List<Tensor> momentum, SgdConfig cfg, boolean firstStep) {
     String op = "sgdUpdate over " + params.size() + " parameters";
-    sgdTable = table(sgdTable, op, params, grads, momentum, null);
+    Table sgdTable = table(sgdTables, op, params, grads, momentum, null);
     if (sgdTable.total == 0) return;
     b.launch(op, "sgd_update", b.gridFor(sgdTable.total), 256, new KernelArgs().ptr(sgdTable.buf).i(sgdTable.slots)
         .l(sgdTable.total).f(cfg.lr()).f(cfg.momentum()).f(cfg.dampening()).f(cfg.weightDecay())
@@ -63,7 +66,8 @@ final class Optim implements AutoCloseable {
     return s;
   }
 
-  private Table table(Table cached, String op, List<Tensor> p, List<Tensor> g, List<Tensor> m, List<Tensor> v) {
+  /** The table of this parameter list: a kept one (moved to the front), or a new one (the least recent beyond KEPT closed). */
+  private Table table(List<Table> kept, String op, List<Tensor> p, List<Tensor> g, List<Tensor> m, List<Tensor> v) {
     int n = p.size();
     if (g.size() != n || m.size() != n || (v != null && v.size() != n)) {
       throw bad(op, "parameter, gradient and state lists differ in length: " + n + ", " + g.size() + ", " + m.size()
@@ -85,9 +89,22 @@ final class Optim implements AutoCloseable {
       key.add(v == null ? null : b.buf(v.get(i), what));
       total += pi.size();
     }
-    if (cached != null && sameBuffers(cached.key, key)) return cached;
-    if (cached != null) cached.buf.close();
+    // The update kernel reaches these buffers through the table, not its arguments: a step being recorded must hold
+    // them all the same (MemoryPool), or a tensor made later could take a block the replays update.
+    for (DeviceBuffer k : key) {
+      if (k != null) k.usedIndirectly();
+    }
+    for (int i = 0; i < kept.size(); i++) {
+      Table t = kept.get(i);
+      if (sameBuffers(t.key, key)) {
+        kept.add(0, kept.remove(i));
+        return t;
+      }
+    }
     tableBuilds++;
+    // Recording a step with a list not seen before: the least recent table goes first, so that its block can serve the
+    // new one (no allocation is allowed inside a capture; a block a recorded graph uses stays held for that graph).
+    if (b.device().capturing() && !kept.isEmpty()) kept.remove(kept.size() - 1).buf.close();
     DeviceBuffer table = b.workspace((long) SLOT_BYTES * Math.max(1, n), op + " slot table [" + n + "]");
     long offset = 0;
     for (int i = 0; i < n; i++) {
@@ -96,7 +113,10 @@ final class Optim implements AutoCloseable {
           .ptr(key.get(4 * i)).ptr(key.get(4 * i + 1)).ptr(key.get(4 * i + 2)).ptr(key.get(4 * i + 3)).l(offset).l(size));
       offset += size;
     }
-    return new Table(table, key, n, total);
+    Table t = new Table(table, key, n, total);
+    kept.add(0, t);
+    if (kept.size() > KEPT) kept.remove(KEPT).buf.close();
+    return t;
   }
 
   /** How many slot tables were written so far (a training loop with persistent tensors writes one). */
@@ -112,9 +132,9 @@ final class Optim implements AutoCloseable {
 
   @Override
   public void close() {
-    if (adamTable != null) adamTable.buf.close();
-    if (sgdTable != null) sgdTable.buf.close();
-    adamTable = null;
-    sgdTable = null;
+    for (Table t : adamTables) t.buf.close();
+    for (Table t : sgdTables) t.buf.close();
+    adamTables.clear();
+    sgdTables.clear();
   }
 }
