@@ -17,6 +17,7 @@
 #  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 kernels (VANT_TF32_TILE=wgmma: forwards,
 #      data and weight gradients; 128 x 128 tiles, 128 x 64 where the output has 64 columns or fewer): <= 40 s
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
+#  4e. the fc and 4096^3 matmul rows with linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256): <= 20 s
 #  4d. 4b again with the noise drawn in the epilogue (VANT_EARLY_NOISE=off): the A/B of EarlyNoise, same tiles: <= 40 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
@@ -36,7 +37,8 @@
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
 #              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
-#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S / GPU_SUITE_UNFUSED_S override the limits (0 skips part 4, 4b, 4c, 4d, 5, 5b, 6, 7 or 8);
+#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S / GPU_SUITE_UNFUSED_S / GPU_SUITE_WG256_S override the limits (0 skips
+#              part 4, 4b, 4c, 4d, 4e, 5, 5b, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +61,7 @@ T_SAN=${GPU_SUITE_SANITIZER_S:-50}
 T_PROF=${GPU_SUITE_PROFILE_S:-90}
 T_WG=${GPU_SUITE_WG_S:-40}
 T_WG64=${GPU_SUITE_WG64_S:-30}
+T_WG256=${GPU_SUITE_WG256_S:-20}
 T_WG_LATE=${GPU_SUITE_WG_LATE_S:-40}
 T_UNFUSED=${GPU_SUITE_UNFUSED_S:-35}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
@@ -181,6 +184,9 @@ VANT_FUSIONS=off extra_bench 5b/8 vant-bench-unfused "$T_UNFUSED" \
 # part 4b of the 2026-11-28 runs, showed no gain.)
 VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on wgmma (VANT_TF32_TILE=wgmma)" \
   --batch "$GRAPH_BATCH" --cuda-graph on
+# 4e. the large matmul on 128 x 256 wgmma tiles (issue 8's 4096^3 target), against 4b's 128 x 128 and part 3's K16.
+VANT_TF32_TILE=wgmma256 extra_bench 4e/8 vant-bench-wgmma256 "$T_WG256" \
+  "Linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256)" --only kernels --kernels fc,gemm4096
 VANT_TF32_TILE=wgmma64 extra_bench 4c/8 vant-bench-wgmma64 "$T_WG64" \
   "TF32 forwards on wgmma, 128 x 64 tiles everywhere (VANT_TF32_TILE=wgmma64)" --only kernels
 # 4d. 4b with the noisy forwards' Gaussians drawn in their epilogue instead of under the k loop: the same tiles and
