@@ -112,6 +112,11 @@ public final class DeviceBuffer implements AutoCloseable {
     if (n > bytes) throw new IllegalArgumentException(op + ": " + n + " bytes do not fit a buffer of " + bytes);
   }
 
+  /** Whether this buffer was closed (its block handed back to the pool). */
+  public boolean isClosed() {
+    return released;
+  }
+
   private void live() {
     if (released) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
   }

@@ -14,8 +14,8 @@ import java.util.List;
  * Binding of {@code kernels/optim.cu}: one launch updates every parameter. The kernel reads a device
  * table of slots {p, g, m, v, offset, size}; the table is written once per parameter list (one tiny
  * {@code optim_set_slot} launch per slot, no host copy) and reused while the list's buffers are the same. The last
- * {@link #KEPT} tables of each optimizer are kept, so that models taking turns on one backend (the benchmark's noise
- * modes) do not rewrite theirs at every turn.
+ * {@link #KEPT} tables of each optimizer whose buffers are all still open are kept, so that models taking turns on one
+ * backend (the benchmark's noise modes) do not rewrite theirs at every turn.
  */
 final class Optim implements AutoCloseable {
   private static final int SLOT_BYTES = 48;
@@ -102,6 +102,10 @@ final class Optim implements AutoCloseable {
       }
     }
     tableBuilds++;
+    // A table whose buffers were closed can never match again (new tensors are new buffers): its block serves this one.
+    for (int i = kept.size() - 1; i >= 0; i--) {
+      if (kept.get(i).key.stream().anyMatch(k -> k != null && k.isClosed())) kept.remove(i).buf.close();
+    }
     // Recording a step with a list not seen before: the least recent table goes first, so that its block can serve the
     // new one (no allocation is allowed inside a capture; a block a recorded graph uses stays held for that graph).
     if (b.device().capturing() && !kept.isEmpty()) kept.remove(kept.size() - 1).buf.close();

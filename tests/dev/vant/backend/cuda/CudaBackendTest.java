@@ -93,6 +93,24 @@ class CudaBackendTest {
     }
   }
 
+  /** Two models taking turns on one backend (the benchmark's noise modes) each keep their Adam slot table. */
+  @Test
+  void modelsTakingTurnsKeepTheirOptimizerTables() {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
+      Tensor[][] model = new Tensor[2][];
+      for (int i = 0; i < 2; i++) model[i] = new Tensor[] {b.zeros(100), b.zeros(100), b.zeros(100), b.zeros(100)};
+      int before = b.optim.tableBuilds();
+      for (int turn = 0; turn < 6; turn++) {
+        Tensor[] t = model[turn % 2];
+        b.adamUpdate(List.of(t[0]), List.of(t[1]), List.of(t[2]), List.of(t[3]), AdamConfig.paper(1e-3f), turn / 2 + 1);
+      }
+      assertEquals(before + 2, b.optim.tableBuilds(), "one table per model, written once");
+      for (Tensor[] m : model) {
+        for (Tensor x : m) x.close();
+      }
+    }
+  }
+
   @Test
   void selectGivesTheCudaBackend() {
     GpuTests.open().close(); // skips (or fails under REQUIRE_GPU=1) where CUDA is unavailable
