@@ -63,8 +63,8 @@ public final class EventTimer {
   }
 
   /**
-   * Ratios measured in rounds (second op / first op of each round), sorted: the median says how much slower the
-   * second op is, the quartiles how far that moved between rounds. Drift of the clocks or the machine during a
+   * Ratios measured in rounds (op b / op a of {@link #pair}, one per round, whichever ran first in it), sorted: the
+   * median says how much slower b is, the quartiles how far that moved between rounds. Drift of the clocks or the machine during a
    * run shifts both ops of a round alike, so a ratio measured this way is steadier than the ratio of two medians
    * taken one after the other.
    */
