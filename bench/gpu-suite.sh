@@ -17,7 +17,7 @@
 #  4b. the kernel rows and graph-replayed steps again with the wgmma TF32 kernels (VANT_TF32_TILE=wgmma: forwards,
 #      data and weight gradients; 128 x 128 tiles, 128 x 64 where the output has 64 columns or fewer): <= 40 s
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
-#  4e. the fc and 4096^3 matmul rows with linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256): <= 20 s
+#  4e. the 4096^3 matmul row with linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256):  <= 20 s
 #  4d. 4b again with the noise drawn in the epilogue (VANT_EARLY_NOISE=off): the A/B of EarlyNoise, same tiles: <= 40 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
@@ -186,7 +186,7 @@ VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on
   --batch "$GRAPH_BATCH" --cuda-graph on
 # 4e. the large matmul on 128 x 256 wgmma tiles (issue 8's 4096^3 target), against 4b's 128 x 128 and part 3's K16.
 VANT_TF32_TILE=wgmma256 extra_bench 4e/8 vant-bench-wgmma256 "$T_WG256" \
-  "Linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256)" --only kernels --kernels fc,gemm4096
+  "Linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256)" --only kernels --kernels gemm4096
 VANT_TF32_TILE=wgmma64 extra_bench 4c/8 vant-bench-wgmma64 "$T_WG64" \
   "TF32 forwards on wgmma, 128 x 64 tiles everywhere (VANT_TF32_TILE=wgmma64)" --only kernels
 # 4d. 4b with the noisy forwards' Gaussians drawn in their epilogue instead of under the k loop: the same tiles and

@@ -7,7 +7,7 @@ RAW_DIR is bench/gpu-suite.sh's raw folder: vant-bench.json (TF32 kernels, op-by
 (steps replayed as CUDA graphs), pytorch.json (the PyTorch peer, same run), and when present vant-bench-k32.json
 (the K32 TF32 forwards: kernels and graph steps), vant-bench-wgmma.json (the wgmma forwards, tile by output width: kernels
 and graph steps), vant-bench-wgmma64.json (128 x 64 wgmma tiles everywhere: kernels), vant-bench-wgmma256.json (linear
-forwards on 128 x 256 wgmma tiles: the fc and 4096^3 rows) and vant-bench-wgmma-late.json (the
+forwards on 128 x 256 wgmma tiles: the 4096^3 row) and vant-bench-wgmma-late.json (the
 wgmma forwards with VANT_EARLY_NOISE=off: the noise drawn in the epilogue; kernels and graph steps) and
 vant-bench-unfused.json (graph steps with VANT_FUSIONS=off: the residual blocks unfused). Missing inputs leave their rows
 out, saying so.

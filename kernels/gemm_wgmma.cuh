@@ -75,7 +75,8 @@ using N128 = Config<128, 4>;
 // 128 x 256 (the large matmul's forward, VANT_TF32_TILE=wgmma256): 4 stages x 48 KiB = 192 KiB, one block per SM, 128
 // accumulators per thread. Per k-tile a warp issues about the copies and rounding of 48 floats, a barrier and 4 wgmma
 // against 1,024 cycles of tensor work per SM (128 x 256 x 32 at ~1,024 TF32 FMA per cycle): twice the tensor work of
-// the 128 x 128 tile for ~1.5x its issue, whose ~500 issue cycles per k-tile met its ~512 of tensor work.
+// the 128 x 128 tile for ~1.3x its issue (k loop 254 vs 194 SASS instructions: ~510 vs ~390 issue cycles per k-tile
+// per SM, against 1,024 vs 512 of tensor work).
 using N256 = Config<256, 4>;
 // The noisy forwards' configurations (the *_tf32wgz / *_tf32wg128z kernels, EarlyNoise): 128 x 128 keeps its 4
 // stages and adds the 64 KiB Gaussian tile (192 KiB: one block per SM, as N128); 128 x 64 gives up a stage for its

@@ -551,6 +551,7 @@ public final class CudaBackend implements Backend {
     String what = "training step " + s.step();
     recordedAdam = null;
     dev.beginCapture(what);
+    optim.beginCapture();
     recording = s; // only once the capture runs: a failed begin must not leave the backend "recording"
     CudaGraph g = null;
     boolean ok = false;
@@ -559,7 +560,13 @@ public final class CudaBackend implements Backend {
       ok = true;
     } finally {
       recording = null;
-      g = dev.endCapture(what, !ok);
+      boolean made = false;
+      try {
+        g = dev.endCapture(what, !ok);
+        made = g != null;
+      } finally {
+        optim.endCapture(made); // tables whose writes only a failed recording holds were never written
+      }
     }
     Recorded r = new Recorded(g, recordedAdam);
     r.replay(s);

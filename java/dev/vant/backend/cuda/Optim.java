@@ -24,12 +24,60 @@ final class Optim implements AutoCloseable {
   private final List<Table> adamTables = new ArrayList<>();
   private final List<Table> sgdTables = new ArrayList<>();
   private int tableBuilds;
+  /** The step capture in progress (its ordinal), or 0 when none is ({@link #beginCapture} / {@link #endCapture}). */
+  private int capture;
+  private int captures;
 
   Optim(CudaBackend b) {
     this.b = b;
   }
 
-  private record Table(DeviceBuffer buf, List<DeviceBuffer> key, int slots, long total) {}
+  /**
+   * A slot table. builtIn / usedIn: the capture that recorded its writes / used it (0: none). A table a capture used
+   * is not given up during that capture (its block would serve another table the same recording already points
+   * at), and one whose writes were only recorded by a capture that then failed was never written: it is dropped.
+   */
+  private static final class Table {
+    final DeviceBuffer buf;
+    final List<DeviceBuffer> key;
+    final int slots;
+    final long total;
+    final int builtIn;
+    int usedIn;
+
+    Table(DeviceBuffer buf, List<DeviceBuffer> key, int slots, long total, int builtIn) {
+      this.buf = buf;
+      this.key = key;
+      this.slots = slots;
+      this.total = total;
+      this.builtIn = builtIn;
+      this.usedIn = builtIn;
+    }
+  }
+
+  /** A step capture begins (CudaBackend.captureStep). */
+  void beginCapture() {
+    capture = ++captures;
+  }
+
+  /** The capture ended; without {@code ok} the tables it built hold nothing (their writes were never run). */
+  void endCapture(boolean ok) {
+    if (!ok) {
+      for (List<Table> kept : List.of(adamTables, sgdTables)) {
+        for (int i = kept.size() - 1; i >= 0; i--) {
+          if (kept.get(i).builtIn == capture) kept.remove(i).buf.close();
+        }
+      }
+    }
+    capture = 0;
+  }
+
+  /** Closes kept table i unless the capture in progress used it; returns whether it did. */
+  private boolean drop(List<Table> kept, int i) {
+    if (capture != 0 && kept.get(i).usedIn == capture) return false;
+    kept.remove(i).buf.close();
+    return true;
+  }
 
   void adam(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamConfig cfg, int t) {
     String op = "adamUpdate step " + t + " over " + params.size() + " parameters";
@@ -98,17 +146,23 @@ final class Optim implements AutoCloseable {
       Table t = kept.get(i);
       if (sameBuffers(t.key, key)) {
         kept.add(0, kept.remove(i));
+        if (capture != 0) t.usedIn = capture;
         return t;
       }
     }
     tableBuilds++;
     // A table whose buffers were closed can never match again (new tensors are new buffers): its block serves this one.
     for (int i = kept.size() - 1; i >= 0; i--) {
-      if (kept.get(i).key.stream().anyMatch(k -> k != null && k.isClosed())) kept.remove(i).buf.close();
+      if (kept.get(i).key.stream().anyMatch(k -> k != null && k.isClosed())) drop(kept, i);
     }
-    // Recording a step with a list not seen before: the least recent table goes first, so that its block can serve the
-    // new one (no allocation is allowed inside a capture; a block a recorded graph uses stays held for that graph).
-    if (b.device().capturing() && !kept.isEmpty()) kept.remove(kept.size() - 1).buf.close();
+    // Recording a step with a list not seen before: the least recent table this recording has not used goes first, so
+    // that its block can serve the new one (no allocation is allowed inside a capture; a block a recorded graph uses
+    // stays held for that graph).
+    if (capture != 0) {
+      for (int i = kept.size() - 1; i >= 0 && !drop(kept, i); i--) {
+        // used by this recording: try the next
+      }
+    }
     DeviceBuffer table = b.workspace((long) SLOT_BYTES * Math.max(1, n), op + " slot table [" + n + "]");
     long offset = 0;
     for (int i = 0; i < n; i++) {
@@ -117,9 +171,9 @@ final class Optim implements AutoCloseable {
           .ptr(key.get(4 * i)).ptr(key.get(4 * i + 1)).ptr(key.get(4 * i + 2)).ptr(key.get(4 * i + 3)).l(offset).l(size));
       offset += size;
     }
-    Table t = new Table(table, key, n, total);
+    Table t = new Table(table, key, n, total, capture);
     kept.add(0, t);
-    if (kept.size() > KEPT) kept.remove(KEPT).buf.close();
+    for (int i = kept.size() - 1; i >= 0 && kept.size() > KEPT; i--) drop(kept, i);
     return t;
   }
 

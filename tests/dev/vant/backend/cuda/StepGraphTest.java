@@ -115,6 +115,69 @@ class StepGraphTest {
     }
   }
 
+  /**
+   * Adam's slot table for a parameter list first seen inside a recording is only written when the graph runs: if the
+   * recording fails, the table must not be used later (its block still held another list's addresses).
+   */
+  @Test
+  void aSlotTableOnlyAFailedRecordingWroteIsNotUsed() {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
+      AdamConfig cfg = AdamConfig.paper(1e-3f);
+      Tensor[] a = adamState(b), o = adamState(b);
+      adam(b, a, cfg, 1);
+      float a1 = b.toHost(a[0])[0];
+      assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(1, 1e-3f, 1), () -> {
+        adam(b, o, cfg, 1);
+        throw new IllegalStateException("a step that fails while it is recorded");
+      }));
+      adam(b, o, cfg, 1);
+      assertEquals(a1, b.toHost(a[0])[0], "the other list's update left this one alone");
+      assertNotEquals(0f, b.toHost(o[0])[0], "and updated its own");
+    }
+  }
+
+  /**
+   * A recording that updates two parameter lists keeps both lists' slot tables, replay after replay. A list first seen
+   * inside the recording may not take the block of a table the same recording already uses (each replay would then
+   * write the second list's addresses over the first's): with no other free block the recording is refused.
+   */
+  @Test
+  void aRecordingOfTwoParameterListsKeepsBothTables() {
+    try (CudaDevice dev = GpuTests.open(); CudaBackend b = new CudaBackend(dev, MathMode.FP32)) {
+      AdamConfig cfg = AdamConfig.paper(1e-3f);
+      Tensor[] a = adamState(b), o = adamState(b);
+      adam(b, a, cfg, 1); // a's table is kept; o's would be first seen inside the recording
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(2, 1e-3f, 2), () -> {
+        adam(b, a, cfg, 2);
+        adam(b, o, cfg, 2);
+      }));
+      assertTrue(e.getMessage().contains("slot table") && e.getMessage().contains("new allocation"), e.getMessage());
+      adam(b, o, cfg, 1); // eagerly first, as the trainer's first steps do: both tables kept
+      try (StepGraph g = b.captureStep(new StepScalars(2, 1e-3f, 2), () -> {
+        adam(b, a, cfg, 2);
+        adam(b, o, cfg, 2);
+      })) {
+        for (int replay = 0; replay < 2; replay++) {
+          float pa = b.toHost(a[0])[0], po = b.toHost(o[0])[0];
+          g.replay(new StepScalars(3 + replay, 1e-3f, 3 + replay));
+          assertNotEquals(pa, b.toHost(a[0])[0], "replay " + replay + " updated the first list");
+          assertNotEquals(po, b.toHost(o[0])[0], "replay " + replay + " updated the second list");
+        }
+      }
+    }
+  }
+
+  /** {parameter, gradient (ones), m, v} of 100 elements. */
+  private static Tensor[] adamState(CudaBackend b) {
+    Tensor[] t = {b.zeros(100), b.zeros(100), b.zeros(100), b.zeros(100)};
+    b.fill(t[1], 1f);
+    return t;
+  }
+
+  private static void adam(CudaBackend b, Tensor[] t, AdamConfig cfg, int step) {
+    b.adamUpdate(List.of(t[0]), List.of(t[1]), List.of(t[2]), List.of(t[3]), cfg, step);
+  }
+
   /** The driver itself (emulated in CI) refuses a synchronous device-to-host copy inside a capture and invalidates it. */
   @Test
   void theDriverRejectsASynchronousCopyDuringCapture() {

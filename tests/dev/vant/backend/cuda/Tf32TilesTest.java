@@ -207,7 +207,8 @@ class Tf32TilesTest {
       t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, k16);
       withTile(tile, () -> t.gpu.linearForward(x[1], w[1], b[1], Noise.NONE, other));
       t.assertSameBits("linearForward " + tile + " vs k16 " + d, k16, other);
-      // With noise (per-sample levels): OUT = 132 > 64, the 128 x 128 forward draws it under the k loop.
+      // With noise (per-sample levels): OUT = 132 > 64, the 128 x 128 forward draws it under the k loop (wgmma256: the
+      // 128 x 256 forward, in its epilogue).
       Noise[] nz = t.noise(Noise.Type.ADDITIVE, true, d.batch());
       Tensor k16n = t.gpuOut(d.batch(), d.out()), otherN = t.gpuOut(d.batch(), d.out());
       t.gpu.linearForward(x[1], w[1], b[1], nz[1], k16n);
