@@ -43,11 +43,16 @@ def peer_train(p, math_mode, mode, batch=128):
     return None
 
 
-def paired(d, key, a, b):
-    """The ratio measured in alternating rounds (median, quartiles) when the run has it, else the ratio of medians."""
+def paired(d, key, a, b, bound=None):
+    """The ratio measured in alternating rounds (median, quartiles) when the run has it, else the ratio of medians.
+    With a bound that lies between the quartiles, the text says so: the verdict (on the median) is then within the
+    rounds' spread."""
     q = d.get(key)
     if q:
-        return q["median"], f" (rounds' quartiles {q['p25']:.3f}-{q['p75']:.3f})"
+        text = f" (rounds' quartiles {q['p25']:.3f}-{q['p75']:.3f}"
+        if bound is not None and q["p25"] <= bound <= q["p75"]:
+            text += f"; {bound} lies between them: within the spread"
+        return q["median"], text + ")"
     return a / b, ""
 
 
@@ -60,7 +65,7 @@ def noise_rows(label, ks):
     for name in ["stem", "layer1", "layer2.down", "layer2", "layer3.down", "layer3", "layer4.down", "layer4", "fc", "gemm4096"]:
         if name in ks:
             k = ks[name]
-            r, spread = paired(k, "noiseCost", k["fused"]["medianSeconds"], k["noiseOff"]["medianSeconds"])
+            r, spread = paired(k, "noiseCost", k["fused"]["medianSeconds"], k["noiseOff"]["medianSeconds"], 1.03)
             out.append((name, r, spread))
     if not out:
         return []
@@ -108,7 +113,7 @@ def main():
             if not none or not vant:
                 continue
             if gl == "graph-replayed":  # op by op the host issues slower than the device runs: no measure of the noise
-                r, spread = paired(vant, "vsNone", vant["secondsPerStep"], none["secondsPerStep"])
+                r, spread = paired(vant, "vsNone", vant["secondsPerStep"], none["secondsPerStep"], 1.03)
                 print(row(f"VANT training step / no-noise step, batch 128 ({label}, {gl})", "<= 1.03x",
                           f"{vant['secondsPerStep'] * 1e3:.2f} / {none['secondsPerStep'] * 1e3:.2f} ms", f"{r:.3f}x{spread}",
                           r <= 1.03))
@@ -131,7 +136,7 @@ def fusion_rows(v, g, unfused):
     """The residual-block fusions ("measure each: keep what pays"): each fusion against the launches it replaced
     (vant-bench.json's fusion table), and the graph-replayed step with VANT_FUSIONS=off (part 5b) against part 5's."""
     for f in (v or {}).get("fusions", []):
-        r, spread = paired(f, "gain", f["unfused"]["medianSeconds"], f["fused"]["medianSeconds"])
+        r, spread = paired(f, "gain", f["unfused"]["medianSeconds"], f["fused"]["medianSeconds"], 1.0)
         print(row(f"fusion {f['name']} ({f['shape']}): unfused / fused time", "> 1x (pays)",
                   f"fused {f['fused']['medianSeconds'] * 1e6:.1f} µs, unfused {f['unfused']['medianSeconds'] * 1e6:.1f} µs",
                   f"{r:.3f}x{spread}", r > 1))
