@@ -30,6 +30,16 @@ public final class Shapes {
     return Math.toIntExact(m);
   }
 
+  /**
+   * The checks of {@code batchNormTrainStatistics} (both CPU backends): x is NHWC and the four per-channel tensors have
+   * its channel count.
+   */
+  public static void requireStatistics(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor saveMean,
+      Tensor saveInvStd) {
+    requireEach(op, nhwc(op, "x", x)[3], new String[] {"runningMean", "runningVar", "saveMean", "saveInvStd"},
+        runningMean, runningVar, saveMean, saveInvStd);
+  }
+
   /** {@link #require} of shape [size] for each of {@code tensors}, named by {@code names} in order. */
   public static void requireEach(String op, int size, String[] names, Tensor... tensors) {
     for (int i = 0; i < tensors.length; i++) require(op, names[i], tensors[i], size);

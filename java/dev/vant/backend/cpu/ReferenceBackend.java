@@ -385,8 +385,7 @@ public final class ReferenceBackend implements Backend {
   public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
     String op = "batchNormTrainStatistics";
-    Shapes.requireEach(op, Shapes.nhwc(op, "x", x)[3], new String[] {"runningMean", "runningVar", "saveMean", "saveInvStd"},
-        runningMean, runningVar, saveMean, saveInvStd);
+    Shapes.requireStatistics(op, x, runningMean, runningVar, saveMean, saveInvStd);
     trainStatistics(op, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
   }
 
