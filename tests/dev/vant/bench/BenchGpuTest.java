@@ -112,7 +112,8 @@ class BenchGpuTest {
     assertTrue(train.get(0).path("vsNone").isNull(), "no ratio of the no-noise row to itself");
     JsonNode q = train.get(1).path("vsNone");
     assertEquals(3, q.path("rounds").size(), "one ratio per round: " + q);
-    assertTrue(q.path("p25").asDouble() <= q.path("median").asDouble() && q.path("median").asDouble() <= q.path("p75").asDouble(), q.toString());
+    // Each round's ratio is VANT's window over the no-noise window of the same round: positive and finite.
+    for (JsonNode r : q.path("rounds")) assertTrue(r.asDouble() > 0 && Double.isFinite(r.asDouble()), q.toString());
     for (JsonNode t : train) {
       assertEquals(3, t.path("windows").size());
       assertTrue(t.path("secondsPerStep").asDouble() > 0 && t.path("launchesPerStep").asLong() > 0, t.toString());
