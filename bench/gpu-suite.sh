@@ -7,7 +7,8 @@
 #
 #   bash bench/gpu-suite.sh
 #
-# Parts, each under its own time limit so the whole stays within 8.5 minutes:
+# Parts, each under its own time limit (upper bounds that sum past 10 minutes; run 3 on an H200 took 225 s for the
+# parts it had then: give the device call ~480-600 s):
 #   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
@@ -19,6 +20,9 @@
 #  4c. the kernel rows with 128 x 64 wgmma tiles everywhere (VANT_TF32_TILE=wgmma64):     <= 30 s
 #  4e. the 4096^3 matmul row with linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256):  <= 20 s
 #  4d. 4b again with the noise drawn in the epilogue (VANT_EARLY_NOISE=off): the A/B of EarlyNoise, same tiles: <= 40 s
+#  4f. the kernel rows and graph-replayed steps with --math tf32rz (operands truncated by the tensor cores, no rounding
+#      pass in the k loops, as cuBLAS / cuDNN): K16, beside part 3 / 5 (GPU_SUITE_RZ_S):                      <= 40 s
+#  4g. the same on wgmma (VANT_TF32_TILE=wgmma --math tf32rz), beside 4b (GPU_SUITE_WG_RZ_S):                  <= 40 s
 #   6. vant train --device cuda (ResNet-18, VANT, 2 epochs of the shipped Fashion-MNIST subset) and
 #      vant eval of that run over a short sigma grid: the CLI end to end on the GPU:         <= 45 s
 #   7. compute-sanitizer --tool memcheck over the kernel tests at their small sizes
@@ -37,8 +41,8 @@
 # comes back even when the call is cut short. Exit code: 0 when vant bench produced its tables, 1 otherwise.
 # Environment: GPU_SUITE_TESTS_S / GPU_SUITE_PEER_S / GPU_SUITE_BENCH_S / GPU_SUITE_FP32_S / GPU_SUITE_GRAPH_S /
 #              GPU_SUITE_TRAIN_S / GPU_SUITE_SANITIZER_S / GPU_SUITE_PROFILE_S / GPU_SUITE_WG_S /
-#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S / GPU_SUITE_UNFUSED_S / GPU_SUITE_WG256_S override the limits (0 skips
-#              part 4, 4b, 4c, 4d, 4e, 5, 5b, 6, 7 or 8);
+#              GPU_SUITE_WG64_S / GPU_SUITE_WG_LATE_S / GPU_SUITE_UNFUSED_S / GPU_SUITE_WG256_S / GPU_SUITE_RZ_S /
+#              GPU_SUITE_WG_RZ_S override the limits (0 skips part 4, 4b, 4c, 4d, 4e, 4f, 4g, 5, 5b, 6, 7 or 8);
 #              VANT_BENCH_ARGS adds flags to vant bench (e.g. "--tiny" for a dry run on the emulated driver).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +68,8 @@ T_WG64=${GPU_SUITE_WG64_S:-30}
 T_WG256=${GPU_SUITE_WG256_S:-20}
 T_WG_LATE=${GPU_SUITE_WG_LATE_S:-40}
 T_UNFUSED=${GPU_SUITE_UNFUSED_S:-35}
+T_RZ=${GPU_SUITE_RZ_S:-40}
+T_WG_RZ=${GPU_SUITE_WG_RZ_S:-40}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
 
@@ -184,6 +190,13 @@ VANT_FUSIONS=off extra_bench 5b/8 vant-bench-unfused "$T_UNFUSED" \
 # part 4b of the 2026-11-28 runs, showed no gain.)
 VANT_TF32_TILE=wgmma extra_bench 4b/8 vant-bench-wgmma "$T_WG" "TF32 forwards on wgmma (VANT_TF32_TILE=wgmma)" \
   --batch "$GRAPH_BATCH" --cuda-graph on
+# 4f / 4g. --math tf32rz: no rounding pass over the operands in the k loops (the tensor cores truncate them), K16 and
+# wgmma, kernel rows and graph-replayed steps beside parts 3 / 5 and 4b: what the rounding costs.
+extra_bench 4f/8 vant-bench-rz "$T_RZ" "TF32 with operands truncated by the tensor cores (--math tf32rz)" \
+  --math tf32rz --batch "$GRAPH_BATCH" --cuda-graph on
+VANT_TF32_TILE=wgmma extra_bench 4g/8 vant-bench-wgmma-rz "$T_WG_RZ" \
+  "TF32 on wgmma with operands truncated by the tensor cores (VANT_TF32_TILE=wgmma --math tf32rz)" \
+  --math tf32rz --batch "$GRAPH_BATCH" --cuda-graph on
 # 4e. the large matmul on 128 x 256 wgmma tiles (issue 8's 4096^3 target), against 4b's 128 x 128 and part 3's K16.
 VANT_TF32_TILE=wgmma256 extra_bench 4e/8 vant-bench-wgmma256 "$T_WG256" \
   "Linear forwards on 128 x 256 wgmma tiles (VANT_TF32_TILE=wgmma256)" --only kernels --kernels gemm4096

@@ -7,7 +7,9 @@ RAW_DIR is bench/gpu-suite.sh's raw folder: vant-bench.json (TF32 kernels, op-by
 (steps replayed as CUDA graphs), pytorch.json (the PyTorch peer, same run), and when present vant-bench-k32.json
 (the K32 TF32 forwards: kernels and graph steps), vant-bench-wgmma.json (the wgmma forwards, tile by output width: kernels
 and graph steps), vant-bench-wgmma64.json (128 x 64 wgmma tiles everywhere: kernels), vant-bench-wgmma256.json (linear
-forwards on 128 x 256 wgmma tiles: the 4096^3 row) and vant-bench-wgmma-late.json (the
+forwards on 128 x 256 wgmma tiles: the 4096^3 row), vant-bench-rz.json and vant-bench-wgmma-rz.json (--math tf32rz, the
+operands truncated by the tensor cores instead of rounded in the k loops: K16 and wgmma; kernels and graph steps) and
+vant-bench-wgmma-late.json (the
 wgmma forwards with VANT_EARLY_NOISE=off: the noise drawn in the epilogue; kernels and graph steps) and
 vant-bench-unfused.json (graph steps with VANT_FUSIONS=off: the residual blocks unfused). Missing inputs leave their rows
 out, saying so.
@@ -81,6 +83,7 @@ def main():
     wg, wg64 = load(raw, "vant-bench-wgmma.json"), load(raw, "vant-bench-wgmma64.json")
     wg256 = load(raw, "vant-bench-wgmma256.json")
     late = load(raw, "vant-bench-wgmma-late.json")
+    rz, wgrz = load(raw, "vant-bench-rz.json"), load(raw, "vant-bench-wgmma-rz.json")
     if not v or not p:
         print(f"issue 8 targets: need vant-bench.json and pytorch.json in {raw}")
         return 1
@@ -89,7 +92,9 @@ def main():
     variants = [("TF32 K16", v, g)] + ([("TF32 K32", k32, k32)] if k32 else []) \
         + ([("TF32 wgmma", wg, wg)] if wg else []) + ([("TF32 wgmma 128x64", wg64, wg64)] if wg64 else []) \
         + ([("TF32 wgmma, linear 128x256", wg256, wg256)] if wg256 else []) \
-        + ([("TF32 wgmma, noise in the epilogue", late, late)] if late else [])
+        + ([("TF32 wgmma, noise in the epilogue", late, late)] if late else []) \
+        + ([("TF32RZ K16 (operands truncated)", rz, rz)] if rz else []) \
+        + ([("TF32RZ wgmma (operands truncated)", wgrz, wgrz)] if wgrz else [])
     ptf = p["math"]["tf32"]
     for label, kv, gv in variants:
         ks = kernels(kv)

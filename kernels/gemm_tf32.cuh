@@ -9,7 +9,10 @@
 // <= 2^-11; by ptx::tf32_operand, which leaves the low bits the tensor cores ignore; once per element in shared
 // memory on the 16-byte path, per fragment on the 4-byte path), the
 // products are exact in FP32 and summed in FP32 by the tensor cores, k-step by k-step in a fixed order
-// (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32).
+// (kBegin, kBegin + 8, ...): results are deterministic run to run (not bit-equal to FP32). With `round` off
+// (--math tf32rz, the kernels' tf32Round = 0) no operand is rounded here: the tensor cores read the top 19 bits of
+// each FP32 operand, i.e. truncate it (relative error < 2^-10), as cuBLAS and cuDNN TF32 GEMMs feed them, and the
+// in-place rounding pass of every k-tile is skipped.
 //
 // Versions tried (measured on an H200, 2026-11-28: bench/results/2026-11-28-gpu-speed.md):
 //   v1 block tile BM x BN x BK = 128 x 64 x 16, 256 threads = 8 warps as 4 (m) x 2 (n), warp tile
@@ -234,13 +237,16 @@ struct ScalarCopies {
 };
 
 // Fragment registers of a stage element: as stored (the 16-byte path rounds its stage to TF32 in place), or rounded
-// here (ROUND: the 4-byte path, whose extra pass over the stage spilled registers).
+// here (ROUND: the 4-byte path, whose extra pass over the stage spilled registers) unless `round` is off (--math
+// tf32rz: every operand goes to the tensor cores as it is, and they read its top 19 bits: truncation).
 template <bool ROUND>
-__device__ __forceinline__ uint32_t tf32_bits(float v) { return ROUND ? ptx::tf32_operand(v) : __float_as_uint(v); }
+__device__ __forceinline__ uint32_t tf32_bits(float v, bool round) {
+  return ROUND && round ? ptx::tf32_operand(v) : __float_as_uint(v);
+}
 
 // The warp's A fragments (MT m16 tiles) at k-step ks of a stage.
 template <class C, bool K_MAJOR, bool ROUND>
-__device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t (&a)[MT][4]) {
+__device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t (&a)[MT][4], bool round) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt) {
@@ -249,20 +255,20 @@ __device__ __forceinline__ void frag_a(const float* s, int wm0, int ks, uint32_t
       // matrix j = lane / 8: rows r0 + 8 (j & 1) .. +7, k ks + 4 (j >> 1) .. +3 -> a0, a1, a2, a3
       ptx::ldmatrix_x4(a[mt], s + C::kidx(r0 + (lane & 15), ks + ((lane >> 4) << 2)));
 #pragma unroll
-      for (int i = 0; i < 4; ++i) a[mt][i] = tf32_bits<ROUND>(__uint_as_float(a[mt][i]));
+      for (int i = 0; i < 4; ++i) a[mt][i] = tf32_bits<ROUND>(__uint_as_float(a[mt][i]), round);
     } else {
       const float* p = s + (ks + t) * LDA_MN + r0 + g;
-      a[mt][0] = tf32_bits<ROUND>(p[0]);
-      a[mt][1] = tf32_bits<ROUND>(p[8]);
-      a[mt][2] = tf32_bits<ROUND>(p[4 * LDA_MN]);
-      a[mt][3] = tf32_bits<ROUND>(p[4 * LDA_MN + 8]);
+      a[mt][0] = tf32_bits<ROUND>(p[0], round);
+      a[mt][1] = tf32_bits<ROUND>(p[8], round);
+      a[mt][2] = tf32_bits<ROUND>(p[4 * LDA_MN], round);
+      a[mt][3] = tf32_bits<ROUND>(p[4 * LDA_MN + 8], round);
     }
   }
 }
 
 // The warp's B fragments (NT n8 tiles) at k-step ks of a stage.
 template <class C, bool K_MAJOR, bool ROUND>
-__device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t (&b)[NT][2]) {
+__device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t (&b)[NT][2], bool round) {
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   if (K_MAJOR) {
 #pragma unroll
@@ -271,17 +277,17 @@ __device__ __forceinline__ void frag_b(const float* s, int wn0, int ks, uint32_t
       // -> b[2np][0], b[2np][1], b[2np+1][0], b[2np+1][1]
       uint32_t r[4];
       ptx::ldmatrix_x4(r, s + C::kidx(wn0 + np * 16 + ((lane >> 4) << 3) + (lane & 7), ks + (((lane >> 3) & 1) << 2)));
-      b[2 * np][0] = tf32_bits<ROUND>(__uint_as_float(r[0]));
-      b[2 * np][1] = tf32_bits<ROUND>(__uint_as_float(r[1]));
-      b[2 * np + 1][0] = tf32_bits<ROUND>(__uint_as_float(r[2]));
-      b[2 * np + 1][1] = tf32_bits<ROUND>(__uint_as_float(r[3]));
+      b[2 * np][0] = tf32_bits<ROUND>(__uint_as_float(r[0]), round);
+      b[2 * np][1] = tf32_bits<ROUND>(__uint_as_float(r[1]), round);
+      b[2 * np + 1][0] = tf32_bits<ROUND>(__uint_as_float(r[2]), round);
+      b[2 * np + 1][1] = tf32_bits<ROUND>(__uint_as_float(r[3]), round);
     }
   } else {
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       const float* p = s + (ks + t) * LDB_MN + wn0 + nt * 8 + g;
-      b[nt][0] = tf32_bits<ROUND>(p[0]);
-      b[nt][1] = tf32_bits<ROUND>(p[4 * LDB_MN]);
+      b[nt][0] = tf32_bits<ROUND>(p[0], round);
+      b[nt][1] = tf32_bits<ROUND>(p[4 * LDB_MN], round);
     }
   }
 }
@@ -295,7 +301,7 @@ __device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARP
 // ~490-1190 static SASS instructions per 16 HMMA on sm_90, both paths counted; it was issue-bound).
 template <class C, class P, bool VA, bool VB>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                      int m0, int n0, float (&acc)[MT][NT][4]) {
+                                      int m0, int n0, float (&acc)[MT][NT][4], bool round) {
   constexpr int BK = C::BK, STAGES = C::STAGES;
   // Rows are hoisted where a thread has at most 2 chunks of the operand (BK 16, and B at BK 32); at BK 32 A has 4
   // chunks per thread, whose hoisted rows spilled, so K32 computes A's addresses at every k-tile.
@@ -331,16 +337,17 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
     ptx::cp_async_wait<STAGES - 2>();  // this thread's copies of tile kt have landed
     // 16-byte path: round them to TF32 in place, once per element (v1 rounded every fragment: each A element
     // twice, each B element four times, two instructions each); the barrier below publishes the rounded values.
-    if (VA) av.round(sm.pipe.a[s]);
-    if (VB) bv.round(sm.pipe.b[s]);
+    // Not with round off (--math tf32rz): the tensor cores then truncate the FP32 bits as cuBLAS / cuDNN feed them.
+    if (VA && round) av.round(sm.pipe.a[s]);
+    if (VB && round) bv.round(sm.pipe.b[s]);
     __syncthreads();                   // everyone's have; and everyone is done reading tile kt - 1's stage
     if (kt + STAGES - 1 < tiles) load(sNext, kt + STAGES - 1);  // refills the stage tile kt - 1 used
     ptx::cp_async_commit();
 #pragma unroll
     for (int ks = 0; ks < BK; ks += 8) {
       uint32_t a[MT][4], b[NT][2];
-      frag_a<C, P::A_K, !VA>(sm.pipe.a[s], wm0, ks, a);
-      frag_b<C, P::B_K, !VB>(sm.pipe.b[s], wn0, ks, b);
+      frag_a<C, P::A_K, !VA>(sm.pipe.a[s], wm0, ks, a, round);
+      frag_b<C, P::B_K, !VB>(sm.pipe.b[s], wn0, ks, b, round);
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -357,7 +364,7 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
 // (g = lane / 4, t = lane % 4; the mma C fragment layout).
 template <class C, class P>
 __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                         int m0, int n0, float (&acc)[MT][NT][4]) {
+                                         int m0, int n0, float (&acc)[MT][NT][4], bool round) {
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -365,10 +372,10 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 #pragma unroll
       for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
   const bool vecA = p.a_vec(), vecB = p.b_vec();
-  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
-  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
 }
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise), each plus

@@ -6,7 +6,8 @@
 // gradients, whose operands are contiguous in m / n, have their own loop: gemm_wgmma_mn.cuh. Same problem
 // interface as gemm_tf32.cuh (a_ptr / b_ptr, a_vec / b_vec, optional hoisted rows), same numerics: every operand
 // rounded to TF32 once (in shared memory by ptx::tf32_operand, or already in memory by cvt.rna: B_TF32), products
-// exact, FP32 sums, deterministic run to run.
+// exact, FP32 sums, deterministic run to run; with `round` off (--math tf32rz) no rounding pass: the tensor cores
+// truncate the FP32 operands (gemm_tf32.cuh).
 //
 // Why (bench/results/2026-11-28-gpu-speed.md): the mma.sync mainloop is issue-bound on the H200 — per HMMA (16 x 8 x 8)
 // a warp also issues its fragment loads (ldmatrix), address and copy work: 145-241 SASS instructions per 16 HMMA after
@@ -236,7 +237,7 @@ __device__ __forceinline__ void prefetch(int tiles, Load& load) {
 // The k loop for one choice of copy widths (VA, VB). acc must be zero on entry (every wgmma accumulates).
 template <class C, class P, bool VA, bool VB, class Side>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                      int m0, int n0, float (&acc)[C::BN / 2], Side& side) {
+                                      int m0, int n0, float (&acc)[C::BN / 2], bool round, Side& side) {
   static_assert(P::A_K && P::B_K, "wgmma .tf32 reads both operands K-major");
   constexpr int STAGES = C::STAGES, AHEAD = STAGES - 2;
   using AV = VecCopies<BM, true, P>;
@@ -264,9 +265,11 @@ __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, i
   int s = 0, sNext = AHEAD;  // the stage of tile kt, and the stage tile kt + AHEAD goes to
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::cp_async_wait<AHEAD - 1>();  // this thread's copies of tile kt have landed
-    if (VA) av.round(sm.pipe.a[s]); else ScalarCopies<BM>::round(sm.pipe.a[s]);
-    if constexpr (!BTf32<P>::value) {
-      if (VB) bv.round(sm.pipe.b[s]); else ScalarCopies<C::BN>::round(sm.pipe.b[s]);
+    if (round) {  // off (--math tf32rz): the tensor cores truncate the operands as they are
+      if (VA) av.round(sm.pipe.a[s]); else ScalarCopies<BM>::round(sm.pipe.a[s]);
+      if constexpr (!BTf32<P>::value) {
+        if (VB) bv.round(sm.pipe.b[s]); else ScalarCopies<C::BN>::round(sm.pipe.b[s]);
+      }
     }
     ptx::fence_proxy_async();  // this thread's stores (copies, rounding) visible to the tensor cores' reads ...
     __syncthreads();           // ... once everyone's are; and every group of tile kt - 2 has completed
@@ -302,16 +305,16 @@ struct NoSide {
 // that needs no shared memory the loop uses (EarlyNoise).
 template <class C, class P, class Side = NoSide>
 __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                         int m0, int n0, float (&acc)[C::BN / 2], Side side = Side{}) {
+                                         int m0, int n0, float (&acc)[C::BN / 2], bool round, Side side = Side{}) {
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) acc[j] = 0.0f;
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) ptx::reg_fence(acc[j]);
   const bool vecA = p.a_vec(), vecB = p.b_vec();
-  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
-  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
-  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
-  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, side);
+  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
 }
 
 // The noise of the fused epilogue drawn under the k loop (configurations with a Gaussian tile, C::ZT): the epilogue's

@@ -133,16 +133,17 @@ struct Blocks {
     }
   }
   // After this thread's copies of the tile have landed: its block, rounded and transposed, into the operand buffer.
-  __device__ __forceinline__ void transpose(const float* raw, float* opnd) const {
+  // With round off (--math tf32rz) the values go as they are: the tensor cores truncate them.
+  __device__ __forceinline__ void transpose(const float* raw, float* opnd, bool round) const {
     if (!active) return;
     float v[4][4];
 #pragma unroll
     for (int t = 0; t < 4; ++t) {
       const float4 x = *reinterpret_cast<const float4*>(raw + 4 * (t * ACTIVE + (int)threadIdx.x));
-      v[t][0] = __uint_as_float(ptx::tf32_operand(x.x));
-      v[t][1] = __uint_as_float(ptx::tf32_operand(x.y));
-      v[t][2] = __uint_as_float(ptx::tf32_operand(x.z));
-      v[t][3] = __uint_as_float(ptx::tf32_operand(x.w));
+      v[t][0] = round ? __uint_as_float(ptx::tf32_operand(x.x)) : x.x;
+      v[t][1] = round ? __uint_as_float(ptx::tf32_operand(x.y)) : x.y;
+      v[t][2] = round ? __uint_as_float(ptx::tf32_operand(x.z)) : x.z;
+      v[t][3] = round ? __uint_as_float(ptx::tf32_operand(x.w)) : x.w;
     }
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -155,7 +156,8 @@ struct Blocks {
 // accumulators is m0 + perm(r), column c is n0 + perm(c) (store() maps them back).
 template <class C, class OpA, class OpB>
 __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typename C::Smem& sm, int M, int N,
-                                         long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2]) {
+                                         long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2],
+                                         bool round) {
   constexpr int BN = C::BN, RAW = C::RAW, OPS = C::OPS;
 #pragma unroll
   for (int j = 0; j < BN / 2; ++j) acc[j] = 0.0f;
@@ -179,8 +181,8 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typenam
     const int r = kt % RAW, o = kt % OPS;
     ptx::cp_async_wait<RAW - 1>();  // this thread's copies of tile kt have landed
     __syncthreads();                // every warpgroup has completed the group of tile kt - 2: buffer o is free
-    ba.transpose(sm.pipe.ra[r], sm.pipe.a[o]);
-    bb.transpose(sm.pipe.rb[r], sm.pipe.b[o]);
+    ba.transpose(sm.pipe.ra[r], sm.pipe.a[o], round);
+    bb.transpose(sm.pipe.rb[r], sm.pipe.b[o], round);
     // This thread's operand rows visible to the tensor cores' reads (once everyone's are: the barrier below). Before
     // the refill, not after it: sm_90a lowers the fence to MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC.S, and a MEMBAR behind
     // fresh cp.async copies might wait for them (review of 2026-12-05; not measurable without a GPU).

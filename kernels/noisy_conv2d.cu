@@ -201,31 +201,34 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 }  // namespace conv
 }  // namespace vant
 
-// The geometry from a kernel's parameters (every conv entry point has the same ones).
+// The geometry from a kernel's parameters (every conv entry point has the same ones). tf32Round, the last parameter of
+// every GEMM entry point: 1 = the TF32 kernels round each operand to TF32 (cvt.rna; --math tf32), 0 = they hand the
+// FP32 bits to the tensor cores, which truncate them (--math tf32rz); the FP32 kernels ignore it.
 #define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
 // The parameter list of every conv forward entry point (the host passes the same arguments to each).
 #define VANT_CONV_FORWARD_PARAMS                                                                                   \
   const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
       int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk,  \
       int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed, \
-      unsigned int site, unsigned int step, const vant::StepState* dState
+      unsigned int site, unsigned int step, const vant::StepState* dState, int tf32Round
 
 // The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1). dAdd: null, or a
 // tensor shaped like dx added to it in the epilogue (a residual block's other input gradient; never dDx, the host
 // refuses that); the host passes it only when splits == 1 (matmul_splitk_reduce adds it after a split).
 #define VANT_CONV_BACKWARD_DATA_PARAMS                                                                  \
   const float* __restrict__ dDy, const float* __restrict__ dW, float* dDx, const float* dAdd, int n, int h, int w,  \
-      int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
+      int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk, int tf32Round
 
 // The parameters of every weight-gradient entry point (FP32 / TF32 / wgmma). dOut: dw [K, R, S, C] when splits == 1,
 // else the partials [splits][K][R*S*C] (reduced by matmul_splitk_reduce).
 #define VANT_CONV_BACKWARD_WEIGHT_PARAMS                                                                            \
   const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut, int n, int h, int w, int c, \
-      int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk
+      int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk, int tf32Round
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward(VANT_CONV_FORWARD_PARAMS) {
   using namespace vant::gemm;
+  (void)tf32Round;  // exact FP32: no TF32 operands
   __shared__ EpiSmem sm;
   const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int M = n * p * q;
@@ -284,6 +287,7 @@ __device__ __forceinline__ void backward_data_fp32(gemm::Smem& sm, const float* 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
+  (void)tf32Round;
   vant::conv::backward_data_fp32<false>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
@@ -291,12 +295,14 @@ conv2d_backward_data(VANT_CONV_BACKWARD_DATA_PARAMS) {
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::gemm::Smem sm;
+  (void)tf32Round;
   vant::conv::backward_data_fp32<true>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_weight(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
   using namespace vant::gemm;
+  (void)tf32Round;
   __shared__ Smem sm;
   const vant::conv::Geometry g = vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q);
   const int RSC = r * s * c;
@@ -329,7 +335,7 @@ namespace conv {
 template <class C>
 __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                              const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
-                                             int splits, long long kChunk, const NoiseArgs& na) {
+                                             int splits, long long kChunk, const NoiseArgs& na, bool round) {
   using namespace vant::tf32;
   const int M = g.n * g.p * g.q;
   const long long RSC = (long long)g.r * g.s * g.c;
@@ -337,7 +343,7 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
   tile_of(M, g.k, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSC ? k0 + kChunk : RSC;
   float acc[MT][NT][4];
-  mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc);
+  mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc, round);
   if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
     store(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);
     return;
@@ -350,7 +356,7 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
 template <class C>
 __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                            const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
-                                           int splits, long long kChunk, const NoiseArgs& na) {
+                                           int splits, long long kChunk, const NoiseArgs& na, bool round) {
   const int M = g.n * g.p * g.q;
   const long long RSC = (long long)g.r * g.s * g.c;
   int m0, n0, split;
@@ -359,7 +365,7 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
   float acc[C::BN / 2];
   // The noise drawn under the k loop (C::ZT); an empty k range has no loop to draw in.
   const wg::EarlyNoise<C> early(sm, M, g.k, m0, n0, na, splits == 1 && k1 > k0);
-  wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc, early);
+  wg::mainloop<C>(Forward{dX, dW, g}, sm, M, g.k, k0, k1, m0, n0, acc, round, early);
   if (splits > 1) {  // dY is the partials [splits][M][K]; matmul_splitk_reduce_noisy finishes
     wg::store<C>(dY + (long long)split * M * g.k, g.k, M, g.k, m0, n0, acc);
     return;
@@ -373,14 +379,14 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const float* __restrict__ dDy,
                                                  const float* __restrict__ dWt, float* dDx, const float* dAdd,
-                                                 const Geometry& g, int splits, long long kChunk) {
+                                                 const Geometry& g, int splits, long long kChunk, bool round) {
   const int M = g.n * g.h * g.w;
   const long long RSK = (long long)g.r * g.s * g.k;
   int m0, n0, split;
   wg::tile_of<C>(M, g.c, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[C::BN / 2];
-  wg::mainloop<C>(BackDataW<UNIT>{{dDy, dWt, g}}, sm, M, g.c, k0, k1, m0, n0, acc);
+  wg::mainloop<C>(BackDataW<UNIT>{{dDy, dWt, g}}, sm, M, g.c, k0, k1, m0, n0, acc, round);
   wg::store<C>(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc, dAdd);
 }
 
@@ -388,7 +394,7 @@ __device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const flo
 template <class C, bool UNIT>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
                                                    const float* __restrict__ dW, float* dDx, const float* dAdd,
-                                                   const Geometry& g, int splits, long long kChunk) {
+                                                   const Geometry& g, int splits, long long kChunk, bool round) {
   using namespace vant::tf32;
   const int M = g.n * g.h * g.w;
   const long long RSK = (long long)g.r * g.s * g.k;
@@ -396,7 +402,7 @@ __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const f
   tile_of(M, g.c, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < RSK ? k0 + kChunk : RSK;
   float acc[MT][NT][4];
-  mainloop<C>(BackDataT<UNIT>{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc);
+  mainloop<C>(BackDataT<UNIT>{dDy, dW, g}, sm, M, g.c, k0, k1, m0, n0, acc, round);
   store(dDx + (long long)split * M * g.c, g.c, M, g.c, m0, n0, acc, dAdd);
 }
 
@@ -404,7 +410,7 @@ __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const f
 template <class C>
 __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const float* __restrict__ dX,
                                                      const float* __restrict__ dDy, float* __restrict__ dOut,
-                                                     const Geometry& g, int splits, long long kChunk) {
+                                                     const Geometry& g, int splits, long long kChunk, bool round) {
   using namespace vant::tf32;
   const int RSC = g.r * g.s * g.c;
   const long long NPQ = (long long)g.n * g.p * g.q;
@@ -413,7 +419,7 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
   const long long k0 = split * kChunk;
   const long long k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
   float acc[MT][NT][4];
-  mainloop<C>(BackWeight{dDy, dX, g}, sm, g.k, RSC, k0, k1, m0, n0, acc);
+  mainloop<C>(BackWeight{dDy, dX, g}, sm, g.k, RSC, k0, k1, m0, n0, acc, round);
   store(dOut + (long long)split * g.k * RSC, RSC, g.k, RSC, m0, n0, acc);
 }
 
@@ -449,7 +455,8 @@ struct XGather {
 // the tile, which wgmn::store writes. dOut as backward_weight_tf32's (partials over the wgmn tiling's splits).
 template <class C>
 __device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
-                                                   float* __restrict__ dOut, const Geometry& g, long long kChunk) {
+                                                   float* __restrict__ dOut, const Geometry& g, long long kChunk,
+                                                   bool round) {
   const int RSC = g.r * g.s * g.c;
   const long long NPQ = (long long)g.n * g.p * g.q;
   if (g.c % 4 != 0 || g.k % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
@@ -457,7 +464,7 @@ __device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const f
   wgmn::tile_of<C>(RSC, g.k, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < NPQ ? k0 + kChunk : NPQ;
   float acc[C::BN / 2];
-  wgmn::mainloop<C>(XGather{Forward{dX, nullptr, g}}, wgmn::Dense{dDy, g.k}, sm, RSC, g.k, k0, k1, m0, n0, acc);
+  wgmn::mainloop<C>(XGather{Forward{dX, nullptr, g}}, wgmn::Dense{dDy, g.k}, sm, RSC, g.k, k0, k1, m0, n0, acc, round);
   wgmn::store<C>(sm, dOut + (long long)split * g.k * RSC, RSC, RSC, g.k, m0, n0, acc);
 }
 
@@ -520,14 +527,14 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32(VANT_CONV_FORWARD_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
   VANT_K32_SMEM(sm);
   vant::conv::forward_tf32<vant::tf32::K32>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0);
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
@@ -537,7 +544,8 @@ noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
 #define VANT_CONV_FORWARD_WG(C)                                                                                     \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   vant::conv::forward_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dW, dBias, dY, VANT_CONV_GEOMETRY,     \
-      splits, kChunk, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState))
+      splits, kChunk, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState),        \
+      tf32Round != 0)
 #else
 #define VANT_CONV_FORWARD_WG(C) __trap()
 #endif
@@ -567,14 +575,16 @@ noisy_conv2d_forward_tf32wg128z(VANT_CONV_FORWARD_PARAMS) {
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_tf32<vant::tf32::K16, false>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk,
+                                                         tf32Round != 0);
 }
 
 // The same for stride 1 (the host launches it only then).
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_data_tf32<vant::tf32::K16, true>(sm, dDy, dW, dDx, dAdd, VANT_CONV_GEOMETRY, splits, kChunk,
+                                                         tf32Round != 0);
 }
 
 // The data gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): dW here is the transposed weights
@@ -584,7 +594,7 @@ conv2d_backward_data_s1_tf32(VANT_CONV_BACKWARD_DATA_PARAMS) {
 #define VANT_CONV_BACKWARD_DATA_WG(C, UNIT)                                                                         \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   vant::conv::backward_data_wg<C, UNIT>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, dAdd,           \
-                                        VANT_CONV_GEOMETRY, splits, kChunk)
+                                        VANT_CONV_GEOMETRY, splits, kChunk, tf32Round != 0)
 #else
 #define VANT_CONV_BACKWARD_DATA_WG(C, UNIT) __trap()
 #endif
@@ -600,7 +610,7 @@ conv2d_backward_data_s1_tf32wg128(VANT_CONV_BACKWARD_DATA_PARAMS) { VANT_CONV_BA
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_weight_tf32(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk);
+  vant::conv::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, VANT_CONV_GEOMETRY, splits, kChunk, tf32Round != 0);
 }
 
 // The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): tiles of the transposed GEMM, 128 (R*S*C)
@@ -609,7 +619,8 @@ conv2d_backward_weight_tf32(VANT_CONV_BACKWARD_WEIGHT_PARAMS) {
 #define VANT_CONV_BACKWARD_WEIGHT_WG(C)                                                                             \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   (void)splits;                                                                                                   \
-  vant::conv::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, VANT_CONV_GEOMETRY, kChunk)
+  vant::conv::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, VANT_CONV_GEOMETRY, kChunk, \
+                                    tf32Round != 0)
 #else
 #define VANT_CONV_BACKWARD_WEIGHT_WG(C) __trap()
 #endif

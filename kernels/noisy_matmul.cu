@@ -107,13 +107,15 @@ struct BackDataW {  // A(m, k) = dy[m][k], B(k, n) = wT[n][k]
 #define VANT_MATMUL_FORWARD_PARAMS                                                                                  \
   const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
       int batch, int in, int out, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,                  \
-      long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState
+      long long perSample, unsigned long long seed, unsigned int site, unsigned int step, const vant::StepState* dState, \
+      int tf32Round
 
 // ---- exact FP32 ---------------------------------------------------------------------------------------------
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward(VANT_MATMUL_FORWARD_PARAMS) {
   using namespace vant::gemm;
+  (void)tf32Round;  // exact FP32: no TF32 operands
   __shared__ EpiSmem sm;
   int m0, n0, split;
   vant::gemm::tile_of(batch, out, m0, n0, split);
@@ -126,8 +128,9 @@ noisy_matmul_forward(VANT_MATMUL_FORWARD_PARAMS) {
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                     int batch, int in, int out) {
+                     int batch, int in, int out, int tf32Round) {
   using namespace vant::gemm;
+  (void)tf32Round;
   __shared__ Smem sm;
   int m0, n0, split;
   vant::gemm::tile_of(batch, in, m0, n0, split);
@@ -145,8 +148,9 @@ matmul_backward_data(const float* __restrict__ dDy, const float* __restrict__ dW
 // dOut: dw [OUT, IN] when splits == 1, else the partials [splits][OUT][IN].
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                       int batch, int in, int out, int splits, long long kChunk) {
+                       int batch, int in, int out, int splits, long long kChunk, int tf32Round) {
   using namespace vant::gemm;
+  (void)tf32Round;
   __shared__ Smem sm;
   int m0, n0, split;
   vant::gemm::tile_of(out, in, m0, n0, split);
@@ -215,12 +219,12 @@ namespace matmul {
 template <class C>
 __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                              const float* __restrict__ dBias, float* __restrict__ dY, int batch, int in,
-                                             int out, const NoiseArgs& na) {
+                                             int out, const NoiseArgs& na, bool round) {
   using namespace vant::tf32;
   int m0, n0, split;
   tile_of(batch, out, m0, n0, split);
   float acc[MT][NT][4];
-  mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc);
+  mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc, round);
   stage(sm, out, n0, dBias, acc);
   store_noisy_tile<BM, BN>(sm.c, LDC, dY, batch, out, m0, n0, na);
 }
@@ -229,13 +233,13 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
 template <class C>
 __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                            const float* __restrict__ dBias, float* __restrict__ dY, int batch, int in,
-                                           int out, const NoiseArgs& na) {
+                                           int out, const NoiseArgs& na, bool round) {
   int m0, n0, split;
   wg::tile_of<C>(batch, out, m0, n0, split);
   float acc[C::BN / 2];
   // The noise drawn under the k loop (C::ZT); with in == 0 there is no loop to draw in.
   const wg::EarlyNoise<C> early(sm, batch, out, m0, n0, na, in > 0);
-  wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc, early);
+  wg::mainloop<C>(Forward{dX, dW, in}, sm, batch, out, 0, in, m0, n0, acc, round, early);
   wg::stage<C>(sm, out, n0, dBias, acc);
   store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, batch, out, m0, n0, na, early.drawn());
 }
@@ -244,23 +248,23 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
 template <class C>
 __device__ __forceinline__ void backward_data_wg(typename C::Smem& sm, const float* __restrict__ dDy,
                                                  const float* __restrict__ dWt, float* __restrict__ dDx, int batch,
-                                                 int in, int out) {
+                                                 int in, int out, bool round) {
   int m0, n0, split;
   wg::tile_of<C>(batch, in, m0, n0, split);
   float acc[C::BN / 2];
-  wg::mainloop<C>(BackDataW{dDy, dWt, in, out}, sm, batch, in, 0, out, m0, n0, acc);
+  wg::mainloop<C>(BackDataW{dDy, dWt, in, out}, sm, batch, in, 0, out, m0, n0, acc, round);
   wg::store<C>(dDx, in, batch, in, m0, n0, acc);
 }
 
 template <class C>
 __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const float* __restrict__ dDy,
                                                    const float* __restrict__ dW, float* __restrict__ dDx, int batch,
-                                                   int in, int out) {
+                                                   int in, int out, bool round) {
   using namespace vant::tf32;
   int m0, n0, split;
   tile_of(batch, in, m0, n0, split);
   float acc[MT][NT][4];
-  mainloop<C>(BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc);
+  mainloop<C>(BackData{dDy, dW, in, out}, sm, batch, in, 0, out, m0, n0, acc, round);
   store(dDx, in, batch, in, m0, n0, acc);
 }
 
@@ -268,14 +272,14 @@ __device__ __forceinline__ void backward_data_tf32(typename C::Smem& sm, const f
 template <class C>
 __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const float* __restrict__ dX,
                                                      const float* __restrict__ dDy, float* __restrict__ dOut, int batch,
-                                                     int in, int out, int splits, long long kChunk) {
+                                                     int in, int out, int splits, long long kChunk, bool round) {
   using namespace vant::tf32;
   int m0, n0, split;
   tile_of(out, in, m0, n0, split);
   const long long k0 = split * kChunk;
   const long long k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
   float acc[MT][NT][4];
-  mainloop<C>(BackWeight{dDy, dX, in, out}, sm, out, in, k0, k1, m0, n0, acc);
+  mainloop<C>(BackWeight{dDy, dX, in, out}, sm, out, in, k0, k1, m0, n0, acc, round);
   store(dOut + (long long)split * out * in, in, out, in, m0, n0, acc);
 }
 
@@ -283,13 +287,14 @@ __device__ __forceinline__ void backward_weight_tf32(typename C::Smem& sm, const
 // x[j][m], B(j, n) = dy[j][n]; dw [OUT][IN] is the tile's transpose (wgmn::store). dOut as backward_weight_tf32's.
 template <class C>
 __device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dDy,
-                                                   float* __restrict__ dOut, int batch, int in, int out, long long kChunk) {
+                                                   float* __restrict__ dOut, int batch, int in, int out, long long kChunk,
+                                                   bool round) {
   if (in % 4 != 0 || out % 4 != 0 || !tf32::aligned16(dX) || !tf32::aligned16(dDy) || !tf32::aligned16(dOut)) __trap();
   int m0, n0, split;
   wgmn::tile_of<C>(in, out, m0, n0, split);
   const long long k0 = split * kChunk, k1 = k0 + kChunk < batch ? k0 + kChunk : batch;
   float acc[C::BN / 2];
-  wgmn::mainloop<C>(wgmn::Dense{dX, in}, wgmn::Dense{dDy, out}, sm, in, out, k0, k1, m0, n0, acc);
+  wgmn::mainloop<C>(wgmn::Dense{dX, in}, wgmn::Dense{dDy, out}, sm, in, out, k0, k1, m0, n0, acc, round);
   wgmn::store<C>(sm, dOut + (long long)split * out * in, in, in, out, m0, n0, acc);
 }
 
@@ -300,28 +305,29 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward_tf32(VANT_MATMUL_FORWARD_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::matmul::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, batch, in, out,
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_matmul_forward_tf32k32(VANT_MATMUL_FORWARD_PARAMS) {
   extern __shared__ float4 vant_dyn_smem[];
   vant::matmul::forward_tf32<vant::tf32::K32>(*reinterpret_cast<vant::tf32::K32::Smem*>(vant_dyn_smem), dX, dW, dBias, dY,
-      batch, in, out, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState));
+      batch, in, out, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState),
+      tf32Round != 0);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_data_tf32(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                          int batch, int in, int out) {
+                          int batch, int in, int out, int tf32Round) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::matmul::backward_data_tf32<vant::tf32::K16>(sm, dDy, dW, dDx, batch, in, out);
+  vant::matmul::backward_data_tf32<vant::tf32::K16>(sm, dDy, dW, dDx, batch, in, out, tf32Round != 0);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                            int batch, int in, int out, int splits, long long kChunk) {
+                            int batch, int in, int out, int splits, long long kChunk, int tf32Round) {
   __shared__ vant::tf32::K16::Smem sm;
-  vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk);
+  vant::matmul::backward_weight_tf32<vant::tf32::K16>(sm, dX, dDy, dOut, batch, in, out, splits, kChunk, tf32Round != 0);
 }
 
 // The weight gradient on wgmma (sm_90a; dynamic shared memory sizeof(C::Smem)): tiles of the transposed GEMM, 128 (IN) x
@@ -330,18 +336,19 @@ matmul_backward_weight_tf32(const float* __restrict__ dX, const float* __restric
 #define VANT_MATMUL_BACKWARD_WEIGHT_WG(C)                                                                           \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   (void)splits;                                                                                                   \
-  vant::matmul::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, batch, in, out, kChunk)
+  vant::matmul::backward_weight_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dDy, dOut, batch, in, out, kChunk, \
+                                      tf32Round != 0)
 #else
 #define VANT_MATMUL_BACKWARD_WEIGHT_WG(C) __trap()
 #endif
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_weight_tf32wg(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                              int batch, int in, int out, int splits, long long kChunk) {
+                              int batch, int in, int out, int splits, long long kChunk, int tf32Round) {
   VANT_MATMUL_BACKWARD_WEIGHT_WG(vant::wgmn::N64);
 }
 extern "C" __global__ void __launch_bounds__(256, 1)
 matmul_backward_weight_tf32wg128(const float* __restrict__ dX, const float* __restrict__ dDy, float* __restrict__ dOut,
-                                 int batch, int in, int out, int splits, long long kChunk) {
+                                 int batch, int in, int out, int splits, long long kChunk, int tf32Round) {
   VANT_MATMUL_BACKWARD_WEIGHT_WG(vant::wgmn::N128);
 }
 
@@ -352,7 +359,7 @@ matmul_backward_weight_tf32wg128(const float* __restrict__ dX, const float* __re
 #define VANT_MATMUL_FORWARD_WG(C)                                                                                   \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   vant::matmul::forward_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dW, dBias, dY, batch, in, out,       \
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState))
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0)
 #else
 #define VANT_MATMUL_FORWARD_WG(C) __trap()
 #endif
@@ -391,30 +398,32 @@ noisy_matmul_forward_tf32wg128z(VANT_MATMUL_FORWARD_PARAMS) {
 #if VANT_WGMMA
 #define VANT_MATMUL_BACKWARD_DATA_WG(C)                                                                             \
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
-  vant::matmul::backward_data_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, batch, in, out)
+  vant::matmul::backward_data_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dDy, dW, dDx, batch, in, out, \
+                                    tf32Round != 0)
 #else
 #define VANT_MATMUL_BACKWARD_DATA_WG(C) __trap()
 #endif
 extern "C" __global__ void __launch_bounds__(256, 2)
 matmul_backward_data_tf32wg(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                            int batch, int in, int out) {
+                            int batch, int in, int out, int tf32Round) {
   VANT_MATMUL_BACKWARD_DATA_WG(vant::wg::N64);
 }
 extern "C" __global__ void __launch_bounds__(256, 1)
 matmul_backward_data_tf32wg128(const float* __restrict__ dDy, const float* __restrict__ dW, float* __restrict__ dDx,
-                               int batch, int in, int out) {
+                               int batch, int in, int out, int tf32Round) {
   VANT_MATMUL_BACKWARD_DATA_WG(vant::wg::N128);
 }
 
 // dst[b][c][r] = tf32(src[b][r][c]) for r < rows, c < cols, b < batch (src: row stride srcLd, batch stride srcBatch;
 // dst: row stride dstLd, batch stride dstBatch): the transposed, TF32-rounded weights the wgmma data gradients read
 // (linear: w [OUT][IN] -> [IN][OUT]; conv: w [K][R*S][C] -> [C][R*S][K], one batch per tap). Rounded here once
-// (cvt.rna, as the GEMMs round every operand) instead of in every block that reads them. 32 x 32 tiles through
+// (cvt.rna, as the GEMMs round every operand) instead of in every block that reads them; copied as they are with
+// tf32Round = 0 (--math tf32rz: the tensor cores truncate them, as every operand of that mode). 32 x 32 tiles through
 // shared memory (a column padded by one word: no bank conflicts), coalesced loads and stores; block x = b * tiles +
 // tile, 256 threads.
 extern "C" __global__ void __launch_bounds__(256)
 matmul_transpose_tf32(const float* __restrict__ src, float* __restrict__ dst, int rows, int cols, long long srcBatch,
-                      long long srcLd, long long dstBatch, long long dstLd) {
+                      long long srcLd, long long dstBatch, long long dstLd, int tf32Round) {
   __shared__ float tile[32][33];
   const int tilesC = (cols + 31) >> 5, tiles = ((rows + 31) >> 5) * tilesC;
   const int b = (int)(blockIdx.x / tiles), t = (int)(blockIdx.x % tiles);
@@ -426,5 +435,6 @@ matmul_transpose_tf32(const float* __restrict__ src, float* __restrict__ dst, in
     if (r0 + i < rows && c0 + tx < cols) tile[i][tx] = s[(r0 + i) * srcLd + c0 + tx];
   __syncthreads();
   for (int i = ty; i < 32; i += 8)
-    if (c0 + i < cols && r0 + tx < rows) d[(c0 + i) * dstLd + r0 + tx] = __uint_as_float(vant::ptx::cvt_rna_tf32(tile[tx][i]));
+    if (c0 + i < cols && r0 + tx < rows) d[(c0 + i) * dstLd + r0 + tx] =
+          tf32Round ? __uint_as_float(vant::ptx::cvt_rna_tf32(tile[tx][i])) : tile[tx][i];
 }

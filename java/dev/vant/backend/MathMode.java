@@ -15,15 +15,48 @@ public enum MathMode {
    * bits (relative error 2^-11), products are summed in FP32. About 1e-3 relative per GEMM; needs compute
    * capability 8.0 or newer.
    */
-  TF32;
+  TF32,
+  /**
+   * TF32 tensor cores as cuBLAS and cuDNN use them: the GEMM kernels hand every FP32 operand to the tensor cores as
+   * it is, and they read its sign, exponent and top 10 mantissa bits, i.e. truncate it toward zero (relative error
+   * below 2^-10, twice TF32's, and biased toward zero); products are summed in FP32. No rounding pass over the
+   * operands in the k loops, so fewer instructions per tensor-core operation than {@link #TF32}; compute capability
+   * 8.0 or newer.
+   */
+  TF32RZ;
 
-  /** "fp32" / "tf32": the spelling of {@code --math} and of config.json. */
+  /** "fp32" / "tf32" / "tf32rz": the spelling of {@code --math} and of config.json. */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** Whether the GEMMs run on the tensor cores (TF32 or TF32RZ: compute capability 8.0 or newer). */
+  public boolean tensorCores() {
+    return this != FP32;
+  }
+
   /**
-   * The mode for {@code --math VALUE}: "fp32" or "tf32" (any case).
+   * The last argument of every GEMM kernel ({@code tf32Round}): 1 where the k loops round each operand to nearest
+   * TF32 (cvt.rna), 0 where the tensor cores truncate it ({@link #TF32RZ}; the FP32 kernels ignore it).
+   */
+  public int tf32RoundArg() {
+    return this == TF32RZ ? 0 : 1;
+  }
+
+  /**
+   * The relative error bound of one GEMM operand as the tensor cores read it: 2^-11 (rounded to nearest), 2^-10
+   * (truncated), 0 for exact FP32 (whose operands are not rounded).
+   */
+  public double operandUnit() {
+    return switch (this) {
+      case FP32 -> 0.0;
+      case TF32 -> 0x1p-11;
+      case TF32RZ -> 0x1p-10;
+    };
+  }
+
+  /**
+   * The mode for {@code --math VALUE}: "fp32", "tf32" or "tf32rz" (any case).
    *
    * @throws IllegalArgumentException naming the flag for anything else
    */
@@ -32,7 +65,8 @@ public enum MathMode {
     return switch (v) {
       case "fp32" -> FP32;
       case "tf32" -> TF32;
-      default -> throw new IllegalArgumentException("--math " + value + ": unknown math mode (expected fp32 or tf32)");
+      case "tf32rz" -> TF32RZ;
+      default -> throw new IllegalArgumentException("--math " + value + ": unknown math mode (expected fp32, tf32 or tf32rz)");
     };
   }
 

@@ -80,8 +80,11 @@ public final class GpuReport {
             + "back-to-back launches; inputs rotated over enough sets to exceed 3x the L2 cache (2 GiB at most); uniform random data, "
             + "per-sample sigma in [0.1, 1.1) for conv, sigma 0.5 for matmul. vant's kernels: %s.%n",
         r.options().warmup(), r.options().samples(), EventTimer.MIN_SAMPLE_MS,
-        (r.math() == dev.vant.backend.MathMode.TF32
-            ? "TF32 tensor cores (`--math tf32`: mma.sync m16n8k8, operands rounded to TF32; forward pipeline "
+        (r.math().tensorCores()
+            ? (r.math() == dev.vant.backend.MathMode.TF32
+                ? "TF32 tensor cores (`--math tf32`: operands rounded to nearest TF32 in the k loops; forward pipeline "
+                : "TF32 tensor cores (`--math tf32rz`: operands truncated to TF32 by the tensor cores, as cuBLAS and cuDNN; "
+                    + "forward pipeline ")
                 + dev.vant.backend.cuda.CudaBackend.tf32Tile() + " (VANT_TF32_TILE"
                 + (dev.vant.backend.cuda.CudaBackend.tf32Tile().startsWith("wgmma")
                     ? "; noise " + (dev.vant.backend.cuda.CudaBackend.earlyNoise() ? "drawn under the k loop" : "drawn in the epilogue")

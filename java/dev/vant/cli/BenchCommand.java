@@ -68,7 +68,8 @@ public final class BenchCommand implements Callable<Integer> {
   int windowSteps;
 
   @Option(names = "--math", paramLabel = "MODE", description = "GEMM arithmetic of the kernels benchmarked: fp32 (exact, FFMA) | "
-      + "tf32 (tensor cores) (default: tf32 on compute capability 8.0+).")
+      + "tf32 (tensor cores, operands rounded to nearest TF32) | tf32rz (tensor cores, operands truncated as cuBLAS/cuDNN feed "
+      + "them) (default: tf32 on compute capability 8.0+).")
   String math;
 
   @Option(names = "--cuda-graph", paramLabel = "on|off", description = "Training rows: on records the step once as a CUDA graph "

@@ -11,7 +11,8 @@ import dev.vant.backend.cuda.CudaBackend;
  */
 public final class DeviceOption {
   /** The help text of every command's {@code --math} flag. */
-  public static final String MATH_HELP = "GEMM arithmetic on a GPU: fp32 (exact, FFMA) | tf32 (tensor cores, ~1e-3 relative) "
+  public static final String MATH_HELP = "GEMM arithmetic on a GPU: fp32 (exact, FFMA) | tf32 (tensor cores, operands rounded "
+      + "to nearest TF32, ~1e-3 relative) | tf32rz (tensor cores, operands truncated as cuBLAS/cuDNN do: no rounding pass, ~2e-3) "
       + "(default: tf32 on compute capability 8.0+). CPU backends ignore it: they compute in FP32.";
 
   private DeviceOption() {}
@@ -29,8 +30,8 @@ public final class DeviceOption {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    if (m == MathMode.TF32 && !(b instanceof CudaBackend)) {
-      System.err.println("[vant] --math tf32 is ignored on the CPU backend: it computes in FP32");
+    if (m != null && m.tensorCores() && !(b instanceof CudaBackend)) {
+      System.err.println("[vant] --math " + m.cliName() + " is ignored on the CPU backend: it computes in FP32");
     }
     return b;
   }

@@ -115,7 +115,7 @@ public final class TrainConfig {
     oneOf("--noise-type", noiseType, List.of("additive", "multiplicative", "combined"));
     oneOf("--vant-per", vantPer, List.of("sample", "epoch"));
     oneOf("--device", device, List.of("auto", "cpu", "cuda"));
-    if (math != null) oneOf("--math", math, List.of("fp32", "tf32"));
+    if (math != null) oneOf("--math", math, List.of("fp32", "tf32", "tf32rz"));
     oneOf("--cuda-graph", cudaGraph, List.of("auto", "on", "off"));
     if (cudaGraph.equals("on") && device.equals("cpu")) {
       throw new UsageException("--cuda-graph on records GPU launches: it needs --device cuda or auto, not --device cpu");

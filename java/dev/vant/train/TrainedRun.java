@@ -39,7 +39,7 @@ public final class TrainedRun implements AutoCloseable {
     return open(dir, checkpoint, device, null, threads, testLimit);
   }
 
-  /** As {@link #open(Path, Path, String, int, Integer)}, with the GPU's GEMMs in {@code math} ("fp32", "tf32"; null: the device's default). */
+  /** As {@link #open(Path, Path, String, int, Integer)}, with the GPU's GEMMs in {@code math} ("fp32", "tf32", "tf32rz"; null: the device's default). */
   public static TrainedRun open(Path dir, Path checkpoint, String device, String math, int threads, Integer testLimit)
       throws IOException {
     Path conf = Trainer.config(dir);

@@ -13,19 +13,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code --math fp32|tf32} on train, demo, eval and bench: parsing, usage errors, config.json (CPU side; MathFlagGpuTest runs it on a device). */
+/** {@code --math fp32|tf32|tf32rz} on train, demo, eval and bench: parsing, usage errors, config.json (CPU side; MathFlagGpuTest runs it on a device). */
 class MathFlagTest {
   private static void assertUsageError(CliTestSupport.Run r) {
     assertEquals(2, r.code(), r.out() + r.err());
     String first = r.err().lines().findFirst().orElse("");
     assertTrue(first.contains("--math") && first.contains("fp16"), "the first line should name --math and the value: " + r.err());
-    assertTrue(first.contains("fp32") && first.contains("tf32"), "the first line should list the choices: " + r.err());
+    assertTrue(first.contains("fp32") && first.contains("tf32") && first.contains("tf32rz"), "the first line should list the choices: " + r.err());
   }
 
   @Test
-  void parsesBothModesInAnyCaseAndNothingElse() {
+  void parsesTheModesInAnyCaseAndNothingElse() {
     assertEquals(MathMode.FP32, MathMode.parse("fp32"));
     assertEquals(MathMode.TF32, MathMode.parse(" TF32 "));
+    assertEquals(MathMode.TF32RZ, MathMode.parse("tf32RZ"));
+    assertEquals("tf32rz", MathMode.TF32RZ.cliName());
+    assertTrue(MathMode.TF32RZ.tensorCores() && MathMode.TF32.tensorCores() && !MathMode.FP32.tensorCores());
+    assertEquals(1, MathMode.TF32.tf32RoundArg(), "tf32: the kernels round every operand to nearest");
+    assertEquals(0, MathMode.TF32RZ.tf32RoundArg(), "tf32rz: the tensor cores truncate");
+    assertEquals(0x1p-10, MathMode.TF32RZ.operandUnit());
     assertThrows(IllegalArgumentException.class, () -> MathMode.parse("fp16"));
     assertThrows(IllegalArgumentException.class, () -> MathMode.parse(null));
     assertEquals("tf32", MathMode.TF32.cliName());

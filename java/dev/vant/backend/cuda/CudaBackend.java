@@ -79,8 +79,8 @@ public final class CudaBackend implements Backend {
     this.deviceName = "cuda:" + dev.info().ordinal();
     this.math = math != null ? math : MathMode.defaultFor(dev.info().ccMajor(), dev.info().ccMinor());
     this.noWgmma = whyNoWgmma(dev);
-    if (this.math == MathMode.TF32 && dev.info().ccMajor() < 8) {
-      throw new IllegalArgumentException("--math tf32 needs compute capability 8.0 or newer (tensor cores with TF32); "
+    if (this.math.tensorCores() && dev.info().ccMajor() < 8) {
+      throw new IllegalArgumentException("--math " + this.math.cliName() + " needs compute capability 8.0 or newer (tensor cores with TF32); "
           + dev.info().name() + " has " + dev.info().ccMajor() + "." + dev.info().ccMinor());
     }
   }

@@ -134,7 +134,7 @@ final class Gemm {
   }
 
   static Gemm of(MathMode m) {
-    if (m != MathMode.TF32) return FP32;
+    if (!m.tensorCores()) return FP32;  // TF32 and TF32RZ share the kernels: the launches pass MathMode.tf32RoundArg
     return switch (tf32Tile()) {
       case "k32" -> TF32_K32;
       case "wgmma" -> TF32_WG;

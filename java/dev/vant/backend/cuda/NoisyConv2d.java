@@ -95,7 +95,7 @@ final class NoisyConv2d {
   private static void launchForward(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, DeviceBuffer bias,
       DeviceBuffer dst, int splits, long chunk, KernelArgs.NoiseArgs na) {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(bias).ptr(dst), g).i(splits).l(chunk)
-        .noise(na);
+        .noise(na).i(b.math().tf32RoundArg());
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
     Gemm.Variant f = gemm.forward(g.k(), splits == 1 && na.type() != KernelArgs.NoiseArgs.NONE.type());
@@ -145,7 +145,7 @@ final class NoisyConv2d {
     // Stride 1 has its own entry point: no division by the stride and no stride holes in the gathers of dy.
     String kernel = (g.stride() == 1 ? "conv2d_backward_data_s1" : "conv2d_backward_data") + v.suffix();
     b.launch(op, kernel, b.gemm().tiles(v, m, g.c()) * splits, Gemm.THREADS, v.sharedBytes(),
-        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(w).ptr(dst).ptr(add), g).i(splits).l(chunk));
+        geometry(new KernelArgs().ptr(b.buf(dy, op)).ptr(w).ptr(dst).ptr(add), g).i(splits).l(chunk).i(b.math().tf32RoundArg()));
   }
 
   static void backwardWeight(CudaBackend b, Conv2dShape g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
@@ -174,7 +174,8 @@ final class NoisyConv2d {
 
   private static void launchWeight(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor dy, DeviceBuffer dst,
       Gemm.Variant v, int splits, long chunk) {
-    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst), g).i(splits).l(chunk);
+    KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst), g).i(splits).l(chunk)
+        .i(b.math().tf32RoundArg());
     long tiles = b.gemm().weightTiles(v, g.k(), (long) g.r() * g.s() * g.c());
     b.launch(op, "conv2d_backward_weight" + v.suffix(), tiles * splits, Gemm.THREADS, v.sharedBytes(), a);
   }

@@ -29,7 +29,7 @@ final class NoisyMatmul {
     if (bias != null) requireSize(op, "bias", bias, d.out);
     KernelArgs.NoiseArgs na = b.noise(noise, y, op);
     KernelArgs a = new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op))
-        .i(d.batch).i(d.in).i(d.out).noise(na);
+        .i(d.batch).i(d.in).i(d.out).noise(na).i(b.math().tf32RoundArg());
     if (y.size() == 0) return;
     Gemm gemm = b.gemm();
     Gemm.Variant f = gemm.linearForward(d.out, na.type() != KernelArgs.NoiseArgs.NONE.type());
@@ -53,19 +53,20 @@ final class NoisyMatmul {
         wb = wt;
       }
       b.launch(op, "matmul_backward_data" + v.suffix(), gemm.tiles(v, batch, in), Gemm.THREADS, v.sharedBytes(),
-          new KernelArgs().ptr(b.buf(dy, op)).ptr(wb).ptr(b.buf(dx, op)).i(batch).i(in).i(out));
+          new KernelArgs().ptr(b.buf(dy, op)).ptr(wb).ptr(b.buf(dx, op)).i(batch).i(in).i(out).i(b.math().tf32RoundArg()));
     }
   }
 
   /**
    * dst[b][c][r] = tf32(src[b][r][c]) for b < batch, r < rows, c < cols (matmul_transpose_tf32; leading dimensions and
-   * batch strides in floats): the transposed, TF32-rounded weights of the wgmma data gradients (linear and conv).
+   * batch strides in floats): the transposed, TF32-rounded weights of the wgmma data gradients (linear and conv);
+   * copied as they are under --math tf32rz, whose tensor cores truncate every operand.
    */
   static void transposeTf32(CudaBackend b, String op, DeviceBuffer src, DeviceBuffer dst, int rows, int cols, int batch,
       long srcBatch, long srcLd, long dstBatch, long dstLd) {
     long tiles = (long) ((rows + 31) / 32) * ((cols + 31) / 32);
     b.launch(op + " weight transpose", "matmul_transpose_tf32", tiles * batch, 256,
-        new KernelArgs().ptr(src).ptr(dst).i(rows).i(cols).l(srcBatch).l(srcLd).l(dstBatch).l(dstLd));
+        new KernelArgs().ptr(src).ptr(dst).i(rows).i(cols).l(srcBatch).l(srcLd).l(dstBatch).l(dstLd).i(b.math().tf32RoundArg()));
   }
 
   static void backwardWeight(CudaBackend b, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
@@ -101,7 +102,8 @@ final class NoisyMatmul {
   private static void launchWeight(CudaBackend b, String op, Tensor x, Tensor dy, DeviceBuffer dst, int batch, int in,
       int out, Gemm.Variant v, int splits, long chunk) {
     b.launch(op, "matmul_backward_weight" + v.suffix(), b.gemm().weightTiles(v, out, in) * splits, Gemm.THREADS,
-        v.sharedBytes(), new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk));
+        v.sharedBytes(), new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(dy, op)).ptr(dst).i(batch).i(in).i(out).i(splits).l(chunk)
+            .i(b.math().tf32RoundArg()));
   }
 
   /** out [count] = sum of the splits' partials in split order (matmul_splitk_reduce; conv2d uses it too). */

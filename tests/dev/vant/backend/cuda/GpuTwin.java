@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  *       double and rounds once (u |r_e|); the +4 and 8u cover bias add, rounding of the noise step and
  *       the Gaussians' last bits.</li>
  *   <li>TF32 GEMMs ({@link #compareTf32}, against the DOUBLE reference):
- *       {@code |gpu - ref| <= ((2 t + t^2) + 2 (K + 4) u) A_e f_e + 8 u (|r_e| + n_e)} with t = 2^-11. Error
+ *       {@code |gpu - ref| <= ((2 t + t^2) + 2 (K + 4) u) A_e f_e + 8 u (|r_e| + n_e)} with t = 2^-11 (--math
+ *       tf32), 2^-10 (tf32rz: the tensor cores truncate the operands). Error
  *       model: each operand is rounded to TF32 (cvt.rna, 10 stored mantissa bits: relative error <= t), so a
  *       product is off by at most (2 t + t^2) |a b|; the product of two TF32 values is exact in FP32, and the
  *       tensor core sums in FP32 with at most 2u per addition (its adder may truncate instead of rounding:
@@ -74,7 +75,7 @@ final class GpuTwin implements AutoCloseable {
    * rounding of the operands, far above float32 rounding: see {@link #compareTf32}).
    */
   static GpuTwin open(long seed, MathMode math) {
-    return new GpuTwin(GpuTests.open(), seed, math, math == MathMode.TF32 ? Precision.DOUBLE : Precision.FLOAT32);
+    return new GpuTwin(GpuTests.open(), seed, math, math.tensorCores() ? Precision.DOUBLE : Precision.FLOAT32);
   }
 
   boolean emulated() {
@@ -232,7 +233,7 @@ final class GpuTwin implements AutoCloseable {
    */
   /** {@link #compareTf32} when this twin's GPU computes in TF32 (the label then starts with "tf32 "), else {@link #compareGemm}. */
   void compareMath(String what, Tensor[] t, Tensor absSum, long k, Noise n, int samples) {
-    if (gpu.math() == MathMode.TF32) compareTf32("tf32 " + what, t, absSum, k, n, samples);
+    if (gpu.math().tensorCores()) compareTf32(gpu.math().cliName() + " " + what, t, absSum, k, n, samples);
     else compareGemm(what, t, absSum, k, n, samples);
   }
 
@@ -247,8 +248,13 @@ final class GpuTwin implements AutoCloseable {
     }
   }
 
-  /** TF32 operand rounding: relative error of one operand (cvt.rna.tf32: 10 stored mantissa bits). */
-  static final double T = 0x1p-11;
+  /**
+   * TF32 operand rounding: relative error of one operand, t of the class comment — 2^-11 under --math tf32 (cvt.rna
+   * to 10 stored mantissa bits), 2^-10 under tf32rz (the tensor cores truncate to them).
+   */
+  double tf32Unit() {
+    return gpu.math().operandUnit();
+  }
   /** Largest |gpu - ref| / allowed seen by {@link #compareTf32} (printed by the TF32 tests). */
   double worstTf32;
 
@@ -260,9 +266,10 @@ final class GpuTwin implements AutoCloseable {
     float[] r = ref.toHost(t[0]), g = gpu.toHost(t[1]), a = ref.toHost(absSum);
     double[] ns = noiseScale(n, r.length, samples);
     boolean mult = n.type() == Noise.Type.MULTIPLICATIVE || n.type() == Noise.Type.COMBINED;
+    double tu = tf32Unit();
     for (int e = 0; e < r.length; e++) {
       double f = mult ? 1 + ns[e] : 1;
-      double allowed = ((2 * T + T * T) + 2 * (k + 4) * U) * Math.abs(a[e]) * f + 8 * U * (Math.abs(r[e]) + ns[e]);
+      double allowed = ((2 * tu + tu * tu) + 2 * (k + 4) * U) * Math.abs(a[e]) * f + 8 * U * (Math.abs(r[e]) + ns[e]);
       check(what, t[0], e, r[e], g[e], allowed);
       if (allowed > 0) worstTf32 = Math.max(worstTf32, Math.abs((double) g[e] - r[e]) / allowed);
     }

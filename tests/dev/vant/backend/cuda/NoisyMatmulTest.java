@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * kernels/noisy_matmul.cu against the FLOAT32 reference on random sizes (not multiples of the 64 x 64
@@ -179,6 +181,16 @@ class NoisyMatmulTest {
     return Float.intBitsToFloat((Float.floatToRawIntBits(v) + 0x1000) & 0xFFFFE000);
   }
 
+  /** What the tensor cores read of an FP32 operand: sign, exponent and the top 10 mantissa bits (truncation). */
+  static float tf32Truncated(float v) {
+    return Float.intBitsToFloat(Float.floatToRawIntBits(v) & 0xFFFFE000);
+  }
+
+  /** The operand as a GEMM of {@code mode} hands it to the tensor cores' products: rounded (tf32) or truncated (tf32rz). */
+  static float operand(MathMode mode, float v) {
+    return mode == MathMode.TF32RZ ? tf32Truncated(v) : tf32(v);
+  }
+
   /** +-(1 + m 2^-14), m < 2^14: 14 mantissa bits, so TF32 rounding (to 10) changes most of them, ties included. */
   private static float[] fourteenBit(GpuTwin t, int n) {
     float[] a = new float[n];
@@ -193,9 +205,11 @@ class NoisyMatmulTest {
    * cut in both directions), one row and one column, and the conv form: one [K][C] -> [C][K] transpose per tap with
    * batch strides (NoisyConv2d's w [K][R*S][C] -> [C][R*S][K]).
    */
-  @Test
-  void transposeTf32RoundsAndTransposesEveryElement() {
-    try (GpuTwin t = GpuTwin.open(214, MathMode.TF32)) {
+  @ParameterizedTest
+  @EnumSource(value = MathMode.class, names = {"TF32", "TF32RZ"})
+  void transposeTf32RoundsAndTransposesEveryElement(MathMode mode) {
+    // Under tf32rz the transpose copies the bits as they are: the tensor cores truncate them like every operand.
+    try (GpuTwin t = GpuTwin.open(214, mode)) {
       // {rows, cols, batch, srcBatch, srcLd, dstBatch, dstLd, dst floats}
       long[][] cases = {
           {33, 65, 1, 0, 65, 0, 33, 65 * 33},
@@ -220,7 +234,7 @@ class NoisyMatmulTest {
           for (int r = 0; r < rows; r++)
             for (int col = 0; col < cols; col++) {
               int at = (int) (b * dstBatch + col * dstLd + r);
-              float want = tf32(src[(int) (b * srcBatch + r * srcLd + col)]);
+              float v = src[(int) (b * srcBatch + r * srcLd + col)], want = mode == MathMode.TF32 ? tf32(v) : v;
               assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[at]),
                   what + ": dst[" + b + "][" + col + "][" + r + "] = " + got[at] + ", want " + want);
               inBox[at] = true;
@@ -234,13 +248,16 @@ class NoisyMatmulTest {
     }
   }
 
-  @Test
-  void tf32RoundsEveryOperandToNearestAndSumsExactly() {
+  @ParameterizedTest
+  @EnumSource(value = MathMode.class, names = {"TF32", "TF32RZ"})
+  void tf32OperandsAreRoundedOrTruncatedAndSumsExact(MathMode mode) {
     // With K <= 4 operands in [1, 2], every TF32 product is a multiple of 2^-20 below 4 and every partial sum
     // one below 16 = 2^24 * 2^-20: exact in FP32 whatever the order or rounding of the tensor core's adder.
-    // So each output must equal sum_k tf32(a) tf32(b) exactly; truncating instead of rounding, or a value in
-    // the wrong fragment register, changes bits. IN = 4 / 68 takes the 16-byte copies, 3 / 67 the gathers.
-    try (GpuTwin t = GpuTwin.open(212, MathMode.TF32)) {
+    // So each output must equal sum_k op(a) op(b) exactly, op = rounding to nearest (tf32) or truncation (tf32rz:
+    // the kernels skip their rounding and the tensor cores read the top 19 bits; on a GPU this checks that they do);
+    // the other of the two, or a value in the wrong fragment register, changes bits (14-bit operands: most of them
+    // round and truncate differently). IN = 4 / 68 takes the 16-byte copies, 3 / 67 the gathers.
+    try (GpuTwin t = GpuTwin.open(212, mode)) {
       int[][] shapes = {{3, 4, 5}, {130, 3, 67}, {2, 68, 4}, {4, 67, 3}};
       for (int[] sh : shapes) {
         int batch = sh[0], in = sh[1], out = sh[2];
@@ -249,36 +266,36 @@ class NoisyMatmulTest {
         if (in <= 4) {
           Tensor y = t.gpuOut(batch, out);
           t.gpu.linearForward(xs[1], ws[1], null, Noise.NONE, y);
-          float[] got = t.written("tf32 linearForward " + batch + "x" + in + "x" + out, y);
+          float[] got = t.written(mode.cliName() + " linearForward " + batch + "x" + in + "x" + out, y);
           for (int m = 0; m < batch; m++)
             for (int n = 0; n < out; n++) {
               double s = 0;
-              for (int k = 0; k < in; k++) s += (double) tf32(x[m * in + k]) * tf32(w[n * in + k]);
-              assertEquals((float) s, got[m * out + n], "linearForward y[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+              for (int k = 0; k < in; k++) s += (double) operand(mode, x[m * in + k]) * operand(mode, w[n * in + k]);
+              assertEquals((float) s, got[m * out + n], mode.cliName() + " linearForward y[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
             }
         }
         if (out <= 4) { // dx [B, IN] = dy [B, OUT] w [OUT, IN], K = OUT
           float[] dy = fourteenBit(t, batch * out);
           Tensor dx = t.gpuOut(batch, in);
           t.gpu.linearBackwardData(t.of(dy, batch, out)[1], ws[1], dx);
-          float[] got = t.written("tf32 linearBackwardData", dx);
+          float[] got = t.written(mode.cliName() + " linearBackwardData", dx);
           for (int m = 0; m < batch; m++)
             for (int n = 0; n < in; n++) {
               double s = 0;
-              for (int k = 0; k < out; k++) s += (double) tf32(dy[m * out + k]) * tf32(w[k * in + n]);
-              assertEquals((float) s, got[m * in + n], "linearBackwardData dx[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+              for (int k = 0; k < out; k++) s += (double) operand(mode, dy[m * out + k]) * operand(mode, w[k * in + n]);
+              assertEquals((float) s, got[m * in + n], mode.cliName() + " linearBackwardData dx[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
             }
         }
         if (batch <= 4) { // dw [OUT, IN] = dy^T x, K = B
           float[] dy = fourteenBit(t, batch * out);
           Tensor dw = t.gpuOut(out, in);
           t.gpu.linearBackwardWeight(xs[1], t.of(dy, batch, out)[1], dw, null);
-          float[] got = t.written("tf32 linearBackwardWeight", dw);
+          float[] got = t.written(mode.cliName() + " linearBackwardWeight", dw);
           for (int m = 0; m < out; m++)
             for (int n = 0; n < in; n++) {
               double s = 0;
-              for (int k = 0; k < batch; k++) s += (double) tf32(dy[k * out + m]) * tf32(x[k * in + n]);
-              assertEquals((float) s, got[m * in + n], "linearBackwardWeight dw[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
+              for (int k = 0; k < batch; k++) s += (double) operand(mode, dy[k * out + m]) * operand(mode, x[k * in + n]);
+              assertEquals((float) s, got[m * in + n], mode.cliName() + " linearBackwardWeight dw[" + m + "][" + n + "] " + batch + "x" + in + "x" + out);
             }
         }
         t.release();

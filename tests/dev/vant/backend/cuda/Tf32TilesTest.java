@@ -252,16 +252,23 @@ class Tf32TilesTest {
    * gradients; the linear layer's) on random operands must give the same bits as on operands rounded to TF32
    * beforehand (in Java, {@link NoisyMatmulTest#tf32}), whose low bits are zero. Shapes: 16-byte copies rounded in
    * shared memory (C, K, IN, OUT multiples of 4: the wgmma weight gradients too) and 4-byte copies rounded per
-   * fragment; R*S*C > 32, so the GEMM forward runs, not the direct FP32 kernel.
+   * fragment; R*S*C > 32, so the GEMM forward runs, not the direct FP32 kernel. The same under --math tf32rz, where the
+   * kernels round nothing and the tensor cores truncate: random operands against the same truncated beforehand. Under
+   * the emulation this checks that every pass and tile skips its rounding in that mode (a kernel that still rounded
+   * would give the rounded bits for the raw operands); on a GPU, that the tensor cores truncate.
    */
   @ParameterizedTest
   @ValueSource(strings = {"k16", "k32", "wgmma", "wgmma64", "wgmma128"})
   void tensorCoresReadOnlyTheTf32Bits(String tile) {
-    try (GpuTwin t = GpuTwin.open(133, MathMode.TF32)) {
+    for (MathMode mode : new MathMode[] {MathMode.TF32, MathMode.TF32RZ}) tensorCoresReadOnlyTheTf32Bits(tile, mode);
+  }
+
+  private static void tensorCoresReadOnlyTheTf32Bits(String tile, MathMode mode) {
+    try (GpuTwin t = GpuTwin.open(133, mode)) {
       assumeRuns(t, tile);
       withTile(tile, () -> {
         for (Conv2dShape g : new Conv2dShape[] {new Conv2dShape(2, 6, 6, 8, 72, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 5, 20, 3, 3, 1, 1)}) {
-          Tensor[][] xs = raw(t, g.inputShape()), ws = raw(t, g.weightShape()), dys = raw(t, g.outputShape());
+          Tensor[][] xs = raw(t, mode, g.inputShape()), ws = raw(t, mode, g.weightShape()), dys = raw(t, mode, g.outputShape());
           Tensor[] y = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
           Tensor[] dx = {t.gpuOut(g.inputShape()), t.gpuOut(g.inputShape())};
           Tensor[] dw = {t.gpuOut(g.weightShape()), t.gpuOut(g.weightShape())};
@@ -270,14 +277,16 @@ class Tf32TilesTest {
             t.gpu.conv2dBackwardData(g, dys[v][1], ws[v][1], dx[v]);
             t.gpu.conv2dBackwardWeight(g, xs[v][1], dys[v][1], dw[v], null);
           }
-          t.assertSameBits("conv2dForward " + tile + " " + g + ": raw vs TF32-rounded operands", y[1], y[0]);
-          t.assertSameBits("conv2dBackwardData " + tile + " " + g + ": raw vs TF32-rounded operands", dx[1], dx[0]);
-          t.assertSameBits("conv2dBackwardWeight " + tile + " " + g + ": raw vs TF32-rounded operands", dw[1], dw[0]);
+          String what = mode.cliName() + " " + tile + " " + g + ": raw vs " + (mode == MathMode.TF32 ? "rounded" : "truncated")
+              + " operands";
+          t.assertSameBits("conv2dForward " + what, y[1], y[0]);
+          t.assertSameBits("conv2dBackwardData " + what, dx[1], dx[0]);
+          t.assertSameBits("conv2dBackwardWeight " + what, dw[1], dw[0]);
           t.release();
         }
         for (int[] d : new int[][] {{70, 36, 68}, {33, 17, 9}}) {
           int batch = d[0], in = d[1], out = d[2];
-          Tensor[][] xs = raw(t, batch, in), ws = raw(t, out, in), dys = raw(t, batch, out);
+          Tensor[][] xs = raw(t, mode, batch, in), ws = raw(t, mode, out, in), dys = raw(t, mode, batch, out);
           Tensor[] y = {t.gpuOut(batch, out), t.gpuOut(batch, out)}, dx = {t.gpuOut(batch, in), t.gpuOut(batch, in)};
           Tensor[] dw = {t.gpuOut(out, in), t.gpuOut(out, in)};
           for (int v = 0; v < 2; v++) {
@@ -285,7 +294,8 @@ class Tf32TilesTest {
             t.gpu.linearBackwardData(dys[v][1], ws[v][1], dx[v]);
             t.gpu.linearBackwardWeight(xs[v][1], dys[v][1], dw[v], null);
           }
-          String what = tile + " " + batch + "x" + in + "x" + out + ": raw vs TF32-rounded operands";
+          String what = mode.cliName() + " " + tile + " " + batch + "x" + in + "x" + out + ": raw vs "
+              + (mode == MathMode.TF32 ? "rounded" : "truncated") + " operands";
           t.assertSameBits("linearForward " + what, y[1], y[0]);
           t.assertSameBits("linearBackwardData " + what, dx[1], dx[0]);
           t.assertSameBits("linearBackwardWeight " + what, dw[1], dw[0]);
@@ -295,10 +305,13 @@ class Tf32TilesTest {
     }
   }
 
-  /** {random operand, the same rounded to TF32 in Java}, each as GpuTwin.of's {reference, GPU} pair. */
-  private static Tensor[][] raw(GpuTwin t, int... shape) {
+  /**
+   * {random operand, the same rounded (tf32) or truncated (tf32rz) to TF32 in Java}, each as GpuTwin.of's {reference,
+   * GPU} pair.
+   */
+  private static Tensor[][] raw(GpuTwin t, MathMode mode, int... shape) {
     float[] a = t.uniform(GpuTwin.size(shape), -2, 2), r = new float[a.length];
-    for (int i = 0; i < a.length; i++) r[i] = NoisyMatmulTest.tf32(a[i]);
+    for (int i = 0; i < a.length; i++) r[i] = NoisyMatmulTest.operand(mode, a[i]);
     return new Tensor[][] {t.of(a, shape), t.of(r, shape)};
   }
 
