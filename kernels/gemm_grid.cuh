@@ -14,4 +14,16 @@ __device__ __forceinline__ void grid_tile(int M, int N, int& m0, int& n0, int& s
   n0 = (t % tilesN) * BN;
 }
 
+// How a TF32 k loop treats its operands: ALWAYS rounds them to TF32 (--math tf32), NEVER hands them to the tensor cores
+// as they are (tf32rz: truncation), RUNTIME decides by the kernel's tf32Round at every k-tile. The 16-byte loops, the hot
+// ones, are instantiated for ALWAYS and NEVER: with one runtime branch around its rounding pass the tf32 loop grew by
+// 2-14 SASS instructions (the shared-memory base recomputed inside the branch; nvcc 13.0, sm_90a); the others decide
+// at run time.
+enum class Round { ALWAYS, NEVER, RUNTIME };
+
+template <Round R>
+__device__ __forceinline__ bool rounds(bool tf32Round) {
+  return R == Round::ALWAYS || (R == Round::RUNTIME && tf32Round);
+}
+
 }  // namespace vant

@@ -299,9 +299,10 @@ __device__ __forceinline__ int warp_n0() { return ((int)threadIdx.x >> 5) / WARP
 // The k loop for one choice of copy widths (VA, VB: 16-byte copies of A, B), so that the loop body holds one copy
 // path and what the rows alone decide is computed before it (v1 had both paths and every address in the loop:
 // ~490-1190 static SASS instructions per 16 HMMA on sm_90, both paths counted; it was issue-bound).
-template <class C, class P, bool VA, bool VB>
+template <class C, class P, bool VA, bool VB, Round R>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                      int m0, int n0, float (&acc)[MT][NT][4], bool round) {
+                                      int m0, int n0, float (&acc)[MT][NT][4], bool tf32Round) {
+  const bool round = rounds<R>(tf32Round);
   constexpr int BK = C::BK, STAGES = C::STAGES;
   // Rows are hoisted where a thread has at most 2 chunks of the operand (BK 16, and B at BK 32); at BK 32 A has 4
   // chunks per thread, whose hoisted rows spilled, so K32 computes A's addresses at every k-tile.
@@ -372,10 +373,12 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 #pragma unroll
       for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
   const bool vecA = p.a_vec(), vecB = p.b_vec();
-  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
-  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
-  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
-  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  if (vecA && vecB) {
+    if (round) kloop<C, P, true, true, Round::ALWAYS>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, true);
+    else kloop<C, P, true, true, Round::NEVER>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, false);
+  } else if (vecA) kloop<C, P, true, false, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  else if (vecB) kloop<C, P, false, true, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
+  else kloop<C, P, false, false, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round);
 }
 
 // Guarded scalar stores of the accumulators to out[m * ld + n] (the backward kernels; no noise), each plus

@@ -235,9 +235,10 @@ __device__ __forceinline__ void prefetch(int tiles, Load& load) {
 }
 
 // The k loop for one choice of copy widths (VA, VB). acc must be zero on entry (every wgmma accumulates).
-template <class C, class P, bool VA, bool VB, class Side>
+template <class C, class P, bool VA, bool VB, Round R, class Side>
 __device__ __forceinline__ void kloop(const P& p, typename C::Smem& sm, int M, int N, long long kBegin, long long kEnd,
-                                      int m0, int n0, float (&acc)[C::BN / 2], bool round, Side& side) {
+                                      int m0, int n0, float (&acc)[C::BN / 2], bool tf32Round, Side& side) {
+  const bool round = rounds<R>(tf32Round);
   static_assert(P::A_K && P::B_K, "wgmma .tf32 reads both operands K-major");
   constexpr int STAGES = C::STAGES, AHEAD = STAGES - 2;
   using AV = VecCopies<BM, true, P>;
@@ -311,10 +312,12 @@ __device__ __forceinline__ void mainloop(const P& p, typename C::Smem& sm, int M
 #pragma unroll
   for (int j = 0; j < C::BN / 2; ++j) ptx::reg_fence(acc[j]);
   const bool vecA = p.a_vec(), vecB = p.b_vec();
-  if (vecA && vecB) kloop<C, P, true, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
-  else if (vecA) kloop<C, P, true, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
-  else if (vecB) kloop<C, P, false, true>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
-  else kloop<C, P, false, false>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  if (vecA && vecB) {
+    if (round) kloop<C, P, true, true, Round::ALWAYS>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, true, side);
+    else kloop<C, P, true, true, Round::NEVER>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, false, side);
+  } else if (vecA) kloop<C, P, true, false, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  else if (vecB) kloop<C, P, false, true, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
+  else kloop<C, P, false, false, Round::RUNTIME>(p, sm, M, N, kBegin, kEnd, m0, n0, acc, round, side);
 }
 
 // The noise of the fused epilogue drawn under the k loop (configurations with a Gaussian tile, C::ZT): the epilogue's

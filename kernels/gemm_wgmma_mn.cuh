@@ -152,12 +152,11 @@ struct Blocks {
   }
 };
 
-// acc (zeroed here) = the tile (m0, n0) of sum over k in [kBegin, kEnd) of A(m, k) B(k, n); tile row r of the
-// accumulators is m0 + perm(r), column c is n0 + perm(c) (store() maps them back).
-template <class C, class OpA, class OpB>
-__device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typename C::Smem& sm, int M, int N,
-                                         long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2],
-                                         bool round) {
+// The k loop, rounding the operands to TF32 (ROUND: --math tf32) or not (tf32rz); mainloop below picks one.
+template <class C, bool ROUND, class OpA, class OpB>
+__device__ __forceinline__ void kloop(const OpA& opA, const OpB& opB, typename C::Smem& sm, int M, int N,
+                                      long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2]) {
+  constexpr bool round = ROUND;
   constexpr int BN = C::BN, RAW = C::RAW, OPS = C::OPS;
 #pragma unroll
   for (int j = 0; j < BN / 2; ++j) acc[j] = 0.0f;
@@ -205,6 +204,17 @@ __device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typenam
   for (int j = 0; j < BN / 2; ++j) ptx::reg_fence(acc[j]);
   ptx::cp_async_wait<0>();
   __syncthreads();  // the pipeline's memory is free for the epilogue
+}
+
+// acc (zeroed here) = the tile (m0, n0) of sum over k in [kBegin, kEnd) of A(m, k) B(k, n); tile row r of the
+// accumulators is m0 + perm(r), column c is n0 + perm(c) (store() maps them back). round: the kernel's tf32Round (a
+// compile-time choice inside: with a runtime select in the transposition the loop grew by 13-14 SASS instructions).
+template <class C, class OpA, class OpB>
+__device__ __forceinline__ void mainloop(const OpA& opA, const OpB& opB, typename C::Smem& sm, int M, int N,
+                                         long long kBegin, long long kEnd, int m0, int n0, float (&acc)[C::BN / 2],
+                                         bool round) {
+  if (round) kloop<C, true>(opA, opB, sm, M, N, kBegin, kEnd, m0, n0, acc);
+  else kloop<C, false>(opA, opB, sm, M, N, kBegin, kEnd, m0, n0, acc);
 }
 
 // out[n * ld + m] = the tile's sums for m < M, n < N (the transposed output: dw [N = K or OUT][M = R*S*C or IN], or a
