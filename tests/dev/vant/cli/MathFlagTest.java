@@ -71,6 +71,13 @@ class MathFlagTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("--math tf32 is ignored on the CPU"), r.err());
     assertEquals("fp32", new ObjectMapper().readTree(out.resolve("config.json").toFile()).path("math").asText());
+    // tf32rz likewise (accepted by the config check, ignored on the CPU).
+    Path rz = tmp.resolve("rz");
+    CliTestSupport.Run r2 = CliTestSupport.run("train", "--model", "mlp", "--dataset", "synthetic", "--limit", "64",
+        "--test-limit", "32", "--epochs", "1", "--batch", "32", "--device", "cpu", "--math", "tf32rz", "--out", rz.toString());
+    assertEquals(0, r2.code(), r2.err());
+    assertTrue(r2.err().contains("--math tf32rz is ignored on the CPU"), r2.err());
+    assertEquals("fp32", new ObjectMapper().readTree(rz.resolve("config.json").toFile()).path("math").asText());
     // A config file may carry the key; a bad value there is a usage error naming it.
     Path yaml = tmp.resolve("c.yaml");
     Files.writeString(yaml, "model: mlp\nmath: fp16\n");
