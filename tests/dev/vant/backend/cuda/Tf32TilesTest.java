@@ -255,10 +255,15 @@ class Tf32TilesTest {
    * fragment; R*S*C > 32, so the GEMM forward runs, not the direct FP32 kernel. The same under --math tf32rz, where the
    * kernels round nothing and the tensor cores truncate: random operands against the same truncated beforehand. Under
    * the emulation this checks that every pass and tile skips its rounding in that mode (a kernel that still rounded
-   * would give the rounded bits for the raw operands); on a GPU, that the tensor cores truncate.
+   * would give the rounded bits for the raw operands); on a GPU, that the tensor cores truncate. Shapes reach every
+   * loop the Java API can: both operands in 16-byte copies, both in 4-byte copies, 4-byte gathers of x beside 16-byte
+   * weights (C = 6, R*S*C = 36), 16-byte dy beside 4-byte weights (K16 linear data gradient, IN = 17) and the reverse for
+   * the wgmma conv data gradient (K = 6, R*S*K = 36), stride-2 data gradients, the noisy forwards (additive per-sample
+   * noise: the K16 staged epilogue, the wgmma EarlyNoise twins) and a linear layer wider than 128 (wgmma256's 128 x 256
+   * tile). (The wgmma loops with only A in 16-byte copies need a misaligned base pointer: unreachable from Java.)
    */
   @ParameterizedTest
-  @ValueSource(strings = {"k16", "k32", "wgmma", "wgmma64", "wgmma128"})
+  @ValueSource(strings = {"k16", "k32", "wgmma", "wgmma64", "wgmma128", "wgmma256"})
   void tensorCoresReadOnlyTheTf32Bits(String tile) {
     for (MathMode mode : new MathMode[] {MathMode.TF32, MathMode.TF32RZ}) tensorCoresReadOnlyTheTf32Bits(tile, mode);
   }
@@ -267,36 +272,50 @@ class Tf32TilesTest {
     try (GpuTwin t = GpuTwin.open(133, mode)) {
       assumeRuns(t, tile);
       withTile(tile, () -> {
-        for (Conv2dShape g : new Conv2dShape[] {new Conv2dShape(2, 6, 6, 8, 72, 3, 3, 1, 1), new Conv2dShape(2, 6, 6, 5, 20, 3, 3, 1, 1)}) {
+        Conv2dShape[] convs = {
+            new Conv2dShape(2, 6, 6, 8, 72, 3, 3, 1, 1),   // 16-byte copies everywhere
+            new Conv2dShape(2, 6, 6, 5, 20, 3, 3, 1, 1),   // 4-byte gathers (C = 5)
+            new Conv2dShape(2, 6, 6, 6, 20, 2, 3, 2, 1),   // x gathered 4 bytes, weights 16 (R*S*C = 36); stride 2
+            new Conv2dShape(2, 6, 6, 8, 6, 2, 3, 1, 1),    // K = 6: 4-byte dy, 16-byte transposed weights (R*S*K = 36)
+            new Conv2dShape(2, 7, 7, 8, 12, 3, 3, 2, 1)};  // stride-2 data gradient on 16-byte copies
+        for (Conv2dShape g : convs) {
           Tensor[][] xs = raw(t, mode, g.inputShape()), ws = raw(t, mode, g.weightShape()), dys = raw(t, mode, g.outputShape());
+          Noise noise = t.noise(Noise.Type.ADDITIVE, true, g.n())[1];
           Tensor[] y = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
+          Tensor[] yNoisy = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
           Tensor[] dx = {t.gpuOut(g.inputShape()), t.gpuOut(g.inputShape())};
           Tensor[] dw = {t.gpuOut(g.weightShape()), t.gpuOut(g.weightShape())};
           for (int v = 0; v < 2; v++) {
             t.gpu.conv2dForward(g, xs[v][1], ws[v][1], null, Noise.NONE, y[v]);
+            t.gpu.conv2dForward(g, xs[v][1], ws[v][1], null, noise, yNoisy[v]);
             t.gpu.conv2dBackwardData(g, dys[v][1], ws[v][1], dx[v]);
             t.gpu.conv2dBackwardWeight(g, xs[v][1], dys[v][1], dw[v], null);
           }
           String what = mode.cliName() + " " + tile + " " + g + ": raw vs " + (mode == MathMode.TF32 ? "rounded" : "truncated")
               + " operands";
           t.assertSameBits("conv2dForward " + what, y[1], y[0]);
+          t.assertSameBits("conv2dForward with noise " + what, yNoisy[1], yNoisy[0]);
           t.assertSameBits("conv2dBackwardData " + what, dx[1], dx[0]);
           t.assertSameBits("conv2dBackwardWeight " + what, dw[1], dw[0]);
           t.release();
         }
-        for (int[] d : new int[][] {{70, 36, 68}, {33, 17, 9}}) {
+        for (int[] d : new int[][] {{70, 36, 68}, {33, 17, 9}, {40, 36, 260}, {9, 17, 12}}) {
           int batch = d[0], in = d[1], out = d[2];
           Tensor[][] xs = raw(t, mode, batch, in), ws = raw(t, mode, out, in), dys = raw(t, mode, batch, out);
           Tensor[] y = {t.gpuOut(batch, out), t.gpuOut(batch, out)}, dx = {t.gpuOut(batch, in), t.gpuOut(batch, in)};
           Tensor[] dw = {t.gpuOut(out, in), t.gpuOut(out, in)};
+          Noise noise = t.noise(Noise.Type.ADDITIVE, true, batch)[1];
+          Tensor[] yNoisy = {t.gpuOut(batch, out), t.gpuOut(batch, out)};
           for (int v = 0; v < 2; v++) {
             t.gpu.linearForward(xs[v][1], ws[v][1], null, Noise.NONE, y[v]);
+            t.gpu.linearForward(xs[v][1], ws[v][1], null, noise, yNoisy[v]);
             t.gpu.linearBackwardData(dys[v][1], ws[v][1], dx[v]);
             t.gpu.linearBackwardWeight(xs[v][1], dys[v][1], dw[v], null);
           }
           String what = mode.cliName() + " " + tile + " " + batch + "x" + in + "x" + out + ": raw vs "
               + (mode == MathMode.TF32 ? "rounded" : "truncated") + " operands";
           t.assertSameBits("linearForward " + what, y[1], y[0]);
+          t.assertSameBits("linearForward with noise " + what, yNoisy[1], yNoisy[0]);
           t.assertSameBits("linearBackwardData " + what, dx[1], dx[0]);
           t.assertSameBits("linearBackwardWeight " + what, dw[1], dw[0]);
           t.release();
