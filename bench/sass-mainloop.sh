@@ -15,7 +15,8 @@ kernels="noisy_conv2d_forward_tf32 conv2d_backward_data_tf32 conv2d_backward_dat
   noisy_conv2d_forward_tf32wg noisy_conv2d_forward_tf32wg128 noisy_matmul_forward_tf32wg noisy_matmul_forward_tf32wg128
   noisy_conv2d_forward_tf32wgz noisy_conv2d_forward_tf32wg128z noisy_matmul_forward_tf32wgz noisy_matmul_forward_tf32wg128z
   conv2d_backward_weight_tf32wg conv2d_backward_weight_tf32wg128 matmul_backward_weight_tf32wg matmul_backward_weight_tf32wg128
-  noisy_matmul_forward_tf32wg256"
+  noisy_matmul_forward_tf32wg256 conv2d_backward_data_tf32wg conv2d_backward_data_tf32wg128 conv2d_backward_data_s1_tf32wg
+  conv2d_backward_data_s1_tf32wg128 matmul_backward_data_tf32wg matmul_backward_data_tf32wg128"
 for f in noisy_conv2d noisy_matmul; do
   "$nvcc_bin" -cubin -std=c++17 -O3 -gencode arch=compute_90a,code=sm_90a -I "$root/kernels" "$root/kernels/$f.cu" \
     -o "$tmp/$f.cubin" 2>/dev/null

@@ -157,7 +157,7 @@ struct BackDataT {  // A(m = (n,h,w), j = (r,s,k)) = dy[n,p,q,k] or 0, B(j, c) =
 template <bool UNIT>
 struct BackDataW : BackDataT<UNIT> {
   static constexpr bool B_K = true, B_DENSE = true;
-  static constexpr bool B_TF32 = true;  // matmul_transpose_tf32 stores wT rounded to TF32
+  static constexpr bool B_TF32 = true;  // matmul_transpose_tf32 stores wT rounded to TF32 (as it is under tf32rz): no pass
   __device__ __forceinline__ const float* b_row(int c) const {
     return this->wt + (long long)c * this->g.r * this->g.s * this->g.k;
   }
@@ -478,7 +478,7 @@ __device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const f
 // one 16-byte store; 64 registers (4 blocks, 32 warps per SM; the stem's weights take 6.9 KiB). Predicted (not
 // yet measured on a GPU): ~10-15 µs without noise (the output's bytes), ~20-30 µs with (the Box-Muller work then
 // dominates).
-// Numerics, both math modes: FP32 FMAs in (r, s, c) order, padding taps multiplied in as zeros, then + bias —
+// Numerics, every math mode: FP32 FMAs in (r, s, c) order, padding taps multiplied in as zeros, then + bias —
 // the FP32 implicit GEMM's exact order, so its outputs are the FP32 GEMM kernel's bits (tested), except that
 // the GEMM's zero-filled k tail turns an all-zero sum of -0 into +0. TF32 mode does not round these operands:
 // its GEMMs would only lose accuracy here, not time.

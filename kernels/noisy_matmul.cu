@@ -84,7 +84,8 @@ struct BackWeight {  // A(m, k) = dy[k][m], B(k, n) = x[k][n]
 };
 
 // The data gradient of the wgmma kernels (gemm_wgmma.cuh), whose tf32 operands must both be contiguous in k: B from
-// the transposed weights wT [IN][OUT] (matmul_transpose_tf32: TF32-rounded), B(k, n) = wT[n][k]; A = dy as BackData's.
+// the transposed weights wT [IN][OUT] (matmul_transpose_tf32: TF32-rounded, or as they are under tf32rz), B(k, n) =
+// wT[n][k]; A = dy as BackData's.
 struct BackDataW {  // A(m, k) = dy[m][k], B(k, n) = wT[n][k]
   const float* dy; const float* wt; int in, out;
   static constexpr bool A_K = true, B_K = true, A_DENSE = true, B_DENSE = true, B_TF32 = true;

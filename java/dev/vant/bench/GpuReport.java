@@ -92,7 +92,7 @@ public final class GpuReport {
                 + "); the floor and % of peak below "
                 + "still use the FP32 CUDA-core peak, which TF32 can exceed)"
             : "exact FP32 (FFMA, `--math fp32`)")
-            + "; convolutions of at most 32 taps (R*S*C: the stem) and 8192 weights run the direct FP32 forward kernel in both modes"));
+            + "; convolutions of at most 32 taps (R*S*C: the stem) and 8192 weights run the direct FP32 forward kernel in every math mode"));
     if (!r.train().isEmpty()) {
       sb.append(r.options().cudaGraph()
           ? "- training steps: recorded once as a CUDA graph and replayed (`--cuda-graph on`; the rotating batch is copied on the device into the graph's fixed inputs)\n"

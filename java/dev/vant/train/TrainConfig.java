@@ -58,7 +58,7 @@ public final class TrainConfig {
   @JsonProperty("augment") public boolean augment = true;
   @JsonProperty("device") public String device = "auto";
   /**
-   * GEMM arithmetic on a GPU: "fp32" or "tf32"; null = the device's default (TF32 on compute capability 8.0+).
+   * GEMM arithmetic on a GPU: "fp32", "tf32" or "tf32rz"; null = the device's default (TF32 on compute capability 8.0+).
    * The run records the math its backend used (CPU backends: "fp32").
    */
   @JsonProperty("math") public String math;
@@ -115,7 +115,7 @@ public final class TrainConfig {
     oneOf("--noise-type", noiseType, List.of("additive", "multiplicative", "combined"));
     oneOf("--vant-per", vantPer, List.of("sample", "epoch"));
     oneOf("--device", device, List.of("auto", "cpu", "cuda"));
-    if (math != null) oneOf("--math", math, List.of("fp32", "tf32", "tf32rz"));
+    if (math != null) oneOf("--math", math.trim().toLowerCase(Locale.ROOT), List.of("fp32", "tf32", "tf32rz"));
     oneOf("--cuda-graph", cudaGraph, List.of("auto", "on", "off"));
     if (cudaGraph.equals("on") && device.equals("cpu")) {
       throw new UsageException("--cuda-graph on records GPU launches: it needs --device cuda or auto, not --device cpu");

@@ -61,7 +61,7 @@ final class NoisyConv2d {
 
   /**
    * Whether the forward runs the direct kernel ({@code noisy_conv2d_forward_direct}) instead of the implicit GEMM:
-   * a reduction of at most 32 taps (the RGB stem's 27), whose GEMM is mostly overhead, in both math modes (FP32
+   * a reduction of at most 32 taps (the RGB stem's 27), whose GEMM is mostly overhead, in every math mode (FP32
    * FMAs in the FP32 GEMM's order: the same bits).
    */
   static boolean direct(Conv2dShape g) {
