@@ -106,6 +106,7 @@ final class Gemm {
   /** Partials workspace cap, in floats (256 MiB). */
   static final long MAX_PARTIALS = 64L << 20;
 
+  /** The kernel family: FP32, or TF32 (the tensor-core kernels, which serve TF32RZ too: its launches pass tf32Round 0). */
   final MathMode math;
   /**
    * Output tile of the mode's K16 / FP32 kernels; tileM (128) is every TF32 variant's too, whose widths are their own
