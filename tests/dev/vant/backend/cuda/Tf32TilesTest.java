@@ -280,7 +280,8 @@ class Tf32TilesTest {
             new Conv2dShape(2, 7, 7, 8, 12, 3, 3, 2, 1)};  // stride-2 data gradient on 16-byte copies
         for (Conv2dShape g : convs) {
           Tensor[][] xs = raw(t, mode, g.inputShape()), ws = raw(t, mode, g.weightShape()), dys = raw(t, mode, g.outputShape());
-          Noise noise = t.noise(Noise.Type.ADDITIVE, true, g.n())[1];
+          Noise[] nz = t.noise(Noise.Type.ADDITIVE, true, g.n());
+          Noise noise = nz[1];
           Tensor[] y = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
           Tensor[] yNoisy = {t.gpuOut(g.outputShape()), t.gpuOut(g.outputShape())};
           Tensor[] dx = {t.gpuOut(g.inputShape()), t.gpuOut(g.inputShape())};
@@ -297,6 +298,24 @@ class Tf32TilesTest {
           t.assertSameBits("conv2dForward with noise " + what, yNoisy[1], yNoisy[0]);
           t.assertSameBits("conv2dBackwardData " + what, dx[1], dx[0]);
           t.assertSameBits("conv2dBackwardWeight " + what, dw[1], dw[0]);
+          // And the raw operands' results against the double reference within the mode's bound: the loops reached here
+          // (one per rounding choice) are otherwise compared only with each other.
+          Tensor x0 = xs[0][0], w0 = ws[0][0], dy0 = dys[0][0], ax = t.absRef(x0), aw = t.absRef(w0), ady = t.absRef(dy0);
+          Tensor[] yr = {t.refZeros(g.outputShape()), y[0]}, ynr = {t.refZeros(g.outputShape()), yNoisy[0]};
+          Tensor[] dxr = {t.refZeros(g.inputShape()), dx[0]}, dwr = {t.refZeros(g.weightShape()), dw[0]};
+          Tensor ay = t.refZeros(g.outputShape()), adx = t.refZeros(g.inputShape()), adw = t.refZeros(g.weightShape());
+          t.ref.conv2dForward(g, x0, w0, null, Noise.NONE, yr[0]);
+          t.ref.conv2dForward(g, x0, w0, null, nz[0], ynr[0]);
+          t.ref.conv2dBackwardData(g, dy0, w0, dxr[0]);
+          t.ref.conv2dBackwardWeight(g, x0, dy0, dwr[0], null);
+          t.ref.conv2dForward(g, ax, aw, null, Noise.NONE, ay);
+          t.ref.conv2dBackwardData(g, ady, aw, adx);
+          t.ref.conv2dBackwardWeight(g, ax, ady, adw, null);
+          long rsc = (long) g.r() * g.s() * g.c(), rsk = (long) g.r() * g.s() * g.k(), npq = (long) g.n() * g.p() * g.q();
+          t.compareTf32("conv2dForward vs reference " + what, yr, ay, rsc, Noise.NONE, g.n());
+          t.compareTf32("conv2dForward with noise vs reference " + what, ynr, ay, rsc, nz[0], g.n());
+          t.compareTf32("conv2dBackwardData vs reference " + what, dxr, adx, rsk, Noise.NONE, g.n());
+          t.compareTf32("conv2dBackwardWeight vs reference " + what, dwr, adw, npq, Noise.NONE, g.k());
           t.release();
         }
         for (int[] d : new int[][] {{70, 36, 68}, {33, 17, 9}, {40, 36, 260}, {9, 17, 12}}) {
@@ -304,7 +323,8 @@ class Tf32TilesTest {
           Tensor[][] xs = raw(t, mode, batch, in), ws = raw(t, mode, out, in), dys = raw(t, mode, batch, out);
           Tensor[] y = {t.gpuOut(batch, out), t.gpuOut(batch, out)}, dx = {t.gpuOut(batch, in), t.gpuOut(batch, in)};
           Tensor[] dw = {t.gpuOut(out, in), t.gpuOut(out, in)};
-          Noise noise = t.noise(Noise.Type.ADDITIVE, true, batch)[1];
+          Noise[] nz = t.noise(Noise.Type.ADDITIVE, true, batch);
+          Noise noise = nz[1];
           Tensor[] yNoisy = {t.gpuOut(batch, out), t.gpuOut(batch, out)};
           for (int v = 0; v < 2; v++) {
             t.gpu.linearForward(xs[v][1], ws[v][1], null, Noise.NONE, y[v]);
@@ -318,6 +338,21 @@ class Tf32TilesTest {
           t.assertSameBits("linearForward with noise " + what, yNoisy[1], yNoisy[0]);
           t.assertSameBits("linearBackwardData " + what, dx[1], dx[0]);
           t.assertSameBits("linearBackwardWeight " + what, dw[1], dw[0]);
+          Tensor x0 = xs[0][0], w0 = ws[0][0], dy0 = dys[0][0], ax = t.absRef(x0), aw = t.absRef(w0), ady = t.absRef(dy0);
+          Tensor[] yr = {t.refZeros(batch, out), y[0]}, ynr = {t.refZeros(batch, out), yNoisy[0]};
+          Tensor[] dxr = {t.refZeros(batch, in), dx[0]}, dwr = {t.refZeros(out, in), dw[0]};
+          Tensor ay = t.refZeros(batch, out), adx = t.refZeros(batch, in), adw = t.refZeros(out, in);
+          t.ref.linearForward(x0, w0, null, Noise.NONE, yr[0]);
+          t.ref.linearForward(x0, w0, null, nz[0], ynr[0]);
+          t.ref.linearBackwardData(dy0, w0, dxr[0]);
+          t.ref.linearBackwardWeight(x0, dy0, dwr[0], null);
+          t.ref.linearForward(ax, aw, null, Noise.NONE, ay);
+          t.ref.linearBackwardData(ady, aw, adx);
+          t.ref.linearBackwardWeight(ax, ady, adw, null);
+          t.compareTf32("linearForward vs reference " + what, yr, ay, in, Noise.NONE, batch);
+          t.compareTf32("linearForward with noise vs reference " + what, ynr, ay, in, nz[0], batch);
+          t.compareTf32("linearBackwardData vs reference " + what, dxr, adx, out, Noise.NONE, batch);
+          t.compareTf32("linearBackwardWeight vs reference " + what, dwr, adw, batch, Noise.NONE, out);
           t.release();
         }
       });
