@@ -33,6 +33,8 @@
 #      where the warps stall, by SASS line — mainloop or noise epilogue) of one layer1 TF32 noisy conv forward
 #      launch, K16 and wgmma (raw text in the tgz; GPU_SUITE_PROFILE2_S):                     <= 60 s
 #  8c. part 8 again with VANT_TF32_TILE=wgmma (every GEMM pass on wgmma; GPU_SUITE_PROFILE_WG_S): <= 60 s
+# The suite as a whole stops at GPU_SUITE_DEADLINE_S (default 520 s): each part's limit is cut to what is left, parts
+# past it are skipped, and the report lists every cut; the report itself needs ~15 s of the deadline.
 # Before part 1, `vant info --json` shows whether the device and the fatbin open at all.
 # Writes one dated Markdown report, <date>-gpu-suite.md, with the device, driver, CUDA version and every
 # number side by side, and keeps the raw outputs in gpu-suite-<stamp>/ beside it: under $OUT when it is
@@ -71,7 +73,31 @@ T_UNFUSED=${GPU_SUITE_UNFUSED_S:-35}
 T_RZ=${GPU_SUITE_RZ_S:-40}
 T_WG_RZ=${GPU_SUITE_WG_RZ_S:-40}
 GRAPH_BATCH=${GPU_SUITE_GRAPH_BATCH:-128}  # 2 for a dry run with VANT_BENCH_ARGS=--tiny
+# The whole suite's deadline: the device call that runs it is cut at its own limit (at most 600 s, and the session's
+# device budget is 15 minutes with the machine's start), and a cut call loses the report. Each part's limit is capped
+# at what is left before DEADLINE minus REPORT_S (for the report); a part left with under 10 s is skipped and says so.
+DEADLINE=${GPU_SUITE_DEADLINE_S:-520}
+REPORT_S=15
 log() { echo "[gpu-suite $(( $(date +%s) - START )) s] $*" >&2; }
+CAPPED=$RAW/deadline-cuts.txt
+: > "$CAPPED"
+# capped NAME LIMIT [essential]: prints LIMIT, or less where the deadline leaves less (0: skip the part; an essential
+# part, the tests and vant bench, gets at least 10 s instead: `timeout 0` would mean no limit at all); notes each cut.
+capped() {
+  local name=$1 limit=$2 essential=${3:-} left
+  (( limit > 0 )) || { echo 0; return; }
+  left=$(( DEADLINE - REPORT_S - ($(date +%s) - START) ))
+  if [[ -n $essential ]] && (( left < 10 )); then left=10; fi
+  if (( left < 10 )); then
+    echo "- $name: skipped, ${left} s left before the suite's deadline (GPU_SUITE_DEADLINE_S=$DEADLINE)" >> "$CAPPED"
+    log "$name skipped: the suite's deadline" ; echo 0
+  elif (( left < limit )); then
+    echo "- $name: limit cut from $limit s to $left s by the suite's deadline (GPU_SUITE_DEADLINE_S=$DEADLINE)" >> "$CAPPED"
+    echo "$left"
+  else
+    echo "$limit"
+  fi
+}
 
 if [[ ! -x .gpubundle/run.sh && ! -f .gpubundle/run.sh ]]; then
   echo "gpu-suite: .gpubundle/run.sh not found: pack the project first (../shared/gpu/bundle.sh) and carry .gpubundle" >&2
@@ -101,6 +127,7 @@ log "vant info: exit $? ($(head -c 300 "$RAW/vant-info.json" | tr '\n' ' '))"
 pack
 
 # ---- 1. GPU tests --------------------------------------------------------------------------------
+T_TESTS=$(capped "1 GPU tests" "$T_TESTS" essential)
 log "1/8 GPU tests (limit ${T_TESTS} s)"
 t0=$(date +%s)
 OUT=$RAW timeout "$T_TESTS" bash .gpubundle/run.sh tests > "$RAW/gpu-tests.txt" 2>&1
@@ -118,6 +145,8 @@ if ! command -v python3 >/dev/null; then
   PEER_NOTE="unavailable: no python3 on this host"
 elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
+elif T_PEER=$(capped "2 PyTorch peer" "$T_PEER"); (( T_PEER == 0 )); then
+  PEER_NOTE="unavailable: skipped by the suite's deadline"
 else
   log "2/8 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
   timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"
@@ -138,6 +167,7 @@ PEER_S=$(( $(date +%s) - t0 ))
 pack
 
 # ---- 3. vant bench -------------------------------------------------------------------------------
+T_BENCH=$(capped "3 vant bench" "$T_BENCH" essential)
 log "3/8 vant bench (limit ${T_BENCH} s)"
 t0=$(date +%s)
 NOTE_ARGS=()
@@ -156,6 +186,7 @@ pack
 declare -A EXTRA_S=()
 extra_bench() {
   local part=$1 name=$2 limit=$3 title=$4; shift 4
+  limit=$(capped "$part $name" "$limit")
   (( limit > 0 )) || return 0
   log "$part vant bench $* (limit ${limit} s)"
   local t0 rc
@@ -215,6 +246,7 @@ extra_bench 4/8 vant-bench-fp32 "$T_FP32" "The same kernels on the exact-FP32 pa
 
 # ---- 6. the CLI end to end on the GPU --------------------------------------------------------------
 TRAIN_RC=skipped
+T_TRAIN=$(capped "6 train + eval" "$T_TRAIN")
 if (( T_TRAIN > 0 )); then
   log "6/8 vant train + eval --device cuda (limit ${T_TRAIN} s)"
   t0=$(date +%s)
@@ -234,6 +266,7 @@ fi
 # ---- 7. compute-sanitizer memcheck over the kernel tests -------------------------------------------
 SAN_RC=skipped
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
+[[ -n $SAN ]] && T_SAN=$(capped "7 compute-sanitizer" "$T_SAN")
 if (( T_SAN > 0 )) && [[ -n $SAN ]]; then
   log "7/8 compute-sanitizer memcheck (limit ${T_SAN} s)"
   t0=$(date +%s)
@@ -252,6 +285,7 @@ fi
 # ---- 8. where a training step's time goes (Nsight Compute, kernel durations only) ------------------
 PROF_RC=skipped
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+[[ -n $NCU ]] && T_PROF=$(capped "8 ncu step table" "$T_PROF")
 if (( T_PROF > 0 )) && [[ -n $NCU ]]; then
   log "8/8 ncu over 9 VANT training steps at batch 128 (limit ${T_PROF} s)"
   t0=$(date +%s)
@@ -271,6 +305,7 @@ fi
 # ---- 8c. the same step table with every GEMM pass on wgmma (VANT_TF32_TILE=wgmma): forwards, data and weight
 # gradients kernel by kernel, beside part 8's K16 (GPU_SUITE_PROFILE_WG_S; 0 skips) ------------------------------
 T_PROF_WG=${GPU_SUITE_PROFILE_WG_S:-60}
+[[ -n $NCU ]] && T_PROF_WG=$(capped "8c ncu step table, wgmma" "$T_PROF_WG")
 if (( T_PROF_WG > 0 )) && [[ -n $NCU ]]; then
   log "8c ncu over 9 VANT training steps with VANT_TF32_TILE=wgmma (limit ${T_PROF_WG} s)"
   t0=$(date +%s)
@@ -284,6 +319,7 @@ fi
 
 # ---- 8b. why the TF32 conv forward is slow: Nsight Compute sections for one layer1 launch, K16 and wgmma --------
 T_PROF2=${GPU_SUITE_PROFILE2_S:-60}
+[[ -n $NCU ]] && T_PROF2=$(capped "8b ncu sections" "$T_PROF2")
 if (( T_PROF2 > 0 )) && [[ -n $NCU ]]; then
   log "8b ncu sections of noisy_conv2d_forward_tf32 / _tf32wg at layer1 (limit ${T_PROF2} s)"
   for tile in k16 wgmma; do
@@ -309,6 +345,9 @@ python3 bench/issue8-targets.py "$RAW" > "$RAW/issue8-targets.md" 2>&1
   echo "- command: \`bash bench/gpu-suite.sh\` (from the checkout with .gpubundle beside it); raw outputs in \`$(basename "$RAW")/\`"
   echo "- wall time: tests ${TESTS_S} s, PyTorch peer ${PEER_S} s, vant bench ${BENCH_S} s, FP32 kernels ${EXTRA_S[vant-bench-fp32]:-0} s, wgmma ${EXTRA_S[vant-bench-wgmma]:-0} s, wgmma64 ${EXTRA_S[vant-bench-wgmma64]:-0} s, wgmma late noise ${EXTRA_S[vant-bench-wgmma-late]:-0} s, graph steps ${EXTRA_S[vant-bench-graph]:-0} s, unfused steps ${EXTRA_S[vant-bench-unfused]:-0} s, train+eval ${TRAIN_S:-0} s, sanitizer ${SAN_S:-0} s, ncu ${PROF_S:-0} s, total $(( $(date +%s) - START )) s"
   echo
+  if [[ -s $CAPPED ]]; then
+    echo "Parts cut short or skipped by the suite's deadline:"; echo; cat "$CAPPED"; echo
+  fi
   echo "## The targets of issue 8, measured in this run (bench/issue8-targets.py)"
   echo
   cat "$RAW/issue8-targets.md"
