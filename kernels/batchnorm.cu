@@ -1,15 +1,19 @@
 // kernels/batchnorm.cu — BatchNorm over the channels C of x [rows = N*H*W, C] (NHWC), fused with
-// ReLU and the noise epilogue; statistics by deterministic one-pass shifted column sums in double (colreduce.cuh).
+// ReLU and the noise epilogue; statistics by deterministic shifted sums in double over 64-row chunks (batchnorm.cuh),
+// the backward's sums by colreduce.cuh.
 // nvcc: native/build-kernels.sh (-O3 -std=c++17, sm_80/86/89/90 + compute_90 PTX).
 // Versions tried: v1 two-pass statistics (mean, then sum of squared deviations), separate tiny
 //   finalize kernels, elementwise apply with the noise of a Philox group per thread; v2 one-pass
-//   statistics around a per-column shift, one finalize kernel; v3 (this one) the finalize in the same launch,
-//   by the last block of each column tile (colreduce.cuh finish).
+//   statistics around a per-column shift, one finalize kernel; v3 the finalize in the same launch, by the last
+//   block of each column tile (colreduce.cuh finish); v4 (this one) the statistics in fixed 64-row chunks that a
+//   conv forward's epilogue can make too (below), merged by a final launch.
 // Binding: dev.vant.backend.cuda.BatchNorm. Reference: dev.vant.backend.cpu.ReferenceBackend.
 //
 // Shapes: x, y, dy, dx [rows, C]; gamma, beta, mean, invStd, running*, dGamma, dBeta [C];
-//         partials dPart* [chunks = ceil(rows / chunkRows), C] (double); dTickets [ceil(C / 32)] (zeros).
-// Training forward (2 launches; the first alone where a residual join applies the BatchNorm on the fly):
+//         partials dPart* [chunks = ceil(rows / chunkRows), C] (double); dTickets [ceil(C / 32)] (zeros);
+//         the statistics' partials [2][ceil(rows / 64)][C] (double).
+// Training forward (3 launches; 2 where the conv before made the partials; the apply is left out where a residual
+// join applies the BatchNorm on the fly):
 //   stats: mean and var = sum (x - mean)^2 / rows from one read of x (shifted sums, below),
 //          invStd = 1 / sqrt(var + eps),
 //          running = (1 - momentum) running + momentum * {mean, var * rows / (rows - 1)}
@@ -24,43 +28,58 @@
 #include "fastdiv.cuh"
 #include "noise_epilogue.cuh"
 
-// Statistics in one read of x: per column the sums of d = x - K and d^2 with the shift K = x[0, c] (the column's
-// first value; exact differences in double), then mean = K + S / rows, var = Q / rows - (S / rows)^2. Without the
-// shift that difference cancels when |mean| >> std; with it, the cancellation is bounded by the data: K is one of
-// the values, so (K - mean)^2 <= rows * var, and var's relative error is at most (1 + (K - mean)^2 / var) times
-// the relative error of the double sum Q (~depth * 2^-53, depth ~ chunkRows / 8 + chunks / 32 + 8 additions):
-// rigorously ~2^-19 in the worst case at rows = 2^24, typically far less (a one-off review simulation of this
-// summation order, first row 0.9 sqrt(rows) std out: 1.6e-9 relative at rows = 2^24; unshifted: 1e-2 at mean 10^4;
-// BatchNormTest checks the far-offset, outlying-first-row case against the two-pass reference).
-// This replaced a two-pass scheme (sums, mean, squared deviations, variance: two reads of x, four launches; on the
-// H200 run 3 the second read was 5.4 µs per BatchNorm, 0.11 ms per ResNet-18 step, plus a launch).
-// One launch: the partial sums, then (the last block of each column tile, colreduce.cuh finish) the totals and
-// the statistics. dTickets: [ceil(C / 32)] zeros, left zero. (Both BatchNorm reductions declare 2 blocks per SM:
-// with __launch_bounds__(256) alone ptxas held them to 64 registers and spilled 4 bytes, on sm_80 at least; so
-// they take 70 and spill nothing. bias_grad fits 56-62 without spilling.)
-extern "C" __global__ void __launch_bounds__(256, 2)
-batchnorm_stats(const float* __restrict__ dX, long long rows, int C, long long chunkRows, double* dPartS, double* dPartQ,
-                unsigned int* dTickets, float momentum, float eps, float* __restrict__ dMean,
-                float* __restrict__ dRunningMean, float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
-  __shared__ vant::colred::Smem sm;
-  vant::colred::finish(
-      [&](long long r, int c, double& v0, double& v1) {
-        const double d = (double)dX[r * C + c] - (double)dX[c];
-        v0 = d;
-        v1 = d * d;
-      },
-      rows, C, chunkRows, dPartS, dPartQ, dTickets, sm,
-      [&](int c, double S, double Q) {
-        const double md = S / (double)rows;       // mean - K
-        const double sq = fmax(Q - S * md, 0.0);  // sum of squared deviations from the mean
-        const float mean = (float)((double)dX[c] + md);
-        const float var = (float)(sq / (double)rows);
-        const float unbiased = (float)(sq / (double)(rows - 1));
-        dMean[c] = mean;
-        dInvStd[c] = 1.0f / sqrtf(var + eps);
-        dRunningMean[c] = (1.0f - momentum) * dRunningMean[c] + momentum * mean;
-        dRunningVar[c] = (1.0f - momentum) * dRunningVar[c] + momentum * unbiased;
-      });
+// Statistics: per column the sums of d = x - K and d^2 around a shift K, in double, then mean = K + S / rows,
+// var = Q / rows - (S / rows)^2. Without a shift that difference cancels when |mean| >> std; with one, the cancellation
+// is bounded by the data. Partials per chunk of 64 rows around the chunk's first value (batchnorm.cuh chunk_sums),
+// merged around K0 = x[0, c] (merge_chunks): every shift is one of the values, so (K - mean)^2 <= rows * var, and
+// var's relative error stays within (1 + 64 max (K_k - mean)^2 / var) times the double sums' ~depth * 2^-53 (depth
+// ~64 + chunks / 256 + 5 + 8 additions): at worst ~2^-20 at rows = 2^24 with an outlying chunk start, typically
+// ~1e-15 (BatchNormTest checks the far-offset, outlying-first-row case against the two-pass reference).
+// Two launches: batchnorm_stats_partial makes the partials from one read of x, batchnorm_stats_final merges them.
+// A conv forward whose output this BatchNorm normalizes can make the same partials in its epilogue from the tile it
+// holds (noisy_conv2d.cu, dStats; batchnorm.cuh tile_stats): then only the final runs, and x is not read again
+// but for the chunks' first values. Versions: v1 two passes (sums, then squared deviations; four launches); v2 one
+// pass around K = x[0, c] in colreduce.cuh's chunks, the totals by the last block of each column tile in the same
+// launch (one launch); v3 (this one) fixed 64-row chunks, so that a conv epilogue can make them (run 3 on the H200:
+// the statistics' read of x was ~5 µs per BatchNorm, ~0.1 ms per ResNet-18 step).
+
+// One thread per (chunk, column): 32 columns (consecutive threads: coalesced) x 8 chunks per block; grid
+// ceil(C / 32) * ceil(chunks / 8), column tile = blockIdx % ceil(C / 32). part: [2][chunks][C].
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_stats_partial(const float* __restrict__ dX, long long rows, int C, double* __restrict__ dPart) {
+  const int colTiles = (C + 31) / 32;
+  const int c = (int)(blockIdx.x % colTiles) * 32 + (int)(threadIdx.x & 31);
+  const long long k = (long long)(blockIdx.x / colTiles) * 8 + threadIdx.x / 32;
+  const long long chunks = (rows + vant::bn::STAT_ROWS - 1) / vant::bn::STAT_ROWS;
+  if (c >= C || k >= chunks) return;
+  const long long r0 = k * vant::bn::STAT_ROWS;
+  const int n = (int)(rows - r0 < vant::bn::STAT_ROWS ? rows - r0 : vant::bn::STAT_ROWS);
+  const float* x = dX + r0 * C + c;
+  double S, Q;
+  vant::bn::chunk_sums([&](int t) { return x[(long long)t * C]; }, n, S, Q);
+  dPart[k * C + c] = S;
+  dPart[(chunks + k) * C + c] = Q;
+}
+
+// One block per column: its totals (merge_chunks), then the statistics and the running statistics.
+extern "C" __global__ void __launch_bounds__(256)
+batchnorm_stats_final(const double* __restrict__ dPart, const float* __restrict__ dX, long long rows, int C,
+                      float momentum, float eps, float* __restrict__ dMean, float* __restrict__ dRunningMean,
+                      float* __restrict__ dRunningVar, float* __restrict__ dInvStd) {
+  __shared__ double sWarp[2 * 8];
+  const int c = (int)blockIdx.x;
+  double S, Q;
+  vant::bn::merge_chunks(dPart, dX, rows, C, c, sWarp, S, Q);
+  if (threadIdx.x != 0) return;
+  const double md = S / (double)rows;       // mean - K0
+  const double sq = fmax(Q - S * md, 0.0);  // sum of squared deviations from the mean
+  const float mean = (float)((double)dX[c] + md);
+  const float var = (float)(sq / (double)rows);
+  const float unbiased = (float)(sq / (double)(rows - 1));
+  dMean[c] = mean;
+  dInvStd[c] = 1.0f / sqrtf(var + eps);
+  dRunningMean[c] = (1.0f - momentum) * dRunningMean[c] + momentum * mean;
+  dRunningVar[c] = (1.0f - momentum) * dRunningVar[c] + momentum * unbiased;
 }
 
 // One thread per Philox group of 4 elements (grid-stride). y may be x.

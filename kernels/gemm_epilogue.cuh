@@ -83,9 +83,12 @@ __device__ __forceinline__ void draw_rows_noise(float4* zs, const RowsTile<TN>& 
 // (bench/results/2026-12-05-sass-mainloop.md); this path has none of them.
 // zPre (optional): every item's first-stream Gaussians already drawn by draw_rows_noise (this thread's own items:
 // no barrier needed); the second stream of COMBINED is still drawn here.
+// keep: also write the final (noisy) values back into sC, each thread its own items, for a pass over the tile after
+// a barrier (the BatchNorm statistics of a conv's output, batchnorm.cuh tile_stats).
 template <int TM, int TN>
-__device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float* __restrict__ dY, int N, int m0, int n0,
-                                                 int rows, int W, const NoiseArgs& a, const float4* zPre = nullptr) {
+__device__ __forceinline__ void store_noisy_rows(float* sC, int ldc, float* __restrict__ dY, int N, int m0, int n0,
+                                                 int rows, int W, const NoiseArgs& a, const float4* zPre = nullptr,
+                                                 bool keep = false) {
   const RowsTile<TN> t(N, m0, n0, rows, W, ldc);
   const int items = t.items;
   const bool vec = ((uintptr_t)dY & 15) == 0;
@@ -127,6 +130,7 @@ __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float
         v[1] = noise_formula(a.type, sg, v[1], z[u].z1, z2[u].z1);
         v[2] = noise_formula(a.type, sg, v[2], z[u].z2, z2[u].z2);
         v[3] = noise_formula(a.type, sg, v[3], z[u].z3, z2[u].z3);
+        if (keep) *reinterpret_cast<float4*>(&sC[off]) = make_float4(v[0], v[1], v[2], v[3]);
       }
       if (vec) {
         *reinterpret_cast<float4*>(dY + e0) = make_float4(v[0], v[1], v[2], v[3]);
@@ -141,13 +145,16 @@ __device__ __forceinline__ void store_noisy_rows(const float* sC, int ldc, float
 // Device only (threadIdx). sC 16-byte aligned, ldc (its row stride in floats) a multiple of 4. Ends without a
 // barrier: the caller may not reuse sC before another __syncthreads().
 // zPre: as store_noisy_rows's; only where rows_path(N, a) (the caller drew them for that path's items).
+// keep: as store_noisy_rows's: afterwards (and a barrier) sC holds the tile of y as stored. Every element belongs to
+// exactly one item, which reads it from sC and writes it back: no thread touches another's elements.
 template <int TM, int TN>
-__device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float* __restrict__ dY, int M, int N, int m0,
-                                                 int n0, const NoiseArgs& a, const float4* zPre = nullptr) {
+__device__ __forceinline__ void store_noisy_tile(float* sC, int ldc, float* __restrict__ dY, int M, int N, int m0,
+                                                 int n0, const NoiseArgs& a, const float4* zPre = nullptr,
+                                                 bool keep = false) {
   const int rows = M - m0 < TM ? M - m0 : TM;
   const int W = N - n0 < TN ? N - n0 : TN;
   if (rows_path(N, a)) {
-    store_noisy_rows<TM, TN>(sC, ldc, dY, N, m0, n0, rows, W, a, zPre);
+    store_noisy_rows<TM, TN>(sC, ldc, dY, N, m0, n0, rows, W, a, zPre, keep);
     return;
   }
   const bool whole = n0 == 0 && W == N;
@@ -227,6 +234,16 @@ __device__ __forceinline__ void store_noisy_tile(const float* sC, int ldc, float
             const float sg = a.dSigma ? a.dSigma[q] : a.sigmaScalar;
             v[l] = noise_formula(a.type, sg, v[l], zl[l], z2l[l]);
             if (++rem == a.perSample) { rem = 0; ++q; }
+          }
+        }
+        if (keep) {
+#pragma unroll
+          for (int l = 0; l < 4; ++l) {
+            if (l >= lo && l < hi) {
+              const int o = o0 + l;
+              const int r = whole ? o / W : seg, c = whole ? o - (o / W) * W : o;
+              sC[r * ldc + c] = v[l];
+            }
           }
         }
       }

@@ -24,6 +24,7 @@
 // Grid: 1-D, tilesM * tilesN (* splits) blocks (64 x 64 tiles for FP32, 128 x 64 for TF32).
 // __launch_bounds__(256, 2): without the 2, ptxas capped the GEMM kernels at 64 registers on sm_86/89/90 and
 // spilled; 2 blocks per SM allow 128.
+#include "batchnorm.cuh"
 #include "fastdiv.cuh"
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
@@ -33,6 +34,17 @@
 
 namespace vant {
 namespace conv {
+
+// After store_noisy_tile(..., keep = dStats != null): the BatchNorm statistics' partials of the output tile (its
+// TM = 64 or 128 rows start at a multiple of 64: whole chunks of batchnorm.cuh). A no-op without dStats (uniform).
+template <int TM, int TN>
+__device__ __forceinline__ void epilogue_stats(const float* sC, int ldc, int M, int N, int m0, int n0,
+                                               double* __restrict__ dStats) {
+  static_assert(TM % bn::STAT_ROWS == 0, "a tile must be whole statistics chunks");
+  if (!dStats) return;
+  __syncthreads();  // sC holds every element as stored
+  bn::tile_stats(sC, ldc, M - m0 < TM ? M - m0 : TM, N - n0 < TN ? N - n0 : TN, M, N, m0, n0, dStats);
+}
 
 // The convolution's sizes plus a FastDiv (fastdiv.cuh) for each one the gathers divide by: the index splits
 // below run at every k-tile of every copy, where a hardware-free division costs ~20 instructions. Every index
@@ -205,12 +217,14 @@ struct BackWeight {  // A(k, j = (n,p,q)) = dy[j][k], B(j, (r,s,c)) = x[n, p*st-
 // every GEMM entry point: 1 = the TF32 kernels round each operand to TF32 (cvt.rna; --math tf32), 0 = they hand the
 // FP32 bits to the tensor cores, which truncate them (--math tf32rz); the FP32 kernels ignore it.
 #define VANT_CONV_GEOMETRY vant::conv::Geometry::of(n, h, w, c, k, r, s, stride, pad, p, q)
-// The parameter list of every conv forward entry point (the host passes the same arguments to each).
+// The parameter list of every conv forward entry point (the host passes the same arguments to each). dStats: null, or
+// the BatchNorm statistics' partials of y [2][ceil(M / 64)][K] (batchnorm.cuh tile_stats; only when splits == 1): the
+// epilogue makes them from the tile it holds, so the BatchNorm after the conv does not read y for them.
 #define VANT_CONV_FORWARD_PARAMS                                                                                   \
   const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias, float* __restrict__ dY, \
       int n, int h, int w, int c, int k, int r, int s, int stride, int pad, int p, int q, int splits, long long kChunk,  \
       int noiseType, float sigmaScalar, const float* __restrict__ dSigma, long long perSample, unsigned long long seed, \
-      unsigned int site, unsigned int step, const vant::StepState* dState, int tf32Round
+      unsigned int site, unsigned int step, const vant::StepState* dState, int tf32Round, double* __restrict__ dStats
 
 // The parameters of every data-gradient entry point (FP32 / TF32 / wgmma, any stride / stride 1). dAdd: null, or a
 // tensor shaped like dx added to it in the epilogue (a residual block's other input gradient; never dDx, the host
@@ -251,7 +265,8 @@ noisy_conv2d_forward(VANT_CONV_FORWARD_PARAMS) {
   }
   stage(sm.c, k, n0, dBias, acc);
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
-  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na);
+  vant::store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, k, m0, n0, na, nullptr, dStats != nullptr);
+  vant::conv::epilogue_stats<BM, BN>(sm.c, LDC, M, k, m0, n0, dStats);
 }
 
 // dDx: dx [N, H, W, C] when splits == 1, else the partials [splits][N*H*W][C] (reduced by matmul_splitk_reduce).
@@ -335,7 +350,8 @@ namespace conv {
 template <class C>
 __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                              const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
-                                             int splits, long long kChunk, const NoiseArgs& na, bool round) {
+                                             int splits, long long kChunk, const NoiseArgs& na, bool round,
+                                             double* __restrict__ dStats) {
   using namespace vant::tf32;
   const int M = g.n * g.p * g.q;
   const long long RSC = (long long)g.r * g.s * g.c;
@@ -349,14 +365,16 @@ __device__ __forceinline__ void forward_tf32(typename C::Smem& sm, const float* 
     return;
   }
   stage(sm, g.k, n0, dBias, acc);
-  store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, g.k, m0, n0, na);
+  store_noisy_tile<BM, BN>(sm.c, LDC, dY, M, g.k, m0, n0, na, nullptr, dStats != nullptr);
+  epilogue_stats<BM, BN>(sm.c, LDC, M, g.k, m0, n0, dStats);
 }
 
 // The forward on the wgmma mainloop (gemm_wgmma.cuh; sm_90a): tiles 128 x C::BN; split-K as forward_tf32.
 template <class C>
 __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __restrict__ dX, const float* __restrict__ dW,
                                            const float* __restrict__ dBias, float* __restrict__ dY, const Geometry& g,
-                                           int splits, long long kChunk, const NoiseArgs& na, bool round) {
+                                           int splits, long long kChunk, const NoiseArgs& na, bool round,
+                                           double* __restrict__ dStats) {
   const int M = g.n * g.p * g.q;
   const long long RSC = (long long)g.r * g.s * g.c;
   int m0, n0, split;
@@ -371,7 +389,8 @@ __device__ __forceinline__ void forward_wg(typename C::Smem& sm, const float* __
     return;
   }
   wg::stage<C>(sm, g.k, n0, dBias, acc);
-  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na, early.drawn());
+  store_noisy_tile<wg::BM, C::BN>(sm.c, C::LDC, dY, M, g.k, m0, n0, na, early.drawn(), dStats != nullptr);
+  epilogue_stats<wg::BM, C::BN>(sm.c, C::LDC, M, g.k, m0, n0, dStats);
 }
 
 // The data gradient on the wgmma mainloop (sm_90a), from the transposed weights dWt [C][R][S][K]; dDx as
@@ -527,14 +546,14 @@ extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32(VANT_CONV_FORWARD_PARAMS) {
   __shared__ vant::tf32::K16::Smem sm;
   vant::conv::forward_tf32<vant::tf32::K16>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0);
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0, dStats);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
   VANT_K32_SMEM(sm);
   vant::conv::forward_tf32<vant::tf32::K32>(sm, dX, dW, dBias, dY, VANT_CONV_GEOMETRY, splits, kChunk,
-      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0);
+      vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState), tf32Round != 0, dStats);
 }
 
 // wgmma forwards (sm_90a; dynamic shared memory: sizeof(C::Smem) bytes at launch): tiles 128 x 64 (2 blocks per SM)
@@ -545,7 +564,7 @@ noisy_conv2d_forward_tf32k32(VANT_CONV_FORWARD_PARAMS) {
   extern __shared__ float4 vant_dyn_smem[];                                                                       \
   vant::conv::forward_wg<C>(*reinterpret_cast<C::Smem*>(vant_dyn_smem), dX, dW, dBias, dY, VANT_CONV_GEOMETRY,     \
       splits, kChunk, vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState),        \
-      tf32Round != 0)
+      tf32Round != 0, dStats)
 #else
 #define VANT_CONV_FORWARD_WG(C) __trap()
 #endif

@@ -98,6 +98,15 @@ public interface Backend extends AutoCloseable {
   /** y [N,P,Q,K] = noise(conv(x [N,H,W,C], w [K,R,S,C]) + bias [K]); bias may be null. */
   void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y);
 
+  /**
+   * {@link #conv2dForward} whose output a training BatchNorm reads next: where the backend can, it also makes that
+   * BatchNorm's statistics partials as it writes y and leaves them in {@code stats} (null: none). The default makes
+   * none; y is the same either way.
+   */
+  default void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y, StatsHandoff stats) {
+    conv2dForward(g, x, w, bias, noise, y);
+  }
+
   /** dx [N,H,W,C] from dy [N,P,Q,K] and w [K,R,S,C]. */
   void conv2dBackwardData(Conv2dShape g, Tensor dy, Tensor w, Tensor dx);
 
@@ -148,6 +157,23 @@ public interface Backend extends AutoCloseable {
    */
   void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd);
+
+  /**
+   * {@link #batchNormTrainForward} that takes x's statistics partials from {@code stats} where the conv that wrote x
+   * left them there ({@link StatsHandoff#take}); otherwise, and by default, as without it. The same bits either way.
+   */
+  default void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y, StatsHandoff stats) {
+    if (stats != null) stats.take(x);
+    batchNormTrainForward(x, gamma, beta, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, relu, noise, y);
+  }
+
+  /** {@link #batchNormTrainStatistics} with the partials of {@code stats}, as {@link #batchNormTrainForward} above. */
+  default void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd, StatsHandoff stats) {
+    if (stats != null) stats.take(x);
+    batchNormTrainStatistics(x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+  }
 
   /** Inference mode: y = noise(relu?(gamma * (x - runningMean) / sqrt(runningVar + eps) + beta)). */
   void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,

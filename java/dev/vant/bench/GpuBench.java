@@ -3,6 +3,7 @@ package dev.vant.bench;
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StatsHandoff;
 import dev.vant.backend.MathMode;
 import dev.vant.backend.cuda.CudaBackend;
 import dev.vant.cuda.CudaDevice;
@@ -52,11 +53,13 @@ public final class GpuBench {
 
   /**
    * Rows of the fusion table (name, H = W, C, K): the residual join reading bn2 (and the shortcut's BatchNorm) on
-   * the fly, and conv1's data gradient with the shortcut's gradient added in its epilogue, at ResNet-18's shapes.
+   * the fly, conv1's data gradient with the shortcut's gradient added in its epilogue, and a conv forward making the
+   * next BatchNorm's statistics in its epilogue, at ResNet-18's shapes.
    */
   static final Object[][] FUSIONS = {
       {"join.layer1", 16, 64, 0}, {"join.layer2.down", 8, 128, 1}, {"join.layer4", 2, 512, 0},
-      {"dgrad.layer1", 16, 64, 64}, {"dgrad.layer3", 4, 256, 256}};
+      {"dgrad.layer1", 16, 64, 64}, {"dgrad.layer3", 4, 256, 256},
+      {"bnstats.layer1", 16, 64, 64}, {"bnstats.layer2", 8, 128, 128}, {"bnstats.layer3", 4, 256, 256}};
 
   /**
    * What to run.
@@ -270,8 +273,9 @@ public final class GpuBench {
         String name = (String) f[0];
         if (!o.wants(name)) continue;
         int hw = (Integer) f[1], c = (Integer) f[2], k = (Integer) f[3];
+        Conv2dShape conv = new Conv2dShape(o.kernelBatch(), hw, hw, c, k, 3, 3, 1, 1);
         fusions.add(name.startsWith("join.") ? join(name, o.kernelBatch(), hw, c, k == 1)
-            : dataGradientPlusShortcut(name, new Conv2dShape(o.kernelBatch(), hw, hw, c, k, 3, 3, 1, 1)));
+            : name.startsWith("dgrad.") ? dataGradientPlusShortcut(name, conv) : convThenStatistics(name, conv));
       }
     }
     CublasBaseline.Result cublas = o.kernels() && o.wants("gemm" + o.gemmSize()) ? CublasBaseline.sgemm(dev, o.gemmSize(), timer) : null;
@@ -442,6 +446,41 @@ public final class GpuBench {
       check(unfused, y, "unfused join " + name);
       String what = shortcutBn ? "2 x statistics + join vs. 2 x (statistics + apply) + join" : "statistics + join vs. statistics + apply + join";
       return new FusionRow(name, shapeText, what, p.a(), p.b(), p.ratios());
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  /**
+   * A noisy conv forward (VANT levels) and the training statistics of the BatchNorm after it: fused = the conv makes
+   * the statistics' partials in its epilogue ({@link StatsHandoff}) and the BatchNorm merges them; unfused = the
+   * BatchNorm reads the conv's output for them (a pass over y), then merges. Same bits.
+   */
+  private FusionRow convThenStatistics(String name, Conv2dShape g) {
+    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    log.printf("fusion %s (%s)%n", name, shape);
+    SplittableRandom rnd = new SplittableRandom(name.hashCode());
+    List<Tensor> owned = new ArrayList<>();
+    try (StatsHandoff h = new StatsHandoff()) {
+      Tensor x = own(owned, random(rnd, 1f, g.inputShape())), w = own(owned, random(rnd, 0.05f, g.weightShape()));
+      Tensor bias = own(owned, random(rnd, 0.1f, g.k())), sigma = own(owned, sigmas(rnd, g.n()));
+      Tensor y = own(owned, b.zeros(g.outputShape()));
+      Tensor rm = own(owned, b.zeros(g.k())), rv = own(owned, b.zeros(g.k())), m = own(owned, b.zeros(g.k()));
+      Tensor inv = own(owned, b.zeros(g.k()));
+      IntConsumer fused = it -> {
+        b.conv2dForward(g, x, w, bias, noise(sigma, 0f), y, h);
+        b.batchNormTrainStatistics(y, rm, rv, 0.1f, 1e-5f, m, inv, h);
+      };
+      IntConsumer unfused = it -> {
+        b.conv2dForward(g, x, w, bias, noise(sigma, 0f), y);
+        b.batchNormTrainStatistics(y, rm, rv, 0.1f, 1e-5f, m, inv);
+      };
+      EventTimer.Paired p = timer.pair("conv " + name + " + BatchNorm statistics made in its epilogue", fused,
+          "conv " + name + ", then the BatchNorm statistics' pass over y", unfused);
+      check(fused, inv, "BatchNorm statistics from the conv epilogue " + name);
+      check(unfused, inv, "BatchNorm statistics from a pass over y " + name);
+      return new FusionRow(name, shape, "noisy conv + statistics merge vs. noisy conv + statistics pass + merge", p.a(), p.b(),
+          p.ratios());
     } finally {
       for (Tensor t : owned) t.close();
     }

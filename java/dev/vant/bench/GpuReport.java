@@ -114,9 +114,11 @@ public final class GpuReport {
 
   private void fusions(StringBuilder sb) {
     sb.append("## Residual-block fusions: fused vs. the launches they replaced\n\n");
-    sb.append("Both forms give the same bits (tests: ElementwiseTest, NoisyConv2dTest). join: bn2 (and the shortcut's "
-        + "BatchNorm) hand their statistics to the residual join, which normalizes on the fly (per-sample noise); dgrad: "
-        + "the shortcut's gradient added in conv1's data-gradient epilogue. The two forms are timed in alternating "
+    sb.append("Both forms give the same bits (tests: ElementwiseTest, NoisyConv2dTest, BatchNormTest). join: bn2 (and the "
+        + "shortcut's BatchNorm) hand their statistics to the residual join, which normalizes on the fly (per-sample noise); "
+        + "dgrad: the shortcut's gradient added in conv1's data-gradient epilogue; bnstats: the conv forward (VANT levels) "
+        + "makes the next BatchNorm's statistics partials in its epilogue instead of the BatchNorm reading y for them. "
+        + "The two forms are timed in alternating "
         + "rounds; unfused / fused is the median of the rounds' ratios (quartiles in brackets).\n\n");
     MdTable t = new MdTable("fusion", "shape", "launches: fused vs. unfused", ">fused", ">unfused", ">unfused / fused");
     for (GpuBench.FusionRow f : r.fusions()) {

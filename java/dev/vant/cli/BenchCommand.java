@@ -42,7 +42,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--only", description = "kernels, train or all (default: ${DEFAULT-VALUE}).", defaultValue = "all")
   String only;
 
-  @Option(names = "--kernels", split = ",", description = "Only these kernel rows (stem, layer1, layer2.down, layer2, layer3.down, layer3, layer4.down, layer4, fc, gemm4096; gemm64 with --tiny) and fusion rows (join.layer1, join.layer2.down, join.layer4, dgrad.layer1, dgrad.layer3).")
+  @Option(names = "--kernels", split = ",", description = "Only these kernel rows (stem, layer1, layer2.down, layer2, layer3.down, layer3, layer4.down, layer4, fc, gemm4096; gemm64 with --tiny) and fusion rows (join.layer1, join.layer2.down, join.layer4, dgrad.layer1, dgrad.layer3, bnstats.layer1, bnstats.layer2, bnstats.layer3).")
   List<String> kernelNames;
 
   @Option(names = "--batch", split = ",", description = "Training batches (default: 128,512; --tiny: 2).")

@@ -80,8 +80,9 @@ public final class BasicBlock extends Layer {
   public Tensor forward(Tensor x, NoiseContext ctx) {
     checkNhwc(x, -1);
     fused = Fusions.on();
-    Tensor h = conv2.forward(bn1.forward(conv1.forward(x, ctx), ctx), ctx);
-    Tensor s = scConv != null ? scConv.forward(x, ctx) : x;
+    // Fused: each conv hands its BatchNorm the statistics it makes in its epilogue (statsHandoff: null when off).
+    Tensor h = conv2.forward(bn1.forward(conv1.forward(x, ctx, bn1.statsHandoff()), ctx), ctx, bn2.statsHandoff());
+    Tensor s = scConv != null ? scConv.forward(x, ctx, scBn.statsHandoff()) : x;
     this.x = x;
     if (!fused) return join.forward(bn2.forward(h, ctx), scConv != null ? scBn.forward(s, ctx) : s, ctx);
     // bn2 and the shortcut's BatchNorm hand their statistics to the join, which normalizes on the fly.

@@ -2,6 +2,7 @@ package dev.vant.nn;
 
 import dev.vant.backend.JoinInput;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StatsHandoff;
 import dev.vant.tensor.Tensor;
 
 /**
@@ -25,6 +26,7 @@ public final class BatchNorm2d extends Layer {
   private Tensor saveMean, saveInvStd;
   private Tensor x, y, dx;
   private boolean savedTraining;
+  private final StatsHandoff handoff = new StatsHandoff();
 
   private BatchNorm2d(Builder b) {
     this.channels = b.channels;
@@ -61,7 +63,7 @@ public final class BatchNorm2d extends Layer {
     Noise nz = slot != null ? slot.draw(ctx, x.dim(0), path) : Noise.NONE;
     if (training) {
       backend.batchNormTrainForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
-          MOMENTUM, EPS, saveMean, saveInvStd, relu, nz, y);
+          MOMENTUM, EPS, saveMean, saveInvStd, relu, nz, y, handoff);
       tracked.increment();
     } else {
       backend.batchNormInferenceForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
@@ -85,7 +87,8 @@ public final class BatchNorm2d extends Layer {
     }
     JoinInput in;
     if (training) {
-      backend.batchNormTrainStatistics(x, runningMean.value(), runningVar.value(), MOMENTUM, EPS, saveMean, saveInvStd);
+      backend.batchNormTrainStatistics(x, runningMean.value(), runningVar.value(), MOMENTUM, EPS, saveMean, saveInvStd,
+          handoff);
       tracked.increment();
       in = JoinInput.trained(x, gamma.value(), beta.value(), saveMean, saveInvStd);
     } else {
@@ -114,6 +117,15 @@ public final class BatchNorm2d extends Layer {
     return inputGrad || dxSums != null ? dx : null;
   }
 
+  /**
+   * Where the conv whose output this BatchNorm normalizes next may leave the statistics it makes as it writes that
+   * output ({@link NoisyConv2d#forward(Tensor, NoiseContext, StatsHandoff)}): the handoff in training mode with
+   * {@link Fusions} on, else null. The forward that follows takes them if they are for its input (same bits).
+   */
+  public StatsHandoff statsHandoff() {
+    return training && Fusions.on() ? handoff : null;
+  }
+
   /** The scale {@code weight} [C] (after binding). */
   public Parameter gamma() {
     return gamma;
@@ -136,6 +148,7 @@ public final class BatchNorm2d extends Layer {
 
   @Override
   public void close() {
+    handoff.close();
     if (slot != null) slot.close();
     super.close();
   }

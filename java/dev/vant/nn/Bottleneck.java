@@ -83,9 +83,10 @@ public final class Bottleneck extends Layer {
   @Override
   public Tensor forward(Tensor x, NoiseContext ctx) {
     checkNhwc(x, -1);
-    Tensor h = bn1.forward(conv1.forward(x, ctx), ctx);
-    h = conv3.forward(bn2.forward(conv2.forward(h, ctx), ctx), ctx);
-    Tensor s = scConv != null ? scConv.forward(x, ctx) : x;
+    // Each conv hands its BatchNorm the statistics it makes in its epilogue (statsHandoff: null with Fusions off).
+    Tensor h = bn1.forward(conv1.forward(x, ctx, bn1.statsHandoff()), ctx);
+    h = conv3.forward(bn2.forward(conv2.forward(h, ctx, bn2.statsHandoff()), ctx), ctx, bn3.statsHandoff());
+    Tensor s = scConv != null ? scConv.forward(x, ctx, scBn.statsHandoff()) : x;
     this.x = x;
     fused = Fusions.on();
     if (!fused) return join.forward(bn3.forward(h, ctx), scConv != null ? scBn.forward(s, ctx) : s, ctx);

@@ -2,6 +2,7 @@ package dev.vant.nn;
 
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StatsHandoff;
 import dev.vant.tensor.Tensor;
 
 /**
@@ -51,6 +52,14 @@ public final class NoisyConv2d extends Layer {
 
   @Override
   public Tensor forward(Tensor x, NoiseContext ctx) {
+    return forward(x, ctx, null);
+  }
+
+  /**
+   * The forward whose output the training BatchNorm owning {@code stats} reads next ({@link BatchNorm2d#statsHandoff};
+   * null: none): the backend may make that BatchNorm's statistics as it writes the output (same bits).
+   */
+  public Tensor forward(Tensor x, NoiseContext ctx, StatsHandoff stats) {
     checkNhwc(x, in);
     int n = x.dim(0);
     try {
@@ -60,7 +69,7 @@ public final class NoisyConv2d extends Layer {
     }
     y = ensure(y, g.outputShape());
     Noise nz = noisy ? slot.draw(ctx, n, path) : Noise.NONE;
-    backend.conv2dForward(g, x, weight.value(), hasBias ? bias.value() : null, nz, y);
+    backend.conv2dForward(g, x, weight.value(), hasBias ? bias.value() : null, nz, y, stats);
     this.x = x;
     return y;
   }

@@ -51,7 +51,15 @@ public final class Sequential extends Layer {
   @Override
   public Tensor forward(Tensor x, NoiseContext ctx) {
     Tensor cur = x;
-    for (Layer l : layers) cur = l.forward(cur, ctx);
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      // A conv right before a BatchNorm (the stem) hands it the statistics it makes as it writes its output (Fusions).
+      if (l instanceof NoisyConv2d conv && i + 1 < layers.size() && layers.get(i + 1) instanceof BatchNorm2d bn) {
+        cur = conv.forward(cur, ctx, bn.statsHandoff());
+      } else {
+        cur = l.forward(cur, ctx);
+      }
+    }
     return cur;
   }
 

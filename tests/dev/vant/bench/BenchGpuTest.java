@@ -128,16 +128,16 @@ class BenchGpuTest {
     try (CudaDevice dev = GpuTests.open()) {
       // opened only to skip (or fail under REQUIRE_GPU=1) the same way as every GPU test
     }
-    int rc = Main.execute("bench", "--tiny", "--only", "kernels", "--kernels", "stem,fc,gemm64,join.layer2.down,dgrad.layer1",
+    int rc = Main.execute("bench", "--tiny", "--only", "kernels", "--kernels", "stem,fc,gemm64,join.layer2.down,dgrad.layer1,bnstats.layer1",
         "--warmup", "1", "--samples", "3", "--out", dir.toString(), "--name", "t");
     assertEquals(0, rc);
     String md = Files.readString(dir.resolve("t.md"));
     assertTrue(md.contains("| conv2d stem |") && md.contains("| matmul fc |") && md.contains("| matmul gemm64 |"), md);
     assertTrue(md.contains("## Residual-block fusions") && md.contains("| join.layer2.down | N2 8x8x128, BatchNorm shortcut |")
-        && md.contains("| dgrad.layer1 |"), md);
+        && md.contains("| dgrad.layer1 |") && md.contains("| bnstats.layer1 |"), md);
     JsonNode j = new ObjectMapper().readTree(dir.resolve("t.json").toFile());
     assertEquals(3, j.path("kernels").size());
-    assertEquals(2, j.path("fusions").size());
+    assertEquals(3, j.path("fusions").size());
     for (JsonNode f : j.path("fusions")) {
       for (String v : new String[] {"fused", "unfused"}) {
         double t = f.path(v).path("medianSeconds").asDouble(-1);

@@ -10,6 +10,7 @@ import dev.vant.backend.PoolShape;
 import dev.vant.backend.SgdConfig;
 import dev.vant.backend.Shapes;
 import dev.vant.backend.StepGraph;
+import dev.vant.backend.StatsHandoff;
 import dev.vant.backend.StepScalars;
 import dev.vant.cuda.Cuda;
 import dev.vant.cuda.CudaDevice;
@@ -404,7 +405,12 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
-    NoisyConv2d.forward(this, g, x, w, bias, noise, y);
+    NoisyConv2d.forward(this, g, x, w, bias, noise, y, null);
+  }
+
+  @Override
+  public void conv2dForward(Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y, StatsHandoff stats) {
+    NoisyConv2d.forward(this, g, x, w, bias, noise, y, stats);
   }
 
   @Override
@@ -444,13 +450,27 @@ public final class CudaBackend implements Backend {
   @Override
   public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
       float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y) {
-    BatchNorm.trainForward(this, x, gamma, beta, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, relu, noise, y);
+    BatchNorm.trainForward(this, x, gamma, beta, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, relu, noise, y,
+        null);
+  }
+
+  @Override
+  public void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      float momentum, float eps, Tensor saveMean, Tensor saveInvStd, boolean relu, Noise noise, Tensor y, StatsHandoff stats) {
+    BatchNorm.trainForward(this, x, gamma, beta, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, relu, noise, y,
+        stats);
   }
 
   @Override
   public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
       Tensor saveMean, Tensor saveInvStd) {
-    BatchNorm.trainStatistics(this, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
+    BatchNorm.trainStatistics(this, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, null);
+  }
+
+  @Override
+  public void batchNormTrainStatistics(Tensor x, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+      Tensor saveMean, Tensor saveInvStd, StatsHandoff stats) {
+    BatchNorm.trainStatistics(this, x, runningMean, runningVar, momentum, eps, saveMean, saveInvStd, stats);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static dev.vant.backend.cuda.CudaBackend.requireSize;
 
 import dev.vant.backend.Conv2dShape;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StatsHandoff;
 import dev.vant.cuda.DeviceBuffer;
 import dev.vant.tensor.Tensor;
 
@@ -26,7 +27,13 @@ import dev.vant.tensor.Tensor;
 final class NoisyConv2d {
   private NoisyConv2d() {}
 
-  static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+  /**
+   * The forward; with {@code stats} (non-null: a training BatchNorm reads y next) the GEMM kernels also make that
+   * BatchNorm's statistics partials in their epilogue and fill the handoff. The direct kernel and split-K do not
+   * (the BatchNorm then reads y for them, same bits).
+   */
+  static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y,
+      StatsHandoff stats) {
     String op = "conv2dForward " + g;
     requireShape(op, "x", x, g.inputShape());
     requireShape(op, "w", w, g.weightShape());
@@ -37,19 +44,22 @@ final class NoisyConv2d {
     long rsc = (long) g.r() * g.s() * g.c();
     KernelArgs.NoiseArgs na = b.noise(noise, y, op);
     if (direct(g)) {
+      if (stats != null) stats.take(y);  // empty: the BatchNorm makes its own partials
       forwardDirect(b, op, g, x, w, bias, y, na);
       return;
     }
     long chunk = b.gemm().forwardKChunk(m, g.k(), rsc);
     int splits = Gemm.splits(rsc, chunk);
     if (splits == 1) {
-      launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, chunk, na);
+      launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, chunk, na, statsPartials(b, op, g, stats));
+      if (stats != null) stats.filled(y);
       return;
     }
+    if (stats != null) stats.take(y);
     // Too few output tiles to fill the GPU (the deep layers: 4x4 or 2x2 images, K = R*S*C up to 4608): each split
     // sums a k-range into partials; the reduction adds them in order, then the bias and the noise.
     try (DeviceBuffer part = b.workspace(4L * splits * m * g.k(), op + " split-K partials x" + splits)) {
-      launchForward(b, op, g, x, w, null, part, splits, chunk, KernelArgs.NoiseArgs.NONE);
+      launchForward(b, op, g, x, w, null, part, splits, chunk, KernelArgs.NoiseArgs.NONE, null);
       NoisyMatmul.splitReduceNoisy(b, op, part, b.bufOrNull(bias, op), b.buf(y, op), m * g.k(), g.k(), splits, na);
     }
   }
@@ -85,17 +95,27 @@ final class NoisyConv2d {
     b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups, 4), 256, (int) (4 * rsc * g.k()), a);
   }
 
-  /** The implicit-GEMM forward without split-K, whatever {@link #direct} says (for the tests). */
-  static void forwardGemm(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y) {
+  /** The implicit-GEMM forward without split-K, whatever {@link #direct} says (for the tests); stats as forward's. */
+  static void forwardGemm(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y,
+      StatsHandoff stats) {
     String op = "conv2dForward (GEMM) " + g;
     long rsc = (long) g.r() * g.s() * g.c();
-    launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, Math.max(rsc, 1), b.noise(noise, y, op));
+    launchForward(b, op, g, x, w, b.bufOrNull(bias, op), b.buf(y, op), 1, Math.max(rsc, 1), b.noise(noise, y, op),
+        statsPartials(b, op, g, stats));
+    if (stats != null) stats.filled(y);
+  }
+
+  /** The device pointer of {@code stats}'s partials for this conv's output (allocated to size), or null. */
+  private static DeviceBuffer statsPartials(CudaBackend b, String op, Conv2dShape g, StatsHandoff stats) {
+    if (stats == null) return null;
+    long m = (long) g.n() * g.p() * g.q();
+    return b.buf(stats.partials(b, BatchNorm.partialFloats(op, m, g.k())), op + " statistics partials");
   }
 
   private static void launchForward(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, DeviceBuffer bias,
-      DeviceBuffer dst, int splits, long chunk, KernelArgs.NoiseArgs na) {
+      DeviceBuffer dst, int splits, long chunk, KernelArgs.NoiseArgs na, DeviceBuffer statsPartials) {
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(bias).ptr(dst), g).i(splits).l(chunk)
-        .noise(na).i(b.math().tf32RoundArg());
+        .noise(na).i(b.math().tf32RoundArg()).ptr(statsPartials);
     long m = (long) g.n() * g.p() * g.q();
     Gemm gemm = b.gemm();
     Gemm.Variant f = gemm.forward(g.k(), splits == 1 && na.type() != KernelArgs.NoiseArgs.NONE.type());

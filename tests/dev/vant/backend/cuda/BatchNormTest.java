@@ -1,15 +1,26 @@
 package dev.vant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vant.backend.Conv2dShape;
+import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
+import dev.vant.backend.StatsHandoff;
+import dev.vant.cuda.GpuTests;
 import dev.vant.tensor.Tensor;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kernels/batchnorm.cu against the FLOAT32 reference: training forward (y, saved mean and 1/std, running
  * statistics), inference forward, backward (dx, dgamma, dbeta), with and without ReLU, every noise type,
  * on random NHWC and [N, C] shapes, channel counts across the 32-column tile and row counts across the
- * 1024-row chunk of the reductions. Inputs carry a common offset (|mean| ~ 3 std); the one-pass statistics'
+ * chunks of the reductions (64 rows for the statistics, up to 1024 for the backward sums). Inputs carry a common offset (|mean| ~ 3 std); the one-pass statistics'
  * worst cases have a test of their own. Tolerance: {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of
  * the tensor, plus the noise term).
  *
@@ -46,9 +57,9 @@ class BatchNormTest {
   }
 
   /**
-   * The column reductions (BatchNorm statistics forward and backward, bias gradients) finish in the launch that
-   * computes their partials: the last block of each 32-column tile, found by an atomic ticket, adds the tile's
-   * partials and puts its ticket back to 0 (kernels/colreduce.cuh finish). Each reduction repeated on poisoned
+   * The column reductions of the backward (BatchNorm sums, bias gradients) finish in the launch that computes their
+   * partials: the last block of each 32-column tile, found by an atomic ticket, adds the tile's partials and puts its
+   * ticket back to 0 (kernels/colreduce.cuh finish); the forward statistics repeat too (two launches, no ticket). Each reduction repeated on poisoned
    * outputs must give the first run's bits (a ticket left non-zero would leave the next run's totals unwritten), and
    * every ticket must be 0 afterwards; shapes with one chunk, many chunks and several column tiles, NHWC and [N, C].
    */
@@ -125,10 +136,11 @@ class BatchNormTest {
   }
 
   /**
-   * The GPU's statistics take one read of x: sums of d = x - x[0, c] and d^2 (kernels/batchnorm.cu). Means of
-   * 10^4 with a spread of 10^-2 (|mean| ~ 2 * 10^6 std): the unshifted one-pass formula Q / rows - mean^2 loses
-   * ~3 * 10^-4 of the variance even in double and fails here; and the first row of some columns is the column's
-   * extreme (the shift's worst case: the cancellation is then as large as the data allow, (K - mean)^2 <= rows var).
+   * The GPU's statistics take one read of x: sums of d = x - K and d^2 per 64-row chunk around its first value K,
+   * merged around x[0, c] (kernels/batchnorm.cu). Means of 10^4 with a spread of 10^-2 (|mean| ~ 2 * 10^6 std): the
+   * unshifted one-pass formula Q / rows - mean^2 loses ~3 * 10^-4 of the variance even in double and fails here; and
+   * in some columns the first row of every chunk is an extreme (the shifts' worst case: the cancellation is then as
+   * large as the data allow, (K - mean)^2 <= rows var).
    */
   @Test
   void statisticsOfFarOffsetsAndOutlyingFirstRows() {
@@ -139,6 +151,76 @@ class BatchNormTest {
         t.release();
       }
     }
+  }
+
+  /**
+   * The statistics a conv forward makes in its epilogue ({@link StatsHandoff}, kernels/batchnorm.cuh tile_stats) give
+   * the bits of the BatchNorm's own statistics pass over the conv's output, in every forward pipeline (exact FP32;
+   * TF32 on K16, K32 and the wgmma tiles, whose noisy forwards draw under the k loop): saved mean and 1 / std, running
+   * statistics, and y itself (the epilogue writes the noisy tile back to shared memory for the statistics; y must not
+   * change). Shapes: a ragged last chunk, one chunk shorter than 64 rows, exactly 3 chunks, two column tiles with a
+   * narrow last one, and K % 4 != 0 (the epilogue's general path, whole-tile ranges whose groups straddle rows); noise
+   * off, VANT (per-sample additive), multiplicative and combined. Each forward that neither splits over k nor runs
+   * the direct kernel must fill the handoff and the BatchNorm must launch no statistics pass of its own; the others
+   * must leave it empty. A handoff filled for another tensor is not used.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "k16", "k32", "wgmma", "wgmma64", "wgmma128"})
+  void convEpilogueStatisticsGiveTheBitsOfTheStatisticsPass(String pipeline) {
+    MathMode math = pipeline.equals("fp32") ? MathMode.FP32 : MathMode.TF32;
+    Tf32TilesTest.withTile(pipeline.equals("fp32") ? "k16" : pipeline, () -> {
+      try (GpuTwin t = GpuTwin.open(305, math); StatsHandoff h = new StatsHandoff()) {
+        if (pipeline.startsWith("wgmma")) {
+          Assumptions.assumeTrue(GpuTests.wgmma(t.gpu.device()), pipeline + " needs compute capability 9.0 and sm_90a code");
+        }
+        Conv2dShape[] shapes = {
+            new Conv2dShape(2, 9, 9, 4, 8, 3, 3, 1, 1),     // M = 162: 2 chunks and a ragged 34
+            new Conv2dShape(3, 8, 8, 8, 70, 3, 3, 1, 1),    // M = 192: 3 chunks; K = 70: a narrow column tile, K % 4 = 2
+            new Conv2dShape(1, 5, 7, 8, 12, 3, 3, 1, 1),    // M = 35: one short chunk
+            new Conv2dShape(2, 16, 16, 16, 36, 3, 3, 2, 1), // M = 128, stride 2
+            new Conv2dShape(4, 12, 12, 8, 5, 3, 3, 1, 1)};  // K = 5: groups straddle rows of a whole-width tile
+        Noise.Type[] types = {Noise.Type.NONE, Noise.Type.ADDITIVE, Noise.Type.MULTIPLICATIVE, Noise.Type.COMBINED, Noise.Type.ADDITIVE};
+        int fused = 0;
+        for (int i = 0; i < shapes.length; i++) {
+          Conv2dShape g = shapes[i];
+          int k = g.k();
+          String what = pipeline + " " + g + " " + types[i];
+          Tensor[] x = t.rand(-1, 2, g.inputShape()), w = t.rand(g.weightShape()), b = t.rand(k), rm0 = t.rand(k), rv0 = t.rand(0.5, 2, k);
+          Noise nz = t.noise(types[i], i % 2 == 1, g.n())[1];
+          Tensor[] plain = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], null);
+          Map<String, Long> before = t.gpu.device().launchCounts();
+          Tensor[] handed = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], h);
+          long passes = t.gpu.device().launchCounts().getOrDefault("batchnorm_stats_partial", 0L)
+              - before.getOrDefault("batchnorm_stats_partial", 0L);
+          long m = (long) g.n() * g.p() * g.q(), rsc = (long) g.r() * g.s() * g.c();
+          boolean fuses = !NoisyConv2d.direct(g) && Gemm.splits(rsc, t.gpu.gemm().forwardKChunk(m, k, rsc)) == 1;
+          assertEquals(fuses ? 0L : 1L, passes, what + ": statistics passes of the BatchNorm's own");
+          if (fuses) fused++;
+          String[] names = {"y", "runningMean", "runningVar", "saveMean", "saveInvStd"};
+          for (int j = 0; j < names.length; j++) t.assertSameBits(names[j] + " " + what, plain[j], handed[j]);
+          // Filled for y, then asked for another tensor: not used (the BatchNorm reads that tensor itself).
+          Tensor[] stale = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], h, plain[0]);
+          for (int j = 1; j < names.length; j++) t.assertSameBits(names[j] + " stale handoff " + what, plain[j], stale[j]);
+          t.release();
+        }
+        assertTrue(fused >= 3, pipeline + ": only " + fused + " of the shapes ran a GEMM forward without split-K");
+      }
+    });
+  }
+
+  /**
+   * conv2dForward into a fresh y (with {@code h}: handing the statistics on), then the BatchNorm statistics of
+   * {@code of} (null: that y) from copies of the running statistics: {y, runningMean, runningVar, saveMean, saveInvStd}.
+   */
+  private static Tensor[] statisticsAfterConv(GpuTwin t, Conv2dShape g, Tensor x, Tensor w, Tensor b, Noise nz, Tensor rm0,
+      Tensor rv0, StatsHandoff h, Tensor... of) {
+    int k = g.k();
+    Tensor y = t.gpuOut(g.outputShape()), rm = t.gpuOut(k), rv = t.gpuOut(k), mean = t.gpuOut(k), inv = t.gpuOut(k);
+    t.gpu.copy(rm0, rm);
+    t.gpu.copy(rv0, rv);
+    t.gpu.conv2dForward(g, x, w, b, nz, y, h);
+    t.gpu.batchNormTrainStatistics(of.length > 0 ? of[0] : y, rm, rv, MOMENTUM, EPS, mean, inv, h);
+    return new Tensor[] {y, rm, rv, mean, inv};
   }
 
   private static void trainCase(GpuTwin t, int[] shape, Noise.Type type, boolean perSample, boolean relu, String what) {
@@ -153,8 +235,13 @@ class BatchNormTest {
     float[] xs = t.uniform(size, -spread, spread);
     float[] offset = t.uniform(c, -offsetScale, offsetScale);
     for (int e = 0; e < size; e++) xs[e] += offset[e % c];
-    // Every other column: its first value 0.9 sqrt(rows) standard deviations out (std of the uniform: spread / sqrt 3).
-    if (outlyingFirstRows) for (int j = 0; j < c; j += 2) xs[j] = (float) (offset[j] + 0.9 * Math.sqrt(rows) * spread / Math.sqrt(3));
+    // Every other column: its first value, and the first of every 64-row chunk (the GPU's shifts), 0.9 sqrt(rows)
+    // standard deviations out (std of the uniform: spread / sqrt 3).
+    if (outlyingFirstRows) {
+      for (int r = 0; r < rows; r += 64) {
+        for (int j = 0; j < c; j += 2) xs[r * c + j] = (float) (offset[j] + 0.9 * Math.sqrt(rows) * spread / Math.sqrt(3));
+      }
+    }
     Tensor[] x = t.of(xs, shape);
     float[] gs = t.uniform(c, 0.5, 1.5), bs = t.uniform(c, -0.5, 0.5);
     for (int j = 0; j < c; j += 3) gs[j] = -gs[j];

@@ -107,7 +107,7 @@ class NoisyConv2dTest {
           t.ref.conv2dForward(g, x[0], w[0], b[0], nz[0], y[0]);
           t.gpu.conv2dForward(g, x[1], w[1], b[1], nz[1], y[1]);
           Tensor gemm = t.gpu.zeros(g.outputShape());
-          NoisyConv2d.forwardGemm(t.gpu, g, x[1], w[1], b[1], nz[1], gemm);
+          NoisyConv2d.forwardGemm(t.gpu, g, x[1], w[1], b[1], nz[1], gemm, null);
           Tensor abs = t.refZeros(g.outputShape());
           t.ref.conv2dForward(g, t.absRef(x[0]), t.absRef(w[0]), t.absRef(b[0]), Noise.NONE, abs);
           long taps = (long) g.r() * g.s() * g.c();
