@@ -38,10 +38,9 @@
 // Two launches: batchnorm_stats_partial makes the partials from one read of x, batchnorm_stats_final merges them.
 // A conv forward whose output this BatchNorm normalizes can make the same partials in its epilogue from the tile it
 // holds (noisy_conv2d.cu, dStats; batchnorm.cuh tile_stats): then only the final runs, and x is not read again
-// but for the chunks' first values. Versions: v1 two passes (sums, then squared deviations; four launches); v2 one
-// pass around K = x[0, c] in colreduce.cuh's chunks, the totals by the last block of each column tile in the same
-// launch (one launch); v3 (this one) fixed 64-row chunks, so that a conv epilogue can make them (run 3 on the H200:
-// the statistics' read of x was ~5 µs per BatchNorm, ~0.1 ms per ResNet-18 step).
+// but for the chunks' first values (run 3 on the H200: the statistics' read of x was ~5 µs per BatchNorm, ~0.1 ms
+// per ResNet-18 step). The v3 statistics (one launch: colreduce.cuh's chunks around the single shift x[0, c], the
+// totals by the last block of each column tile) could not be made by a conv tile, whose rows are not those chunks.
 
 // One thread per (chunk, column): 32 columns (consecutive threads: coalesced) x 8 chunks per block; grid
 // ceil(C / 32) * ceil(chunks / 8), column tile = blockIdx % ceil(C / 32). part: [2][chunks][C].

@@ -649,14 +649,17 @@ extern "C" __global__ void __launch_bounds__(256, 1)
 conv2d_backward_weight_tf32wg128(VANT_CONV_BACKWARD_WEIGHT_PARAMS) { VANT_CONV_BACKWARD_WEIGHT_WG(vant::wgmn::N128); }
 
 // The direct convolution above (R*S*C <= DIRECT_MAX_RSC, K * R*S*C <= DIRECT_MAX_WEIGHTS, N*P*Q*K < 2^31; checked by
-// the host). Dynamic shared memory: K * R*S*C floats. Grid-stride over Philox groups of y. (256, 4): with (256)
-// alone ptxas held it to 40 registers and spilled.
+// the host). Dynamic shared memory: K * R*S*C floats (+ STAT_ROWS * K with dStats). Grid-stride over Philox groups of
+// y. (256, 4): with (256) alone ptxas held it to 40 registers and spilled.
+// dStats (null, or the next BatchNorm's statistics partials as noisy_conv2d_forward's; the host passes it only where
+// K % 4 == 0): the blocks then take whole 64-row chunks of y instead, stage each chunk's noisy values in shared memory
+// and make its partials from them (batchnorm.cuh tile_stats, one thread per column).
 extern "C" __global__ void __launch_bounds__(256, 4)
 noisy_conv2d_forward_direct(const float* __restrict__ dX, const float* __restrict__ dW, const float* __restrict__ dBias,
                             float* __restrict__ dY, int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
                             int p, int q, int noiseType, float sigmaScalar, const float* __restrict__ dSigma,
                             long long perSample, unsigned long long seed, unsigned int site, unsigned int step,
-                            const vant::StepState* dState) {
+                            const vant::StepState* dState, double* __restrict__ dStats) {
   extern __shared__ float4 vant_dyn_smem[];
   float* sw = reinterpret_cast<float*>(vant_dyn_smem);  // sw[j * k + kk] = w[kk, j]: a group's 4 channels adjacent
   const int rsc = r * s * c;
@@ -668,10 +671,9 @@ noisy_conv2d_forward_direct(const float* __restrict__ dX, const float* __restric
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
   const long long total = (long long)n * p * q * k;
   const vant::FastDiv fk = vant::FastDiv::of(k), fq = vant::FastDiv::of(q), fp = vant::FastDiv::of(p);
-  for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
-       grp += (long long)gridDim.x * blockDim.x) {
+  // The conv (+ bias) values of group grp, then its noise and store; v holds the stored values after.
+  auto group = [&](long long grp, float (&v)[4]) {
     const int e0 = (int)(grp << 2);
-    float v[4];
     if ((k & 3) == 0) {  // one pixel, channels k0 .. k0 + 3
       int m, k0, t, qq, nn, pp;
       fk.divmod(e0, m, k0); fq.divmod(m, t, qq); fp.divmod(t, nn, pp);
@@ -692,5 +694,28 @@ noisy_conv2d_forward_direct(const float* __restrict__ dX, const float* __restric
       }
     }
     vant::noise_store_values(na, grp, total, dY, v);
+  };
+  if (dStats) {
+    float* st = sw + rsc * k;  // st[(row - r0) * k + channel]: the chunk's values as stored
+    const long long M = (long long)n * p * q, chunks = (M + vant::bn::STAT_ROWS - 1) / vant::bn::STAT_ROWS;
+    for (long long ch = blockIdx.x; ch < chunks; ch += gridDim.x) {
+      const long long r0 = ch * vant::bn::STAT_ROWS;
+      const int rows = (int)(M - r0 < vant::bn::STAT_ROWS ? M - r0 : vant::bn::STAT_ROWS);
+      const int groups = rows * (k >> 2);  // k % 4 == 0: whole groups, none across a row
+      for (int i = threadIdx.x; i < groups; i += blockDim.x) {
+        float v[4];
+        group(((r0 * k) >> 2) + i, v);
+        *reinterpret_cast<float4*>(st + 4 * i) = make_float4(v[0], v[1], v[2], v[3]);
+      }
+      __syncthreads();
+      vant::bn::tile_stats(st, k, rows, k, M, k, (int)r0, 0, dStats);
+      __syncthreads();  // st is rewritten by the next chunk
+    }
+    return;
+  }
+  for (long long grp = (long long)blockIdx.x * blockDim.x + threadIdx.x; grp < (total + 3) >> 2;
+       grp += (long long)gridDim.x * blockDim.x) {
+    float v[4];
+    group(grp, v);
   }
 }

@@ -28,9 +28,9 @@ final class NoisyConv2d {
   private NoisyConv2d() {}
 
   /**
-   * The forward; with {@code stats} (non-null: a training BatchNorm reads y next) the GEMM kernels also make that
-   * BatchNorm's statistics partials in their epilogue and fill the handoff. The direct kernel and split-K do not
-   * (the BatchNorm then reads y for them, same bits).
+   * The forward; with {@code stats} (non-null: a training BatchNorm reads y next) the kernels also make that
+   * BatchNorm's statistics partials (the GEMMs in their epilogue, the direct kernel per 64-row chunk where {@link
+   * #directStats}) and fill the handoff. Split-K forwards do not (the BatchNorm then reads y for them, same bits).
    */
   static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y,
       StatsHandoff stats) {
@@ -44,8 +44,10 @@ final class NoisyConv2d {
     long rsc = (long) g.r() * g.s() * g.c();
     KernelArgs.NoiseArgs na = b.noise(noise, y, op);
     if (direct(g)) {
-      if (stats != null) stats.take(y);  // empty: the BatchNorm makes its own partials
-      forwardDirect(b, op, g, x, w, bias, y, na);
+      boolean withStats = stats != null && directStats(g);
+      if (stats != null && !withStats) stats.take(y);  // empty: the BatchNorm makes its own partials
+      forwardDirect(b, op, g, x, w, bias, y, na, withStats ? statsPartials(b, op, g, stats) : null);
+      if (withStats) stats.filled(y);
       return;
     }
     long chunk = b.gemm().forwardKChunk(m, g.k(), rsc);
@@ -80,19 +82,33 @@ final class NoisyConv2d {
         && (long) g.n() * g.p() * g.q() * g.k() + 3 <= Integer.MAX_VALUE;
   }
 
-  /** The direct forward (package-private for the tests, which also call it where {@link #direct} says no). */
+  /**
+   * Whether the direct kernel can make the next BatchNorm's statistics: K % 4 == 0 (a group of 4 outputs never
+   * crosses a row) and its weights plus a 64-row chunk of y fit 48 KiB of shared memory (no attribute raised).
+   */
+  static boolean directStats(Conv2dShape g) {
+    long rsc = (long) g.r() * g.s() * g.c();
+    return g.k() % 4 == 0 && 4L * (rsc + BatchNorm.STAT_ROWS) * g.k() <= 48 * 1024;
+  }
+
+  /**
+   * The direct forward (package-private for the tests, which also call it where {@link #direct} says no);
+   * statsPartials: null, or where {@link #directStats} holds the BatchNorm statistics' partials it makes too.
+   */
   static void forwardDirect(CudaBackend b, String op, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Tensor y,
-      KernelArgs.NoiseArgs na) {
+      KernelArgs.NoiseArgs na, DeviceBuffer statsPartials) {
     long rsc = (long) g.r() * g.s() * g.c();
     if (rsc * g.k() > DIRECT_MAX_WEIGHTS) {  // the weights must fit the kernel's shared memory (no attribute raised)
       throw CudaBackend.bad(op, "the direct kernel holds at most " + DIRECT_MAX_WEIGHTS + " weights, K*R*S*C = " + rsc * g.k());
     }
+    if (statsPartials != null && !directStats(g)) throw CudaBackend.bad(op, "the direct kernel cannot make statistics here");
     KernelArgs a = geometry(new KernelArgs().ptr(b.buf(x, op)).ptr(b.buf(w, op)).ptr(b.bufOrNull(bias, op)).ptr(b.buf(y, op)), g)
-        .noise(na);
+        .noise(na).ptr(statsPartials);
     long groups = ((long) g.n() * g.p() * g.q() * g.k() + 3) / 4;
+    long floats = (rsc + (statsPartials != null ? BatchNorm.STAT_ROWS : 0)) * g.k();
     // 4 resident blocks per SM (64 registers): each block first copies the weights to shared memory, so a grid
     // of gridFor's usual 32 per SM would read them 8x as often (29 MB from L2 for the stem) for nothing.
-    b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups, 4), 256, (int) (4 * rsc * g.k()), a);
+    b.launch(op, "noisy_conv2d_forward_direct", b.gridFor(groups, 4), 256, (int) (4 * floats), a);
   }
 
   /** The implicit-GEMM forward without split-K, whatever {@link #direct} says (for the tests); stats as forward's. */
