@@ -98,15 +98,21 @@ class StepGraphTest {
       e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(5, 1f, 1),
           () -> b.sgdUpdate(List.of(x), List.of(y), List.of(mom), new SgdConfig(1f, 0.9f, 0f, 0f, false), true)));
       assertTrue(e.getMessage().contains("first step"), e.getMessage());
-      // The column reductions' tickets are allocated before a capture (4,096: 131,072 columns); more columns inside
-      // one would need an allocation.
-      Tensor wide = b.zeros(2, 140_000), r1 = b.zeros(140_000), r2 = b.zeros(140_000), m1 = b.zeros(140_000), i1 = b.zeros(140_000);
+      // The column reductions' tickets (the BatchNorm backward's sums, bias gradients) are allocated before a capture
+      // (4,096: 131,072 columns); more columns inside one would need an allocation.
+      Tensor wide = b.zeros(2, 140_000), ga = b.zeros(140_000), be = b.zeros(140_000), m1 = b.zeros(140_000), i1 = b.zeros(140_000);
+      Tensor dx = b.zeros(2, 140_000), dg = b.zeros(140_000), db = b.zeros(140_000);
+      b.fill(wide, 1f);
       e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(5, 1f, 1),
-          () -> b.batchNormTrainStatistics(wide, r1, r2, 0.1f, 1e-5f, m1, i1)));
+          () -> b.batchNormBackward(wide, wide, ga, be, m1, i1, false, dx, dg, db)));
       assertTrue(e.getMessage().contains("140000 columns") && e.getMessage().contains("reduction tickets"), e.getMessage());
-      b.batchNormTrainStatistics(wide, r1, r2, 0.1f, 1e-5f, m1, i1); // outside a capture the tickets grow
-      float[] inv = b.toHost(i1);
-      assertEquals((float) (1 / Math.sqrt(1e-5f)), inv[139_999], 1e-3f * inv[139_999], "the last column tile's statistics");
+      b.batchNormBackward(wide, wide, ga, be, m1, i1, false, dx, dg, db); // outside a capture the tickets grow
+      assertEquals(2f, b.toHost(db)[139_999], "the last column tile's sums (dbeta = 2 rows of dy = 1)");
+      // The forward statistics' partials are a workspace the pool must already hold: a first capture of a new size is
+      // refused the same way.
+      e = assertThrows(IllegalStateException.class, () -> b.captureStep(new StepScalars(5, 1f, 1),
+          () -> b.batchNormTrainStatistics(wide, ga, be, 0.1f, 1e-5f, m1, i1)));
+      assertTrue(e.getMessage().contains("statistics partials") && e.getMessage().contains("new allocation"), e.getMessage());
       // After refused captures the backend records and replays normally.
       try (StepGraph g = b.captureStep(new StepScalars(5, 1f, 1), () -> b.fill(y, 2f))) {
         g.replay(new StepScalars(6, 1f, 2));
