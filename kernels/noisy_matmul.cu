@@ -19,6 +19,7 @@
 // Grid: 1-D, tilesM * tilesN (* splits) blocks; tile index = blockIdx.x % (tilesM * tilesN), n fastest
 // (tiles of 64 x 64 for FP32, 128 x 64 for TF32).
 // __launch_bounds__(256, 2): with (256) alone ptxas capped the GEMMs at 64 registers on sm_86+ and spilled.
+#include "batchnorm.cuh"
 #include "gemm_fp32.cuh"
 #include "gemm_tf32.cuh"
 #include "gemm_wgmma.cuh"
@@ -179,18 +180,20 @@ matmul_splitk_reduce(const float* __restrict__ dPart, float* dOut, long long cou
 // y [count / n, n] = noise(sum over t of part [t][count], t = 0 .. splits-1 in order, + bias[e % n]): the end of
 // a split-K noisy forward (noisy_conv2d_forward*, when its output tiles alone would leave the GPU half idle).
 // The pre-noise value is the bias added to the partials' sum (no bias: the sum unchanged, as stage() does), and
-// the noise is noise_store_group's: one Philox call per group of 4, the contract's bits for every element.
+// the noise is noise_store_values': one Philox call per group of 4, the contract's bits for every element.
+// dStats (null, or the next BatchNorm's statistics partials as noisy_conv2d_forward's; the host passes it only where
+// n % 4 == 0): the blocks then take pieces of y of 64 rows (a statistics chunk) x 64 columns instead, stage the
+// stored values in shared memory and make the chunk's partials of those columns (batchnorm.cuh tile_stats).
 extern "C" __global__ void __launch_bounds__(256)
 matmul_splitk_reduce_noisy(const float* __restrict__ dPart, const float* __restrict__ dBias, float* __restrict__ dY,
                            long long count, int n, int splits, int noiseType, float sigmaScalar,
                            const float* __restrict__ dSigma, long long perSample, unsigned long long seed,
-                           unsigned int site, unsigned int step, const vant::StepState* dState) {
+                           unsigned int site, unsigned int step, const vant::StepState* dState,
+                           double* __restrict__ dStats) {
   const vant::NoiseArgs na = vant::make_noise(noiseType, sigmaScalar, dSigma, perSample, seed, site, step, dState);
-  const long long groups = (count + 3) >> 2;
-  for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
-       g += (long long)gridDim.x * blockDim.x) {
+  // Group g's values, then its noise and store; v holds the stored values after.
+  auto group = [&](long long g, float (&v)[4]) {
     const long long e0 = g << 2;
-    float v[4];
     int col = (int)(e0 % n);  // one 64-bit division per group; the lanes step through the columns
 #pragma unroll
     for (int l = 0; l < 4; ++l) {
@@ -204,7 +207,35 @@ matmul_splitk_reduce_noisy(const float* __restrict__ dPart, const float* __restr
       }
       if (++col == n) col = 0;
     }
-    vant::noise_store_group(na, g, count, dY, [&](long long e) { return v[e - e0]; });
+    vant::noise_store_values(na, g, count, dY, v);
+  };
+  if (dStats) {
+    constexpr int TW = 64;  // columns per piece
+    __shared__ __align__(16) float st[vant::bn::STAT_ROWS * TW];
+    const long long M = count / n, chunks = (M + vant::bn::STAT_ROWS - 1) / vant::bn::STAT_ROWS;
+    const int colTiles = (n + TW - 1) / TW;
+    for (long long piece = blockIdx.x; piece < chunks * colTiles; piece += gridDim.x) {
+      const long long r0 = piece / colTiles * vant::bn::STAT_ROWS;
+      const int c0 = (int)(piece % colTiles) * TW;
+      const int rows = (int)(M - r0 < vant::bn::STAT_ROWS ? M - r0 : vant::bn::STAT_ROWS);
+      const int W = n - c0 < TW ? n - c0 : TW, gpr = W >> 2;  // n % 4 == 0: whole groups within a row
+      for (int i = threadIdx.x; i < rows * gpr; i += blockDim.x) {
+        const int rr = i / gpr, j = i - rr * gpr;
+        float v[4];
+        group((((r0 + rr) * n + c0) >> 2) + j, v);
+        *reinterpret_cast<float4*>(&st[rr * TW + 4 * j]) = make_float4(v[0], v[1], v[2], v[3]);
+      }
+      __syncthreads();
+      vant::bn::tile_stats(st, TW, rows, W, M, n, (int)r0, c0, dStats);
+      __syncthreads();  // st is rewritten by the next piece
+    }
+    return;
+  }
+  const long long groups = (count + 3) >> 2;
+  for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
+       g += (long long)gridDim.x * blockDim.x) {
+    float v[4];
+    group(g, v);
   }
 }
 

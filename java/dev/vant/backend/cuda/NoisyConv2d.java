@@ -29,8 +29,9 @@ final class NoisyConv2d {
 
   /**
    * The forward; with {@code stats} (non-null: a training BatchNorm reads y next) the kernels also make that
-   * BatchNorm's statistics partials (the GEMMs in their epilogue, the direct kernel per 64-row chunk where {@link
-   * #directStats}) and fill the handoff. Split-K forwards do not (the BatchNorm then reads y for them, same bits).
+   * BatchNorm's statistics partials (the GEMMs in their epilogue, or the split-K reduction, where K % 4 == 0; the
+   * direct kernel per 64-row chunk where {@link #directStats}) and fill the handoff. Elsewhere the BatchNorm reads y
+   * for them (same bits).
    */
   static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y,
       StatsHandoff stats) {
@@ -57,13 +58,17 @@ final class NoisyConv2d {
       if (stats != null) stats.filled(y);
       return;
     }
-    if (stats != null) stats.take(y);
     // Too few output tiles to fill the GPU (the deep layers: 4x4 or 2x2 images, K = R*S*C up to 4608): each split
-    // sums a k-range into partials; the reduction adds them in order, then the bias and the noise.
+    // sums a k-range into partials; the reduction adds them in order, then the bias and the noise (and, K % 4 == 0,
+    // makes the statistics).
+    boolean withStats = stats != null && g.k() % 4 == 0;
+    if (stats != null && !withStats) stats.take(y);  // empty: the BatchNorm makes its own partials
     try (DeviceBuffer part = b.workspace(4L * splits * m * g.k(), op + " split-K partials x" + splits)) {
       launchForward(b, op, g, x, w, null, part, splits, chunk, KernelArgs.NoiseArgs.NONE, null);
-      NoisyMatmul.splitReduceNoisy(b, op, part, b.bufOrNull(bias, op), b.buf(y, op), m * g.k(), g.k(), splits, na);
+      NoisyMatmul.splitReduceNoisy(b, op, part, b.bufOrNull(bias, op), b.buf(y, op), m * g.k(), g.k(), splits, na,
+          withStats ? statsPartials(b, op, g, stats) : null);
     }
+    if (withStats) stats.filled(y);
   }
 
   /** Largest R*S*C of the direct kernel (kernels/noisy_conv2d.cu DIRECT_MAX_RSC). */

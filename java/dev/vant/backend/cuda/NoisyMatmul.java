@@ -122,10 +122,18 @@ final class NoisyMatmul {
    * y [count] = noise(sum of the splits' partials in split order + bias[e % n]) (matmul_splitk_reduce_noisy): the end
    * of conv2d's split-K forward. {@code bias} may be null.
    */
+  /**
+   * The end of a split-K noisy forward; statsPartials: null, or (n % 4 == 0) the next BatchNorm's statistics partials,
+   * made from 64-row x 64-column pieces of y (one block each) instead of a grid-stride over groups.
+   */
   static void splitReduceNoisy(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer bias, DeviceBuffer y, long count,
-      int n, int splits, KernelArgs.NoiseArgs noise) {
-    b.launch(op + " split-K reduce + noise", "matmul_splitk_reduce_noisy", b.gridFor((count + 3) / 4), 256,
-        new KernelArgs().ptr(part).ptr(bias).ptr(y).l(count).i(n).i(splits).noise(noise));
+      int n, int splits, KernelArgs.NoiseArgs noise, DeviceBuffer statsPartials) {
+    if (statsPartials != null && n % 4 != 0) throw bad(op, "split-K statistics need a multiple of 4 columns, not " + n);
+    long rows = count / n;
+    long grid = statsPartials == null ? b.gridFor((count + 3) / 4)
+        : ((rows + BatchNorm.STAT_ROWS - 1) / BatchNorm.STAT_ROWS) * ((n + 63) / 64);
+    b.launch(op + " split-K reduce + noise", "matmul_splitk_reduce_noisy", grid, 256,
+        new KernelArgs().ptr(part).ptr(bias).ptr(y).l(count).i(n).i(splits).noise(noise).ptr(statsPartials));
   }
 
   private record Dims(int batch, int in, int out) {}

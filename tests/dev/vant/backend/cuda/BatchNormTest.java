@@ -161,9 +161,10 @@ class BatchNormTest {
    * change). Shapes: a ragged last chunk, one chunk shorter than 64 rows, exactly 3 chunks, two column tiles with a
    * narrow last one, and K % 4 != 0 (the epilogue's general path, whole-tile ranges whose groups straddle rows); noise
    * off, VANT (per-sample additive), multiplicative and combined; the direct kernel (at most 32 taps, the stem's) with
-   * K % 4 == 0, in 64-row chunks, and with K % 4 != 0. Each forward that does not split over k (GEMM) or has K % 4 == 0
-   * (direct) must fill the handoff and the BatchNorm must launch no statistics pass of its own; the others must leave
-   * it empty. A handoff filled for another tensor is not used.
+   * K % 4 == 0, in 64-row chunks, and with K % 4 != 0; forwards split over k (the reduction kernel makes them, in
+   * 64 x 64 pieces of y) with K % 4 == 0 and != 0. Each GEMM forward that does not split, and each direct or split one
+   * with K % 4 == 0, must fill the handoff and the BatchNorm must launch no statistics pass of its own; the others must
+   * leave it empty. A handoff filled for another tensor is not used.
    */
   @ParameterizedTest
   @ValueSource(strings = {"fp32", "k16", "k32", "wgmma", "wgmma64", "wgmma128"})
@@ -181,9 +182,12 @@ class BatchNormTest {
             new Conv2dShape(2, 16, 16, 16, 36, 3, 3, 2, 1), // M = 128, stride 2
             new Conv2dShape(4, 12, 12, 8, 5, 3, 3, 1, 1),   // K = 5: groups straddle rows of a whole-width tile
             new Conv2dShape(2, 9, 9, 3, 16, 3, 3, 1, 1),    // 27 taps: the direct kernel, in 64-row chunks (M = 162)
-            new Conv2dShape(2, 5, 5, 3, 6, 3, 3, 1, 1)};    // direct, K % 4 != 0: the BatchNorm's own pass
+            new Conv2dShape(2, 5, 5, 3, 6, 3, 3, 1, 1),     // direct, K % 4 != 0: the BatchNorm's own pass
+            NoisyConv2dTest.SPLIT_FORWARD[0],               // split over k, K = 24: the reduction makes them
+            NoisyConv2dTest.SPLIT_FORWARD[1]};              // split, K = 7: the BatchNorm's own pass
         Noise.Type[] types = {Noise.Type.NONE, Noise.Type.ADDITIVE, Noise.Type.MULTIPLICATIVE, Noise.Type.COMBINED,
-            Noise.Type.ADDITIVE, Noise.Type.ADDITIVE, Noise.Type.COMBINED};
+            Noise.Type.ADDITIVE, Noise.Type.ADDITIVE, Noise.Type.COMBINED, Noise.Type.ADDITIVE, Noise.Type.MULTIPLICATIVE};
+        for (Conv2dShape g : NoisyConv2dTest.SPLIT_FORWARD) NoisyConv2dTest.assertSplits(t.gpu.gemm(), g);
         int fused = 0;
         for (int i = 0; i < shapes.length; i++) {
           Conv2dShape g = shapes[i];
@@ -198,7 +202,7 @@ class BatchNormTest {
               - before.getOrDefault("batchnorm_stats_partial", 0L);
           long m = (long) g.n() * g.p() * g.q(), rsc = (long) g.r() * g.s() * g.c();
           boolean fuses = NoisyConv2d.direct(g) ? NoisyConv2d.directStats(g)
-              : Gemm.splits(rsc, t.gpu.gemm().forwardKChunk(m, k, rsc)) == 1;
+              : Gemm.splits(rsc, t.gpu.gemm().forwardKChunk(m, k, rsc)) == 1 || k % 4 == 0;
           assertEquals(fuses ? 0L : 1L, passes, what + ": statistics passes of the BatchNorm's own");
           if (fuses) fused++;
           String[] names = {"y", "runningMean", "runningVar", "saveMean", "saveInvStd"};
