@@ -13,8 +13,7 @@ import dev.vant.tensor.Tensor;
  * #filled} for that output; the BatchNorm's forward then only merges them ({@link #take}) instead of reading its
  * input once more for them. The partials are the ones the BatchNorm's own statistics pass makes, in the same order,
  * so both ways give the same bits. A backend that cannot (the CPU backends; on CUDA a direct or split-K forward
- * whose K is not a multiple of 4) leaves
- * the handoff empty and the BatchNorm computes its statistics as without it.
+ * whose K is not a multiple of 4) leaves the handoff empty and the BatchNorm computes its statistics as without it.
  *
  * <p>Not thread-safe: one model's forward uses it, conv then BatchNorm.
  */

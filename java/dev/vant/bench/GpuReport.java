@@ -113,7 +113,7 @@ public final class GpuReport {
   }
 
   private void fusions(StringBuilder sb) {
-    sb.append("## Residual-block fusions: fused vs. the launches they replaced\n\n");
+    sb.append("## Residual-block fusions and conv-made BatchNorm statistics: fused vs. the launches they replaced\n\n");
     sb.append("Both forms give the same bits (tests: ElementwiseTest, NoisyConv2dTest, BatchNormTest). join: bn2 (and the "
         + "shortcut's BatchNorm) hand their statistics to the residual join, which normalizes on the fly (per-sample noise); "
         + "dgrad: the shortcut's gradient added in conv1's data-gradient epilogue; bnstats: the conv forward (VANT levels) "

@@ -29,8 +29,8 @@ final class NoisyConv2d {
 
   /**
    * The forward; with {@code stats} (non-null: a training BatchNorm reads y next) the kernels also make that
-   * BatchNorm's statistics partials (the GEMMs in their epilogue, or the split-K reduction, where K % 4 == 0; the
-   * direct kernel per 64-row chunk where {@link #directStats}) and fill the handoff. Elsewhere the BatchNorm reads y
+   * BatchNorm's statistics partials and fill the handoff: the GEMM kernels in their epilogue, the split-K reduction
+   * where K % 4 == 0, the direct kernel per 64-row chunk where {@link #directStats}. Elsewhere the BatchNorm reads y
    * for them (same bits).
    */
   static void forward(CudaBackend b, Conv2dShape g, Tensor x, Tensor w, Tensor bias, Noise noise, Tensor y,
