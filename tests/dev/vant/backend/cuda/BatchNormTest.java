@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kernels/batchnorm.cu against the FLOAT32 reference: training forward (y, saved mean and 1/std, running
  * statistics), inference forward, backward (dx, dgamma, dbeta), with and without ReLU, every noise type,
  * on random NHWC and [N, C] shapes, channel counts across the 32-column tile and row counts across the
- * chunks of the reductions (64 rows for the statistics, up to 1024 for the backward sums). Inputs carry a common offset (|mean| ~ 3 std); the one-pass statistics'
- * worst cases have a test of their own. Tolerance: {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of
+ * chunks of the reductions (64 rows for the statistics, up to 1024 for the backward sums). Inputs carry a common
+ * offset (|mean| ~ 3 std); the one-pass statistics' worst cases have a test of their own. Tolerance: {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of
  * the tensor, plus the noise term).
  *
  * <p>Backward with ReLU: where the pre-activation is within 1e-4 of 0 the mask is ill-conditioned (float
@@ -59,8 +59,8 @@ class BatchNormTest {
   /**
    * The column reductions of the backward (BatchNorm sums, bias gradients) finish in the launch that computes their
    * partials: the last block of each 32-column tile, found by an atomic ticket, adds the tile's partials and puts its
-   * ticket back to 0 (kernels/colreduce.cuh finish); the forward statistics repeat too (two launches, no ticket). Each reduction repeated on poisoned
-   * outputs must give the first run's bits (a ticket left non-zero would leave the next run's totals unwritten), and
+   * ticket back to 0 (kernels/colreduce.cuh finish); the forward statistics repeat too (two launches, no ticket).
+   * Each reduction repeated on poisoned outputs must give the first run's bits (a ticket left non-zero would leave the next run's totals unwritten), and
    * every ticket must be 0 afterwards; shapes with one chunk, many chunks and several column tiles, NHWC and [N, C].
    */
   @Test
@@ -207,8 +207,12 @@ class BatchNormTest {
           if (fuses) fused++;
           String[] names = {"y", "runningMean", "runningVar", "saveMean", "saveInvStd"};
           for (int j = 0; j < names.length; j++) t.assertSameBits(names[j] + " " + what, plain[j], handed[j]);
-          // Filled for y, then asked for another tensor: not used (the BatchNorm reads that tensor itself).
+          // Filled for a new y, then asked for another tensor (plain's y, equal in value): not used, the BatchNorm
+          // reads that tensor itself (one pass of its own; the bits alone could not tell, the values being equal).
+          before = t.gpu.device().launchCounts();
           Tensor[] stale = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], h, plain[0]);
+          assertEquals(1L, t.gpu.device().launchCounts().getOrDefault("batchnorm_stats_partial", 0L)
+              - before.getOrDefault("batchnorm_stats_partial", 0L), what + ": a stale handoff must not be used");
           for (int j = 1; j < names.length; j++) t.assertSameBits(names[j] + " stale handoff " + what, plain[j], stale[j]);
           t.release();
         }
