@@ -46,7 +46,7 @@ class BatchNormTest {
   @Test
   void trainForwardAndBackwardMatchReference() {
     try (GpuTwin t = GpuTwin.open(301)) {
-      int cases = t.count(200, 200);
+      int cases = t.count(200, 200, 60);  // under ASan 60 random shapes ride along the fixed ones (CI budget)
       for (int i = 0; i < cases; i++) {
         trainCase(t, randomShape(t, i), t.anyType(i), i % 3 == 0, i % 2 == 0, "case " + i);
         t.release();
@@ -164,7 +164,7 @@ class BatchNormTest {
    * K % 4 == 0, in 64-row chunks, and with K % 4 != 0; forwards split over k (the reduction kernel makes them, in
    * 64 x 64 pieces of y) with K % 4 == 0 and != 0. Each GEMM forward that does not split, and each direct or split one
    * with K % 4 == 0, must fill the handoff and the BatchNorm must launch no statistics pass of its own; the others must
-   * leave it empty. A handoff filled for another tensor is not used.
+   * leave it empty. A handoff filled for another tensor is not used (one shape per pipeline: host code).
    */
   @ParameterizedTest
   @ValueSource(strings = {"fp32", "k16", "k32", "wgmma", "wgmma64", "wgmma128"})
@@ -175,6 +175,11 @@ class BatchNormTest {
         if (pipeline.startsWith("wgmma")) {
           Assumptions.assumeTrue(GpuTests.wgmma(t.gpu.device()), pipeline + " needs compute capability 9.0 and sm_90a code");
         }
+        // Under AddressSanitizer (~3x slower; CI's 10-minute budget) fp32, k16 and wgmma (both wgmma tiles, by width)
+        // carry the memory check; k32 and the forced wgmma tiles are not repeated, as in Tf32TilesTest.
+        Assumptions.assumeFalse(t.emulated() && "1".equals(System.getenv("VANT_EMU_ASAN"))
+            && (pipeline.equals("k32") || pipeline.equals("wgmma64") || pipeline.equals("wgmma128")),
+            "not repeated under ASan");
         Conv2dShape[] shapes = {
             new Conv2dShape(2, 9, 9, 4, 8, 3, 3, 1, 1),     // M = 162: 2 chunks and a ragged 34
             new Conv2dShape(3, 8, 8, 8, 70, 3, 3, 1, 1),    // M = 192: 3 chunks; K = 70: a narrow column tile, K % 4 = 2
@@ -207,13 +212,16 @@ class BatchNormTest {
           if (fuses) fused++;
           String[] names = {"y", "runningMean", "runningVar", "saveMean", "saveInvStd"};
           for (int j = 0; j < names.length; j++) t.assertSameBits(names[j] + " " + what, plain[j], handed[j]);
-          // Filled for a new y, then asked for another tensor (plain's y, equal in value): not used, the BatchNorm
-          // reads that tensor itself (one pass of its own; the bits alone could not tell, the values being equal).
-          before = t.gpu.device().launchCounts();
-          Tensor[] stale = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], h, plain[0]);
-          assertEquals(1L, t.gpu.device().launchCounts().getOrDefault("batchnorm_stats_partial", 0L)
-              - before.getOrDefault("batchnorm_stats_partial", 0L), what + ": a stale handoff must not be used");
-          for (int j = 1; j < names.length; j++) t.assertSameBits(names[j] + " stale handoff " + what, plain[j], stale[j]);
+          if (i == 0) {
+            // Filled for a new y, then asked for another tensor (plain's y, equal in value): not used, the BatchNorm
+            // reads that tensor itself (one pass of its own; the bits alone could not tell, the values being equal).
+            // The handoff's identity check is host code: one shape per pipeline shows it.
+            before = t.gpu.device().launchCounts();
+            Tensor[] stale = statisticsAfterConv(t, g, x[1], w[1], b[1], nz, rm0[1], rv0[1], h, plain[0]);
+            assertEquals(1L, t.gpu.device().launchCounts().getOrDefault("batchnorm_stats_partial", 0L)
+                - before.getOrDefault("batchnorm_stats_partial", 0L), what + ": a stale handoff must not be used");
+            for (int j = 1; j < names.length; j++) t.assertSameBits(names[j] + " stale handoff " + what, plain[j], stale[j]);
+          }
           t.release();
         }
         assertTrue(fused >= 4, pipeline + ": only " + fused + " of the shapes made their statistics in the conv");
@@ -294,7 +302,7 @@ class BatchNormTest {
   @Test
   void inferenceForwardMatchesReference() {
     try (GpuTwin t = GpuTwin.open(302)) {
-      int cases = t.count(200, 200);
+      int cases = t.count(200, 200, 60);  // under ASan 60 random shapes ride along the fixed ones (CI budget)
       for (int i = 0; i < cases; i++) {
         int[] shape = randomShape(t, i);
         int c = shape[shape.length - 1];
