@@ -146,7 +146,7 @@ if ! command -v python3 >/dev/null; then
 elif ! TORCH=$(python3 -c 'import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available())' 2>"$RAW/torch-import.txt"); then
   PEER_NOTE="unavailable: python3 cannot import torch ($(tail -1 "$RAW/torch-import.txt"))"
 elif T_PEER=$(capped "2 PyTorch peer" "$T_PEER"); (( T_PEER == 0 )); then
-  PEER_NOTE="unavailable: skipped by the suite's deadline"
+  PEER_NOTE="unavailable: skipped (GPU_SUITE_PEER_S=0, or the suite's deadline)"
 else
   log "2/8 PyTorch peer: torch $TORCH (limit ${T_PEER} s)"
   timeout "$T_PEER" python3 -u bench/peers/pytorch_vant.py --quick --out "$RAW/pytorch.json" > "$RAW/pytorch.md" 2> "$RAW/pytorch.err"

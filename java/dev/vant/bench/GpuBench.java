@@ -335,7 +335,7 @@ public final class GpuBench {
   }
 
   private KernelRow conv(String name, Conv2dShape g, DeviceFacts facts) {
-    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    String shape = shapeText(g);
     Roofline work = Roofline.conv2dForward(g.n(), g.h(), g.w(), g.c(), g.k(), g.r(), g.s(), g.p(), g.q(), true);
     long outElems = (long) g.n() * g.p() * g.q() * g.k();
     Roofline unfused = Roofline.conv2dForward(g.n(), g.h(), g.w(), g.c(), g.k(), g.r(), g.s(), g.p(), g.q(), false)
@@ -457,7 +457,7 @@ public final class GpuBench {
    * BatchNorm reads the conv's output for them (a pass over y), then merges. Same bits.
    */
   private FusionRow convThenStatistics(String name, Conv2dShape g) {
-    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    String shape = shapeText(g);
     log.printf("fusion %s (%s)%n", name, shape);
     SplittableRandom rnd = new SplittableRandom(name.hashCode());
     List<Tensor> owned = new ArrayList<>();
@@ -488,7 +488,7 @@ public final class GpuBench {
 
   /** conv1's data gradient with the shortcut's gradient added in its epilogue, vs the data gradient then add. */
   private FusionRow dataGradientPlusShortcut(String name, Conv2dShape g) {
-    String shape = String.format("N%d %dx%dx%d -> %dx%dx%d, 3x3 s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.stride());
+    String shape = shapeText(g);
     log.printf("fusion %s (%s)%n", name, shape);
     SplittableRandom rnd = new SplittableRandom(name.hashCode());
     List<Tensor> owned = new ArrayList<>();
@@ -633,6 +633,12 @@ public final class GpuBench {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) a[i] = (float) (0.1 + rnd.nextDouble());
     return b.fromHost(a, n);
+  }
+
+  /** "N128 16x16x64 -> 16x16x64, 3x3 s1": a conv row's or fusion row's shape column. */
+  private static String shapeText(Conv2dShape g) {
+    return String.format("N%d %dx%dx%d -> %dx%dx%d, %dx%d s%d", g.n(), g.h(), g.w(), g.c(), g.p(), g.q(), g.k(), g.r(), g.s(),
+        g.stride());
   }
 
   private static long size(int... shape) {

@@ -7,7 +7,8 @@ import dev.vant.tensor.Tensor;
  * Binding of {@code kernels/bias_grad.cu}: dbias [cols] = column sums of dy [rows, cols], in double,
  * in a fixed order (two passes through a pool workspace of ceil(rows / chunkRows(rows)) x cols partials, in one
  * launch: the last block of each 32-column tile adds the tile's partials, {@link CudaBackend#tickets}).
- * The chunking ({@link #chunkRows}) is shared with BatchNorm's statistics (kernels/colreduce.cuh).
+ * The chunking ({@link #chunkRows}) is shared with BatchNorm's backward sums (kernels/colreduce.cuh); its forward
+ * statistics use fixed 64-row chunks instead, which a conv epilogue can make (kernels/batchnorm.cuh).
  */
 final class BiasGrad {
   static final int COLS_PER_BLOCK = 32;   // kernels/colreduce.cuh COLS
