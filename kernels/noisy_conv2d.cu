@@ -55,10 +55,9 @@ struct Geometry {
 
   __device__ __forceinline__ static Geometry of(int n, int h, int w, int c, int k, int r, int s, int stride, int pad,
                                                 int p, int q) {
-    Geometry g{n, h, w, c, k, r, s, stride, pad, p, q};
-    g.dc = FastDiv::of(c); g.dk = FastDiv::of(k); g.ds = FastDiv::of(s); g.dp = FastDiv::of(p > 0 ? p : 1);
-    g.dq = FastDiv::of(q > 0 ? q : 1); g.dh = FastDiv::of(h); g.dw = FastDiv::of(w); g.dstride = FastDiv::of(stride);
-    return g;
+    return Geometry{n, h, w, c, k, r, s, stride, pad, p, q,
+                    FastDiv::of(c), FastDiv::of(k), FastDiv::of(s), FastDiv::of(p > 0 ? p : 1),
+                    FastDiv::of(q > 0 ? q : 1), FastDiv::of(h), FastDiv::of(w), FastDiv::of(stride)};
   }
 };
 
@@ -501,8 +500,8 @@ __device__ __forceinline__ void backward_weight_wg(typename C::Smem& sm, const f
 // the FP32 implicit GEMM's exact order, so its outputs are the FP32 GEMM kernel's bits (tested), except that
 // the GEMM's zero-filled k tail turns an all-zero sum of -0 into +0. TF32 mode does not round these operands:
 // its GEMMs would only lose accuracy here, not time.
-constexpr int DIRECT_MAX_RSC = 32;         // NoisyConv2d.DIRECT_MAX_RSC
-constexpr int DIRECT_MAX_WEIGHTS = 8192;   // K * R*S*C floats of shared memory (32 KiB); NoisyConv2d.DIRECT_MAX_WEIGHTS
+[[maybe_unused]] constexpr int DIRECT_MAX_RSC = 32;       // NoisyConv2d.DIRECT_MAX_RSC
+[[maybe_unused]] constexpr int DIRECT_MAX_WEIGHTS = 8192; // K * R*S*C floats of shared memory (32 KiB); NoisyConv2d.DIRECT_MAX_WEIGHTS
 
 // acc[l] = sum over taps j = (r, s, c) of x[n, p*st-pad+r, q*st-pad+s, c] * w[k0 + l, j], in j order. sw[j * k + kk]
 // holds w[kk, j]; L = 4 reads the 4 channels as one float4 (k0 % 4 == 0, k % 4 == 0).

@@ -63,7 +63,7 @@ public final class BatchNorm2d extends Layer {
     Noise nz = slot != null ? slot.draw(ctx, x.dim(0), path) : Noise.NONE;
     if (training) {
       backend.batchNormTrainForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
-          MOMENTUM, EPS, saveMean, saveInvStd, relu, nz, y, handoff);
+          MOMENTUM, EPS, saveMean, saveInvStd, relu, nz, y, trainHandoff());
       tracked.increment();
     } else {
       backend.batchNormInferenceForward(x, gamma.value(), beta.value(), runningMean.value(), runningVar.value(),
@@ -88,7 +88,7 @@ public final class BatchNorm2d extends Layer {
     JoinInput in;
     if (training) {
       backend.batchNormTrainStatistics(x, runningMean.value(), runningVar.value(), MOMENTUM, EPS, saveMean, saveInvStd,
-          handoff);
+          trainHandoff());
       tracked.increment();
       in = JoinInput.trained(x, gamma.value(), beta.value(), saveMean, saveInvStd);
     } else {
@@ -124,6 +124,18 @@ public final class BatchNorm2d extends Layer {
    */
   public StatsHandoff statsHandoff() {
     return training && Fusions.on() ? handoff : null;
+  }
+
+  /**
+   * The handoff a training forward reads: {@link #statsHandoff()}, or null after emptying it. Without the emptying,
+   * partials a conv left when the fusions were on (and this BatchNorm did not run: a forward that threw between them)
+   * would be taken once the fusions are off, by the identity check alone, though the conv has since rewritten the same
+   * output tensor without making them.
+   */
+  private StatsHandoff trainHandoff() {
+    StatsHandoff h = statsHandoff();
+    if (h == null) handoff.take(null);
+    return h;
   }
 
   /** The scale {@code weight} [C] (after binding). */

@@ -120,11 +120,9 @@ final class NoisyMatmul {
 
   /**
    * y [count] = noise(sum of the splits' partials in split order + bias[e % n]) (matmul_splitk_reduce_noisy): the end
-   * of conv2d's split-K forward. {@code bias} may be null.
-   */
-  /**
-   * The end of a split-K noisy forward; statsPartials: null, or (n % 4 == 0) the next BatchNorm's statistics partials,
-   * made from 64-row x 64-column pieces of y (one block each) instead of a grid-stride over groups.
+   * of a split-K noisy forward (conv2d's too). {@code bias} may be null. statsPartials: null, or (n % 4 == 0) the next
+   * BatchNorm's statistics partials, made from 64-row x 64-column pieces of y (one block each) instead of a
+   * grid-stride over groups.
    */
   static void splitReduceNoisy(CudaBackend b, String op, DeviceBuffer part, DeviceBuffer bias, DeviceBuffer y, long count,
       int n, int splits, KernelArgs.NoiseArgs noise, DeviceBuffer statsPartials) {

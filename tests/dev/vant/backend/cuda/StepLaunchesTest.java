@@ -1,5 +1,6 @@
 package dev.vant.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,15 +8,19 @@ import dev.vant.backend.MathMode;
 import dev.vant.backend.Noise;
 import dev.vant.cuda.CudaDevice;
 import dev.vant.cuda.GpuTests;
+import dev.vant.nn.BatchNorm2d;
 import dev.vant.nn.FusionsTest;
 import dev.vant.nn.Model;
 import dev.vant.nn.NoiseContext;
+import dev.vant.nn.NoisyConv2d;
 import dev.vant.nn.ResNet;
+import dev.vant.nn.Sequential;
 import dev.vant.nn.SoftmaxCrossEntropy;
 import dev.vant.nn.Synthetic;
 import dev.vant.optim.Adam;
 import dev.vant.tensor.Tensor;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -103,4 +108,43 @@ class StepLaunchesTest {
       }
     }
   }
+  /**
+   * Partials a conv left in its BatchNorm's handoff while the fusions were on, and that no BatchNorm forward took (a
+   * forward that stopped between the two), are not taken after the fusions are turned off: the conv then rewrites
+   * the same output tensor without making them, so the identity check alone would pass. Same bits as a model that
+   * never ran the lone conv.
+   */
+  @Test
+  void aHandoffLeftWhileTheFusionsWereOnIsNotTakenOnceTheyAreOff() {
+    String before = System.getProperty("vant.fusions");
+    try (CudaDevice dev = GpuTests.open(); CudaBackend be = new CudaBackend(dev, MathMode.FP32)) {
+      assertArrayEquals(convThenBatchNorm(be, false), convThenBatchNorm(be, true), "BatchNorm output after a left handoff");
+    } finally {
+      if (before == null) System.clearProperty("vant.fusions");
+      else System.setProperty("vant.fusions", before);
+    }
+  }
+
+  /** A conv (4 -> 8, 3x3: the GEMM path) then a BatchNorm: its training output for x2 with the fusions off. */
+  private static float[] convThenBatchNorm(CudaBackend be, boolean leaveHandoff) {
+    NoisyConv2d conv = NoisyConv2d.builder(4, 8).noisy(false).build();
+    BatchNorm2d bn = BatchNorm2d.builder(8).build();
+    Random r = new Random(21);
+    float[] a = new float[4 * 8 * 8 * 4], b = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) r.nextGaussian() + 3f;  // another mean than x2's
+      b[i] = (float) r.nextGaussian();
+    }
+    try (Model m = Model.builder(Sequential.builder().add("c", conv).add("bn", bn).build()).input(8, 8, 4).build(be, 5);
+         Tensor x1 = be.fromHost(a, 4, 8, 8, 4); Tensor x2 = be.fromHost(b, 4, 8, 8, 4)) {
+      m.train();
+      if (leaveHandoff) {
+        System.setProperty("vant.fusions", "on");
+        conv.forward(x1, NoiseContext.OFF, bn.statsHandoff());
+      }
+      System.setProperty("vant.fusions", "off");
+      return be.toHost(m.forward(x2, NoiseContext.OFF));
+    }
+  }
+
 }
