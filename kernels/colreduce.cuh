@@ -71,8 +71,9 @@ __device__ __forceinline__ void partial(F f, long long rows, int cols, long long
 // bias gradients), each a few microseconds of launch and ramp on the step's critical path.
 //
 // Memory order (the CUDA programming guide's last-block reduction): each partial's writer fences before the
-// block takes its ticket, so a block that draws the last ticket sees every partial of its tile; it reads them
-// with ld.global.cg (L2, never a stale L1 line). It then puts the ticket back to 0 for the next launch: dTickets
+// block takes its ticket, so a block that draws the last ticket sees every partial of its tile (the thread that
+// drew it fences again after the atomic, then the barrier); it reads them with ld.global.cg (L2, never a stale L1
+// line). It then puts the ticket back to 0 for the next launch: dTickets
 // must be all zero before a launch and is all zero after it (launches that share it run in stream order).
 template <class F, class Fin>
 __device__ __forceinline__ void finish(F f, long long rows, int cols, long long chunkRows, double* dPart0, double* dPart1,
@@ -87,7 +88,11 @@ __device__ __forceinline__ void finish(F f, long long rows, int cols, long long 
     // Again after the barrier: a release fence in the thread that takes the ticket, cumulative over the partials
     // the barrier ordered before it (the writers fenced too).
     __threadfence();
-    sm.last = atomicAdd(&dTickets[tile], 1u) == (unsigned int)(nChunks - 1);
+    const unsigned int ticket = atomicAdd(&dTickets[tile], 1u);
+    // The acquire half, in the thread that read the ticket (the PTX memory model wants the fence after the read in
+    // the same thread; the barrier then orders the other threads' loads after it).
+    __threadfence();
+    sm.last = ticket == (unsigned int)(nChunks - 1);
   }
   __syncthreads();
   if (!sm.last) return;

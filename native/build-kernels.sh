@@ -5,7 +5,8 @@
 #
 # RESOURCE_DIR receives vant.fatbin and manifest.properties (archs, kernel names, nvcc version);
 # REPORT_DIR receives ptxas-report.txt (registers, shared memory, stack, spills per kernel and arch).
-# The build fails when any kernel spills to local memory, unless kernels/spill-allowed.txt names it.
+# The build fails when any kernel spills to local memory, unless kernels/spill-allowed.txt names it, and when
+# ptxas serializes a kernel's wgmma.
 # Without nvcc it warns loudly and writes no fatbin: the CUDA backend then says "this build has no GPU
 # code". VANT_REQUIRE_NVCC=1 (CI) turns that warning into a failure.
 set -euo pipefail
@@ -104,6 +105,20 @@ if [[ -n $bad ]]; then
   rm -f "$tmp"
   printf '[vant] ERROR: kernels spill to local memory (see %s):\n%s' "$report" "$bad" >&2
   echo "[vant] fix the register pressure or list the kernel in kernels/spill-allowed.txt with a reason" >&2
+  exit 1
+fi
+
+# wgmma serialized: ptxas keeps such a kernel correct but lets its wgmma overlap nothing (the k loop's copies,
+# EarlyNoise's draw) when an instruction between issue and wait_group uses the accumulators or a call sits there. It
+# says so only in info lines that nobody reads — "(C7514) Potential Performance Loss: wgmma.mma_async instructions
+# are serialized due to ... in the function 'NAME'" or "(C7517) warpgroup.wait is injected ... in function 'NAME'"
+# — so fail the build instead.
+serial=$(grep -E "wgmma.mma_async instructions are serialized|warpgroup.wait is injected" "$report" \
+  | grep -oE "function '[^']+'" | sed 's/^function //' | sort -u | tr '\n' ' ' || true)
+if [[ -n $serial ]]; then
+  rm -f "$tmp"
+  echo "[vant] ERROR: ptxas serialized the wgmma of kernel ${serial}(see $report)" >&2
+  echo "[vant] keep the accumulators untouched and no calls between a wgmma's issue and its wait_group" >&2
   exit 1
 fi
 

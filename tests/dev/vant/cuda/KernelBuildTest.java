@@ -62,6 +62,22 @@ class KernelBuildTest {
     assertTrue(Files.size(tmp.resolve("res/vant.fatbin")) > 0);
   }
 
+  /** A kernel whose wgmma ptxas serializes (it would only say so in an info line) fails the build, naming it. */
+  @Test
+  void aKernelWithSerializedWgmmaFailsTheBuild(@TempDir Path tmp) throws Exception {
+    if (!nvccPresent()) {
+      org.junit.jupiter.api.Assumptions.assumeFalse("true".equals(System.getenv("CI")), "CI must have nvcc");
+      org.junit.jupiter.api.Assumptions.abort("nvcc not installed");
+    }
+    Path kernels = Files.createDirectories(tmp.resolve("kernels"));
+    Files.copy(Path.of("tests/fixtures/kernels/wgmma_serialized.cu"), kernels.resolve("wgmma_serialized.cu"));
+    Result r = build(tmp.resolve("res"), tmp.resolve("rep"), Map.of("VANT_KERNELS_DIR", kernels.toString(), "VANT_ARCHS", "90a"));
+    assertEquals(1, r.code(), r.output());
+    assertTrue(r.output().contains("serialized the wgmma") && r.output().contains("'wgmma_call_in_flight'")
+        && r.output().contains("'wgmma_accumulator_read_in_flight'"), r.output());
+    assertFalse(Files.exists(tmp.resolve("res/vant.fatbin")));
+  }
+
   private static boolean nvccPresent() {
     for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(d, "nvcc"))) return true;

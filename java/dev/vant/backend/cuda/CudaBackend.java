@@ -49,8 +49,8 @@ public final class CudaBackend implements Backend {
   /** The device StepState {step, lr, bc1, bc2} of recorded steps (kernels/step_state.cuh); null until the first capture. */
   private DeviceBuffer stepState;
   /**
-   * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: BatchNorm statistics forward and
-   * backward, bias gradients), one per 32-column tile; all zero between launches (each launch puts back what it
+   * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: the BatchNorm backward's sums, bias
+   * gradients; the forward statistics merge their 64-row chunks in a launch of their own), one per 32-column tile; all zero between launches (each launch puts back what it
    * took). A buffer outgrown goes back to the pool, which keeps it from anyone else while a recorded graph that
    * reduces on it is open (MemoryPool).
    */
@@ -607,6 +607,9 @@ public final class CudaBackend implements Backend {
     public void replay(StepScalars s) {
       float bc1 = adam == null ? 1f : Optim.biasCorrection(adam.beta1(), s.optimizerStep());
       float bc2 = adam == null ? 1f : Optim.biasCorrection(adam.beta2(), s.optimizerStep());
+      // A synchronous copy on the legacy stream, which the graph stream (created blocking) waits for and which waits
+      // for the previous replay: no kernel of step N can read step N + 1's values. An asynchronous copy, another
+      // stream or a non-blocking graph stream would break that (the noise and the optimizer read this state).
       stepState.copyFrom(new int[] {s.step(), Float.floatToRawIntBits(s.lr()), Float.floatToRawIntBits(bc1),
           Float.floatToRawIntBits(bc2)}, 4);
       graph.launch();
