@@ -89,7 +89,7 @@ capped() {
   left=$(( DEADLINE - REPORT_S - ($(date +%s) - START) ))
   if [[ -n $essential ]] && (( left < 10 )); then left=10; fi
   if (( left < 10 )); then
-    echo "- $name: skipped, ${left} s left before the suite's deadline (GPU_SUITE_DEADLINE_S=$DEADLINE)" >> "$CAPPED"
+    echo "- $name: skipped, $(( left > 0 ? left : 0 )) s left before the suite's deadline (GPU_SUITE_DEADLINE_S=$DEADLINE; a part gets at least 10 s)" >> "$CAPPED"
     log "$name skipped: the suite's deadline" ; echo 0
   elif (( left < limit )); then
     echo "- $name: limit cut from $limit s to $left s by the suite's deadline (GPU_SUITE_DEADLINE_S=$DEADLINE)" >> "$CAPPED"
