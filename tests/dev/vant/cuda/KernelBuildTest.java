@@ -43,19 +43,13 @@ class KernelBuildTest {
 
   @Test
   void aSpillingKernelFailsTheBuildUnlessAllowed(@TempDir Path tmp) throws Exception {
-    if (!nvccPresent()) {
-      org.junit.jupiter.api.Assumptions.assumeFalse("true".equals(System.getenv("CI")), "CI must have nvcc");
-      org.junit.jupiter.api.Assumptions.abort("nvcc not installed");
-    }
-    Path kernels = Files.createDirectories(tmp.resolve("kernels"));
-    Files.copy(Path.of("tests/fixtures/kernels/spills.cu"), kernels.resolve("spills.cu"));
-    Map<String, String> env = Map.of("VANT_KERNELS_DIR", kernels.toString(), "VANT_ARCHS", "80");
+    Map<String, String> env = fixture(tmp, "spills.cu", "80");
     Result r = build(tmp.resolve("res"), tmp.resolve("rep"), env);
     assertEquals(1, r.code(), r.output());
     assertTrue(r.output().contains("spill to local memory") && r.output().contains("spills_on_purpose"), r.output());
     assertFalse(Files.exists(tmp.resolve("res/vant.fatbin")));
 
-    Files.writeString(kernels.resolve("spill-allowed.txt"), "spills_on_purpose  test fixture\n");
+    Files.writeString(tmp.resolve("kernels/spill-allowed.txt"), "spills_on_purpose  test fixture\n");
     r = build(tmp.resolve("res"), tmp.resolve("rep"), env);
     assertEquals(0, r.code(), r.output());
     assertTrue(r.output().contains("allowed by"), r.output());
@@ -65,17 +59,25 @@ class KernelBuildTest {
   /** A kernel whose wgmma ptxas serializes (it would only say so in an info line) fails the build, naming it. */
   @Test
   void aKernelWithSerializedWgmmaFailsTheBuild(@TempDir Path tmp) throws Exception {
+    Result r = build(tmp.resolve("res"), tmp.resolve("rep"), fixture(tmp, "wgmma_serialized.cu", "90a"));
+    assertEquals(1, r.code(), r.output());
+    assertTrue(r.output().contains("serialized the wgmma") && r.output().contains("'wgmma_call_in_flight'")
+        && r.output().contains("'wgmma_accumulator_read_in_flight'"), r.output());
+    assertFalse(Files.exists(tmp.resolve("res/vant.fatbin")));
+  }
+
+  /**
+   * A kernels folder under tmp holding tests/fixtures/kernels/{@code file} alone, and the build's environment for it
+   * (architectures {@code archs}); aborts the test where nvcc is missing (CI must have it).
+   */
+  private static Map<String, String> fixture(Path tmp, String file, String archs) throws Exception {
     if (!nvccPresent()) {
       org.junit.jupiter.api.Assumptions.assumeFalse("true".equals(System.getenv("CI")), "CI must have nvcc");
       org.junit.jupiter.api.Assumptions.abort("nvcc not installed");
     }
     Path kernels = Files.createDirectories(tmp.resolve("kernels"));
-    Files.copy(Path.of("tests/fixtures/kernels/wgmma_serialized.cu"), kernels.resolve("wgmma_serialized.cu"));
-    Result r = build(tmp.resolve("res"), tmp.resolve("rep"), Map.of("VANT_KERNELS_DIR", kernels.toString(), "VANT_ARCHS", "90a"));
-    assertEquals(1, r.code(), r.output());
-    assertTrue(r.output().contains("serialized the wgmma") && r.output().contains("'wgmma_call_in_flight'")
-        && r.output().contains("'wgmma_accumulator_read_in_flight'"), r.output());
-    assertFalse(Files.exists(tmp.resolve("res/vant.fatbin")));
+    Files.copy(Path.of("tests/fixtures/kernels", file), kernels.resolve(file));
+    return Map.of("VANT_KERNELS_DIR", kernels.toString(), "VANT_ARCHS", archs);
   }
 
   private static boolean nvccPresent() {
