@@ -73,8 +73,8 @@ __device__ __forceinline__ void partial(F f, long long rows, int cols, long long
 // Memory order (the CUDA programming guide's last-block reduction): each partial's writer fences before the
 // block takes its ticket, so a block that draws the last ticket sees every partial of its tile (the thread that
 // drew it fences again after the atomic, then the barrier); it reads them with ld.global.cg (L2, never a stale L1
-// line). It then puts the ticket back to 0 for the next launch: dTickets
-// must be all zero before a launch and is all zero after it (launches that share it run in stream order).
+// line). It then puts the ticket back to 0 for the next launch: dTickets must be all zero before a launch and is
+// all zero after it (launches that share it run in stream order).
 template <class F, class Fin>
 __device__ __forceinline__ void finish(F f, long long rows, int cols, long long chunkRows, double* dPart0, double* dPart1,
                                        unsigned int* dTickets, Smem& sm, Fin fin) {

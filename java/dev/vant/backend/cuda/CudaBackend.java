@@ -50,9 +50,9 @@ public final class CudaBackend implements Backend {
   private DeviceBuffer stepState;
   /**
    * The tickets of the one-launch column reductions (kernels/colreduce.cuh finish: the BatchNorm backward's sums, bias
-   * gradients; the forward statistics merge their 64-row chunks in a launch of their own), one per 32-column tile; all zero between launches (each launch puts back what it
-   * took). A buffer outgrown goes back to the pool, which keeps it from anyone else while a recorded graph that
-   * reduces on it is open (MemoryPool).
+   * gradients; the forward statistics merge their 64-row chunks in a launch of their own), one per 32-column tile;
+   * all zero between launches (each launch puts back what it took). A buffer outgrown goes back to the pool, which
+   * keeps it from anyone else while a recorded graph that reduces on it is open (MemoryPool).
    */
   private DeviceBuffer tickets;
   private long ticketCount;

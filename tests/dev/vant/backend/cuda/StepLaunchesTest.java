@@ -108,6 +108,7 @@ class StepLaunchesTest {
       }
     }
   }
+
   /**
    * Partials a conv left in its BatchNorm's handoff while the fusions were on, and that no BatchNorm forward took (a
    * forward that stopped between the two), are not taken after the fusions are turned off: the conv then rewrites
@@ -146,5 +147,4 @@ class StepLaunchesTest {
       return be.toHost(m.forward(x2, NoiseContext.OFF));
     }
   }
-
 }
