@@ -23,9 +23,10 @@ __host__ __device__ __forceinline__ float inference_inv_std(float runningVar, fl
 // forwards' epilogue when the host hands them a partials buffer: the same function, so the same bits) ---------------
 // Partials part [2][chunks][C] doubles, chunks = ceil(rows / STAT_ROWS), for the rows r0 = STAT_ROWS k ..
 // min(r0 + STAT_ROWS, rows) of chunk k and column c: S = sum d, Q = sum d^2, d = x[r, c] - x[r0, c] in double (exact
-// unless the two floats' exponents differ by more than 29; the chunk's first value as its shift), rows in order, the square's fma written out (no contraction choice left to
-// a compiler: the emulation's g++ build gives the same bits). A conv's output tile (128 or 64 rows from a multiple of
-// 64) is whole chunks, so its epilogue can make their partials from the tile it already holds in shared memory.
+// unless the two floats' exponents differ by more than 29; the chunk's first value as its shift), rows in order, the
+// square's fma written out (no contraction choice left to a compiler: the emulation's g++ build gives the same bits).
+// A conv's output tile (128 or 64 rows from a multiple of 64) is whole chunks, so its epilogue can make their
+// partials from the tile it already holds in shared memory.
 constexpr int STAT_ROWS = 64;
 
 template <class At>

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * statistics), inference forward, backward (dx, dgamma, dbeta), with and without ReLU, every noise type,
  * on random NHWC and [N, C] shapes, channel counts across the 32-column tile and row counts across the
  * chunks of the reductions (64 rows for the statistics, up to 1024 for the backward sums). Inputs carry a common
- * offset (|mean| ~ 3 std); the one-pass statistics' worst cases have a test of their own. Tolerance: {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of
- * the tensor, plus the noise term).
+ * offset (|mean| ~ 3 std); the one-pass statistics' worst cases have a test of their own. Tolerance:
+ * {@link GpuTwin#REL} (1e-5 relative, in the scale of the element or of the tensor, plus the noise term).
  *
  * <p>Backward with ReLU: where the pre-activation is within 1e-4 of 0 the mask is ill-conditioned (float
  * on the GPU vs. double rounded once in the reference can fall on either side), so those elements get
@@ -60,8 +60,9 @@ class BatchNormTest {
    * The column reductions of the backward (BatchNorm sums, bias gradients) finish in the launch that computes their
    * partials: the last block of each 32-column tile, found by an atomic ticket, adds the tile's partials and puts its
    * ticket back to 0 (kernels/colreduce.cuh finish); the forward statistics repeat too (two launches, no ticket).
-   * Each reduction repeated on poisoned outputs must give the first run's bits (a ticket left non-zero would leave the next run's totals unwritten), and
-   * every ticket must be 0 afterwards; shapes with one chunk, many chunks and several column tiles, NHWC and [N, C].
+   * Each reduction repeated on poisoned outputs must give the first run's bits (a ticket left non-zero would leave
+   * the next run's totals unwritten), and every ticket must be 0 afterwards; shapes with one chunk, many chunks and
+   * several column tiles, NHWC and [N, C].
    */
   @Test
   void reductionsRepeatBitForBitAndLeaveTheirTicketsAtZero() {
