@@ -165,7 +165,8 @@ class BatchNormTest {
    * K % 4 == 0, in 64-row chunks, and with K % 4 != 0; forwards split over k (the reduction kernel makes them, in
    * 64 x 64 pieces of y) with K % 4 == 0 and != 0. Each GEMM forward that does not split, and each direct or split one
    * with K % 4 == 0, must fill the handoff and the BatchNorm must launch no statistics pass of its own; the others must
-   * leave it empty. A handoff filled for another tensor is not used (one shape per pipeline: host code).
+   * leave it empty. A handoff filled for another tensor is not used (one shape per pipeline: host code). The handed-on
+   * statistics are also compared with the CPU reference's statistics of the same y ({@link GpuTwin#REL}).
    */
   @ParameterizedTest
   @ValueSource(strings = {"fp32", "k16", "k32", "wgmma", "wgmma64", "wgmma128"})
@@ -213,6 +214,13 @@ class BatchNormTest {
           if (fuses) fused++;
           String[] names = {"y", "runningMean", "runningVar", "saveMean", "saveInvStd"};
           for (int j = 0; j < names.length; j++) t.assertSameBits(names[j] + " " + what, plain[j], handed[j]);
+          // And against the reference directly (not only through the pass's own test): the CPU's statistics of the
+          // GPU's y, from the same running statistics.
+          Tensor yRef = t.of(t.gpu.toHost(handed[0]), g.outputShape())[0];
+          Tensor[] rm = t.of(t.ref.toHost(rm0[0]), k), rv = t.of(t.ref.toHost(rv0[0]), k), mean = t.out(k), inv = t.out(k);
+          t.ref.batchNormTrainStatistics(yRef, rm[0], rv[0], MOMENTUM, EPS, mean[0], inv[0]);
+          Tensor[] refs = {rm[0], rv[0], mean[0], inv[0]};
+          for (int j = 1; j < names.length; j++) t.compare(names[j] + " vs reference " + what, new Tensor[] {refs[j - 1], handed[j]});
           if (i == 0) {
             // Filled for a new y, then asked for another tensor (plain's y, equal in value): not used, the BatchNorm
             // reads that tensor itself (one pass of its own; the bits alone could not tell, the values being equal).
