@@ -8,8 +8,10 @@
 #                        tests run a second time with LD_LIBRARY_PATH=OUT_DIR (pom.xml, gpu-emulated)
 # OUT_DIR/fixtures       the fixture harness (native/emu/fixture_runner.cpp): deliberately broken kernels
 #                        of tests/fixtures/kernels/emu/ and their correct twins, plus the real kernels
+#                        noise.cu and bias_grad.cu
 # OUT_DIR/fixtures-asan  the same under AddressSanitizer; OUT_DIR/fixtures-tsan under ThreadSanitizer
 # OUT_DIR/asan/          the emulated driver under AddressSanitizer (pom.xml, gpu-emulated-asan)
+# (OUT_DIR/tsan/, the driver under ThreadSanitizer, is native/emu/racecheck.sh's, by hand.)
 #
 # On a machine with an NVIDIA driver (/dev/nvidiactl, or libcuda.so.1 in the ldconfig cache) the emulated
 # driver is not built: OUT_DIR/real-driver-present says why, and the emulated test run skips (the normal
@@ -100,7 +102,7 @@ fi
 # ---- fixture harness: plain, ASan, TSan ---------------------------------------------------------------
 if (( ${#fixtures[@]} > 0 )) && [[ -z ${VANT_EMU_SKIP_FIXTURES:-} ]]; then
   gen=$out/gen-fixtures
-  sources=("${fixtures[@]}" "$root/kernels/noise.cu")
+  sources=("${fixtures[@]}" "$root/kernels/noise.cu" "$root/kernels/bias_grad.cu")
   if stale "$gen/registry.cpp" "${sources[@]}" "${runtime_src[@]}"; then
     "$emu/gen-registry.sh" "$gen" "${sources[@]}" > /dev/null
   fi

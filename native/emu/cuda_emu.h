@@ -170,9 +170,22 @@ static inline void __syncthreads() { vant_emu::syncthreads(); }
 static inline int __syncthreads_count(int p) { return vant_emu::syncthreads_reduce(0, p != 0); }
 static inline int __syncthreads_and(int p) { return vant_emu::syncthreads_reduce(1, p != 0); }
 static inline int __syncthreads_or(int p) { return vant_emu::syncthreads_reduce(2, p != 0); }
-static inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
-static inline void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
-static inline void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer does not model a standalone fence (g++ warns: -Wtsan), so a fence-then-atomic protocol between
+// blocks (colreduce.cuh's tickets: partials, fence, atomicAdd; the last block fences and reads them) would be
+// reported as a race. Under TSan every fence is also an acquire-release read-modify-write of one word: it orders
+// what a thread did before its fence before what any thread does after a later fence. That is stronger than the
+// GPU's fence (it orders fences of unrelated blocks too), so TSan here finds a barrier or a fence left out
+// entirely, not a fence placed where the hardware's weaker order would still let a stale value through.
+// (On x86 the locked add is a full fence as well.)
+inline unsigned vant_emu_tsan_fence_word = 0;
+static inline void vant_emu_fence() { __atomic_fetch_add(&vant_emu_tsan_fence_word, 0u, __ATOMIC_ACQ_REL); }
+#else
+static inline void vant_emu_fence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#endif
+static inline void __threadfence() { vant_emu_fence(); }
+static inline void __threadfence_block() { vant_emu_fence(); }
+static inline void __threadfence_system() { vant_emu_fence(); }
 [[noreturn]] static inline void __trap() { vant_emu::trap("__trap()"); }
 static inline long long clock64() { return vant_emu::clock_ticks(); }
 static inline unsigned __activemask() { return vant_emu::active_mask(); }

@@ -471,7 +471,10 @@ void worker_loop(Pool* p, Worker* w) {
     w->launch = L;
     {
       RUNTIME_SECTION;
-      for (uint64_t b; !L->failed.load(std::memory_order_relaxed) && (b = L->next.fetch_add(1)) < L->total;) run_block(w, b);
+      // Relaxed: a block index needs no order, and under TSan an acquire-release here would order every block a
+      // worker ran before every block another worker takes later, hiding races between blocks from it (a
+      // cross-block reduction without fences: tests/fixtures/kernels/emu/ticket.cu).
+      for (uint64_t b; !L->failed.load(std::memory_order_relaxed) && (b = L->next.fetch_add(1, std::memory_order_relaxed)) < L->total;) run_block(w, b);
     }
     std::lock_guard<std::mutex> g(p->m);
     if (--p->running == 0) p->done.notify_all();

@@ -9,6 +9,8 @@
 //     mma   ok|badfrag         emu_matmul_tf32(_badfrag): mma.sync TF32 vs double references
 //     warp                     shuffles, ballot, dynamic shared memory, atomicAdd, partial warps
 //     noise                    kernels/noise.cu (the real kernel) vs philox.cuh's host functions
+//     ticket ok|nofence        emu_ticket_sum(_nofence): a last-block sum with/without its fences (TSan must
+//                              report the fence-less one); with ok also kernels/bias_grad.cu (the real kernel)
 //     oob                      emu_fill_oob_write: writes one float past the end of its buffer
 //     cpasync ok|nowait        emu_cp_async_reverse(_nowait): cp.async with/without wait_group
 //     deadlock                 emu_deadlock: must fail the launch (exit status 2)
@@ -31,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "registry.cpp"  // generated: the fixture kernels and kernels/noise.cu, compiled for emulation
+#include "registry.cpp"  // generated: the fixtures, kernels/noise.cu and bias_grad.cu, compiled for emulation
 
 namespace {
 
@@ -312,6 +314,56 @@ void noise() {
   }
 }
 
+// ---- ticket: last-block reductions, the real one (kernels/bias_grad.cu, colreduce.cuh) and the fixture's --------
+// Blocks run concurrently on the workers; the block that draws the last ticket sums the others' partials and puts
+// the ticket back to 0. Under TSan this checks the emulator's fence model (cuda_emu.h): with the fences the
+// protocol must report nothing; without them (emu_ticket_sum_nofence) the partials' write and read must be reported.
+// The results are right either way (the emulator's memory is sequentially consistent).
+void ticket_fixture(bool fence) {
+  const unsigned blocks = 97, B = 256;
+  Buf<float> x(random_floats((size_t)blocks * B, 22));
+  Buf<double> part(blocks), sum(1);
+  Buf<unsigned> t(std::vector<unsigned>(1, 0u));
+  if (fence) run<&emu_ticket_sum>("emu_ticket_sum", dim3(blocks), dim3(B), 0, (const float*)x.p, part.p, t.p, sum.p);
+  else run<&emu_ticket_sum_nofence>("emu_ticket_sum_nofence", dim3(blocks), dim3(B), 0, (const float*)x.p, part.p, t.p, sum.p);
+  double want = 0.0;  // the kernel's order: each block's elements, then the blocks
+  for (unsigned b = 0; b < blocks; ++b) {
+    double a = 0.0;
+    for (unsigned i = 0; i < B; ++i) a += x.p[b * B + i];
+    want += a;
+  }
+  verdict(fence ? "ticket/fence" : "ticket/nofence", (sum.p[0] != want) + (t.p[0] != 0u), 2, "sum bit-exact, ticket back at 0");
+}
+
+void ticket(bool fence) {
+  ticket_fixture(fence);
+  if (!fence) return;
+  // bias_grad: 157 chunks x 3 column tiles; sums against double sums of the same rows (the float result of a double
+  // sum is within 1e-6 of sum |dy| whichever order added it), tickets 0 afterwards, twice (the second launch finds
+  // the tickets the first one left).
+  const long long rows = 10000, chunkRows = 64;
+  const int cols = 70, tiles = (cols + 31) / 32;
+  const long long chunks = (rows + chunkRows - 1) / chunkRows;
+  Buf<float> dy(random_floats((size_t)(rows * cols), 21)), db((size_t)cols);
+  Buf<double> part((size_t)(chunks * cols));
+  Buf<unsigned> tickets(std::vector<unsigned>((size_t)tiles, 0u));
+  for (int rep = 0; rep < 2; ++rep) {
+    run<&bias_grad>("bias_grad", dim3((unsigned)(chunks * tiles)), dim3(256), 0, (const float*)dy.p, rows, cols, chunkRows,
+                    part.p, tickets.p, db.p);
+    size_t bad = 0;
+    for (int c = 0; c < cols; ++c) {
+      double sum = 0.0, abs = 0.0;
+      for (long long r = 0; r < rows; ++r) sum += dy.p[r * cols + c], abs += fabs(dy.p[r * cols + c]);
+      bad += !(fabs((double)db.p[c] - sum) <= 1e-6 * abs);
+    }
+    for (int t = 0; t < tiles; ++t) bad += tickets.p[t] != 0u;
+    char d[96];
+    snprintf(d, sizeof d, "%lld rows, %lld chunks, %d column tiles, launch %d; tickets back at 0", rows, chunks, tiles, rep + 1);
+    verdict("ticket/bias_grad", bad, (size_t)(cols + tiles), d);
+  }
+  if (!db.guards_ok("db") || !part.guards_ok("part")) failures++;
+}
+
 // cp.async: with and without the wait before the barrier.
 void cpasync(bool wait) {
   const unsigned blocks = 4, n = 256 * blocks;
@@ -375,14 +427,15 @@ int main(int argc, char** argv) {
   else if (c == "mma") mma(v == "badfrag");
   else if (c == "warp") warp();
   else if (c == "noise") noise();
+  else if (c == "ticket") ticket(v != "nofence");
   else if (c == "oob") oob();
   else if (c == "cpasync") cpasync(v != "nowait");
   else if (c == "deadlock") deadlock();
   else if (c == "wgmma") wgmma(v);
   else if (c == "bench") bench(v.empty() ? 256 : atoi(v.c_str()));
-  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); cpasync(true); noise(); wgmma("ok"); }
+  else if (c == "all-ok") { race(true); edge(false); mma(false); warp(); cpasync(true); noise(); ticket(true); wgmma("ok"); }
   else {
-    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|oob|cpasync|deadlock|wgmma|all-ok|bench [variant]\n", argv[0]);
+    fprintf(stderr, "usage: %s race|edge|mma|warp|noise|ticket|oob|cpasync|deadlock|wgmma|all-ok|bench [variant]\n", argv[0]);
     return 64;
   }
   return failures ? 1 : 0;

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The CPU emulation of CUDA (native/emu) catches what it is for: the deliberately broken fixture kernels of
  * tests/fixtures/kernels/emu/ give wrong results under emulation and their correct twins give the right
- * ones, and the sanitizer builds of the harness report an out-of-bounds write (ASan) and a missing barrier
- * (TSan) while passing the correct kernels, the real noise kernel included.
+ * ones, and the sanitizer builds of the harness report an out-of-bounds write (ASan) and a missing barrier or fence
+ * (TSan) while passing the correct kernels, the real noise and bias-gradient kernels included.
  *
  * <p>The harness (native/emu/fixture_runner.cpp, built by native/emu/build-emu.sh in process-test-classes)
  * exits 0 when every result equals its reference, 1 when one is wrong ("MISMATCH" says where), 2 when the
@@ -188,6 +188,21 @@ class EmulatorFixtureTest {
     assertNotEquals(0, r.code(), r.output());
     assertTrue(r.output().contains("WARNING: ThreadSanitizer: data race"), r.output());
     assertTrue(r.output().contains("race.cu"), r.output());
+  }
+
+  /**
+   * A last-block reduction without its fences (tests/fixtures/kernels/emu/ticket.cu): correct here, where memory is
+   * sequentially consistent, and wrong on a GPU, so TSan must report it; the fenced twin and the real colreduce.cuh
+   * kernel (bias_grad) pass clean in the all-ok run below. Needs the fence model of cuda_emu.h and a block dispatch
+   * that orders nothing between workers.
+   */
+  @Test
+  void threadSanitizerReportsAMissingFence() throws Exception {
+    Run r = run("fixtures-tsan", "ticket", "nofence");
+    assertNotEquals(0, r.code(), r.output());
+    assertTrue(r.output().contains("WARNING: ThreadSanitizer: data race"), r.output());
+    assertTrue(r.output().contains("ticket.cu"), r.output());
+    assertTrue(r.output().contains("ok ticket/nofence"), r.output());
   }
 
   @Test

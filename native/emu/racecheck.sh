@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# native/emu/racecheck.sh — the GPU tests on the emulated driver built with ThreadSanitizer: every kernel those
+# tests launch (the real kernels/*.cu, with the tests' own inputs) is checked for accesses that no barrier, warp
+# barrier, fence or atomic orders. What it finds that the plain emulated run may not: a missing __syncthreads()
+# whose stale read happens to give the right value in both of the emulator's thread orders, a cp.async stage
+# refilled while another thread still reads it, two blocks writing the same element without an atomic.
+# What it cannot find: anything that needs the GPU's weak memory order (the emulator is sequentially consistent, and
+# under TSan a fence orders every earlier fence: native/emu/cuda_emu.h) or warp-synchronous code (not modelled).
+#
+#   bash native/emu/racecheck.sh                      every GPU test class (tag gpu)
+#   bash native/emu/racecheck.sh dev.vant.backend.cuda.NoisyConv2dTest ...   these test classes
+#
+# Needs a Maven build of the tests first (it runs `mvn -q process-test-classes`, which makes target/emu/gen), g++
+# with libtsan, and Maven Central for the JUnit console launcher. Not part of CI: ThreadSanitizer runs the kernels
+# ~30-80x slower than the plain emulation (the whole GPU suite: see README "CPU emulation of the kernels").
+# Output: target/emu/tsan/report.txt (each race with its source lines, kernel frames first) and the JUnit summary.
+# Exit code: 0 when every test passed and TSan reported no race with a frame in the emulated driver (the kernels
+# and the emulator); 1 otherwise. Races inside the JVM itself (libjvm.so, libjimage.so: not built for TSan, they
+# report by the hundred) are suppressed; any other report without a driver frame is counted, not shown.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+out=$root/target/emu/tsan
+mkdir -p "$out"
+
+mvn -B -q process-test-classes
+gen=$root/target/emu/gen
+[[ -f $gen/registry.cpp ]] || { echo "racecheck: $gen/registry.cpp is missing (no emulated driver on a host with a GPU driver)" >&2; exit 1; }
+
+# The driver, as build-emu.sh's ASan one but with -fsanitize=thread; rebuilt when its sources are newer.
+lib=$out/libcuda.so.1
+emu=$root/native/emu
+srcs=("$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp")
+if [[ ! -f $lib ]] || [[ -n $(find "${srcs[@]}" "$emu"/*.h "$root"/kernels -newer "$lib" -print -quit) ]]; then
+  echo "[racecheck] g++ -fsanitize=thread -> $lib"
+  g++ -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -fno-extern-tls-init -ffp-contract=off -g \
+      -Wall -Wextra -Wno-unknown-pragmas -Wno-unused-parameter -Wno-unused-function \
+      -I "$emu" -I "$root/kernels" -include "$emu/cuda_emu.h" -O1 -fsanitize=thread -shared -Wl,-soname,libcuda.so.1 \
+      -o "$lib.tmp" "${srcs[@]}" -lpthread
+  mv "$lib.tmp" "$lib"
+fi
+tsan=$(g++ -print-file-name=libtsan.so)
+[[ -f $tsan ]] || { echo "racecheck: g++ has no libtsan.so" >&2; exit 1; }
+
+# Classpath: the project's test scope without JUnit, which the console launcher carries in the version of the API.
+mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/cp.txt" > /dev/null
+api=$(tr ':' '\n' < "$out/cp.txt" | grep -o 'junit-jupiter-api-[0-9.]*[0-9]' | head -1)
+console=org.junit.platform:junit-platform-console-standalone:1.${api#junit-jupiter-api-5.}
+jar=$out/junit-platform-console-standalone.jar
+[[ -f $jar ]] || { mvn -B -q dependency:copy -Dartifact="$console" -DoutputDirectory="$out/launcher" > /dev/null \
+                   && mv "$out"/launcher/*.jar "$jar"; }
+cp=$root/target/test-classes:$root/target/classes:$(tr ':' '\n' < "$out/cp.txt" | grep -v 'junit\|opentest4j\|apiguardian' | paste -sd:)
+
+printf 'race:libjvm.so\nrace:libjimage.so\ncalled_from_lib:libjvm.so\n' > "$out/suppressions.txt"
+rm -rf "$out/logs" "$out/junit" "$out/junit.txt"
+mkdir -p "$out/logs"
+classes=("$@")
+# Default: every class tagged gpu, the kernels' own tests first (the training and CLI tests reach the same kernels).
+[[ ${#classes[@]} -gt 0 ]] || mapfile -t classes < <(grep -rl '@Tag("gpu")' tests | sed 's|^tests/||; s|\.java$||; s|/|.|g' \
+    | awk '{ print (/(BatchNorm|NoisyConv2d|NoisyMatmul|Tf32Tiles|Pool|Elementwise|SoftmaxXent|Optim|NoiseKernel)Test$/ ? 0 : 1), $0 }' \
+    | sort | cut -d' ' -f2)
+# One JVM per class: TSan's shadow and history grow with everything a process touched, and one JVM for the whole
+# suite ran out of this machine's 24 GiB after ~40 minutes. memory_limit_mb makes TSan flush its shadow beyond that.
+tests_rc=0
+for cls in "${classes[@]}"; do
+  t0=$(date +%s)
+  set +e
+  LD_LIBRARY_PATH=$out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} LD_PRELOAD=$tsan \
+    TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0 memory_limit_mb=12000 suppressions=$out/suppressions.txt log_path=$out/logs/tsan" \
+    REQUIRE_GPU=1 VANT_EMULATED_RUN=1 VANT_EMU_WORKERS=2 \
+    java -Xmx2g -Dvant.nativeDir="$root/target/native" -Dvant.emuDir="$root/target/emu" -Djava.awt.headless=true \
+      -jar "$jar" execute -cp "$cp" --include-tag gpu --details=tree --disable-banner \
+      --reports-dir "$out/junit/$cls" --select-class "$cls" > "$out/logs/$cls.txt" 2>&1
+  rc=$?
+  set -e
+  (( rc == 0 )) || tests_rc=1
+  echo "[racecheck] $cls: JUnit exit $rc, $(( $(date +%s) - t0 )) s, $(grep -E 'tests (successful|failed|aborted) ' "$out/logs/$cls.txt" \
+      | tr -s ' []' ' ' | paste -sd,)" | tee -a "$out/junit.txt"
+done
+
+# Each report with its frames symbolized (TSan prints module+offset for the driver); the ones with a frame in the
+# emulated driver count.
+python3 "$emu/racecheck-report.py" "$lib" "$out"/logs/tsan.* > "$out/report.txt"
+races=$(grep -c '^RACE ' "$out/report.txt" || true)
+echo "[racecheck] JUnit exit $tests_rc; races in the kernels or the emulator: $races (report: $out/report.txt)"
+[[ $tests_rc == 0 && $races == 0 ]]
