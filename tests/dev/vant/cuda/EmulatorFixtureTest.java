@@ -192,9 +192,9 @@ class EmulatorFixtureTest {
 
   /**
    * A last-block reduction without its fences (tests/fixtures/kernels/emu/ticket.cu): correct here, where memory is
-   * sequentially consistent, and wrong on a GPU, so TSan must report it; the fenced twin and the real colreduce.cuh
-   * kernel (bias_grad) pass clean in the all-ok run below. Needs the fence model of cuda_emu.h and a block dispatch
-   * that orders nothing between workers.
+   * sequentially consistent, and able to read stale partials on a GPU, so TSan must report it; the fenced twin and
+   * the real colreduce.cuh kernel (bias_grad) pass clean in the all-ok run below. Needs the fence model of
+   * cuda_emu.h and a block dispatch that orders nothing between workers.
    */
   @Test
   void threadSanitizerReportsAMissingFence() throws Exception {
