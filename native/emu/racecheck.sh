@@ -12,8 +12,10 @@
 #
 # Needs a Maven build of the tests first (it runs `mvn -q process-test-classes`, which makes target/emu/gen), g++
 # with libtsan, and Maven Central for the JUnit console launcher. Not part of CI: ThreadSanitizer runs the kernels
-# ~30-80x slower than the plain emulation (the whole GPU suite: see README "CPU emulation of the kernels").
-# Output: target/emu/tsan/report.txt (each race with its source lines, kernel frames first) and the JUnit summary.
+# ~30-80x slower than the plain emulation (the kernel test classes took ~1.9 h on 2 cores and were not finished:
+# bench/results/2026-12-05-racecheck.md).
+# Output: target/emu/tsan/report.txt (each race with its source lines, kernel frames first), junit.txt (one summary
+# line per class) and logs/ (each class's JUnit tree as it runs, TSan's raw logs).
 # Exit code: 0 when every test passed and TSan reported no race with a frame in the emulated driver (the kernels
 # and the emulator); 1 otherwise. Races inside the JVM itself (libjvm.so, libjimage.so: not built for TSan, they
 # report by the hundred) are suppressed; any other report without a driver frame is counted, not shown.
