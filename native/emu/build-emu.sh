@@ -11,7 +11,7 @@
 #                        noise.cu and bias_grad.cu
 # OUT_DIR/fixtures-asan  the same under AddressSanitizer; OUT_DIR/fixtures-tsan under ThreadSanitizer
 # OUT_DIR/asan/          the emulated driver under AddressSanitizer (pom.xml, gpu-emulated-asan)
-# (OUT_DIR/tsan/, the driver under ThreadSanitizer, is native/emu/racecheck.sh's, by hand.)
+# OUT_DIR/tsan/          the emulated driver under ThreadSanitizer, only with VANT_EMU_TSAN=1 (native/emu/racecheck.sh)
 #
 # On a machine with an NVIDIA driver (/dev/nvidiactl, or libcuda.so.1 in the ldconfig cache) the emulated
 # driver is not built: OUT_DIR/real-driver-present says why, and the emulated test run skips (the normal
@@ -53,7 +53,7 @@ elif [[ -n ${VANT_EMU_PRETEND_REAL_DRIVER:-} ]]; then real="VANT_EMU_PRETEND_REA
 fi
 if [[ -n $real ]]; then
   echo "[vant] real NVIDIA driver present ($real): no emulated libcuda.so.1, the emulated GPU run is skipped"
-  rm -rf "$lib" "$out/asan"
+  rm -rf "$lib" "$out/asan" "$out/tsan"
   echo "$real" > "$out/real-driver-present"
 else
   rm -f "$out/real-driver-present"
@@ -95,6 +95,15 @@ else
     mv "$lib.tmp" "$lib"
     mv "$alib.tmp" "$alib"
     ln -sf "$("$CXX" -print-file-name=libasan.so)" "$out/asan/libasan.so"
+  fi
+  # The same driver under ThreadSanitizer, only when asked (VANT_EMU_TSAN=1: native/emu/racecheck.sh; never in CI).
+  tlib=$out/tsan/libcuda.so.1
+  if [[ ${VANT_EMU_TSAN:-} == 1 ]] && stale "$tlib" "${deps[@]}"; then
+    mkdir -p "$out/tsan"
+    echo "[vant] g++ -fsanitize=thread -> $tlib (emulated driver, race check only)"
+    "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=thread -shared -Wl,-soname,libcuda.so.1 -o "$tlib.tmp" \
+      "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp" -lpthread
+    mv "$tlib.tmp" "$tlib"
   fi
   echo "[vant] emulated driver: $lib"
 fi

@@ -10,7 +10,7 @@
 #   bash native/emu/racecheck.sh                      every GPU test class (tag gpu)
 #   bash native/emu/racecheck.sh dev.vant.backend.cuda.NoisyConv2dTest ...   these test classes
 #
-# Needs a Maven build of the tests first (it runs `mvn -q process-test-classes`, which makes target/emu/gen), g++
+# Builds what it needs (`VANT_EMU_TSAN=1 mvn -q process-test-classes`: the tests and the TSan driver); needs g++
 # with libtsan, and Maven Central for the JUnit console launcher. Not part of CI: ThreadSanitizer runs the kernels
 # ~30-80x slower than the plain emulation (the kernel test classes took ~1.9 h on 2 cores and were not finished:
 # bench/results/2026-12-05-racecheck.md).
@@ -25,22 +25,11 @@ root=$PWD
 out=$root/target/emu/tsan
 mkdir -p "$out"
 
-mvn -B -q process-test-classes
-gen=$root/target/emu/gen
-[[ -f $gen/registry.cpp ]] || { echo "racecheck: $gen/registry.cpp is missing (no emulated driver on a host with a GPU driver)" >&2; exit 1; }
-
-# The driver, as build-emu.sh's ASan one but with -fsanitize=thread; rebuilt when its sources are newer.
+# build-emu.sh (process-test-classes) builds target/emu/tsan/libcuda.so.1 beside the other drivers when asked.
+VANT_EMU_TSAN=1 mvn -B -q process-test-classes
 lib=$out/libcuda.so.1
 emu=$root/native/emu
-srcs=("$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp")
-if [[ ! -f $lib ]] || [[ -n $(find "${srcs[@]}" "$emu"/*.h "$root"/kernels -newer "$lib" -print -quit) ]]; then
-  echo "[racecheck] g++ -fsanitize=thread -> $lib"
-  g++ -std=c++20 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -fno-extern-tls-init -ffp-contract=off -g \
-      -Wall -Wextra -Wno-unknown-pragmas -Wno-unused-parameter -Wno-unused-function \
-      -I "$emu" -I "$root/kernels" -include "$emu/cuda_emu.h" -O1 -fsanitize=thread -shared -Wl,-soname,libcuda.so.1 \
-      -o "$lib.tmp" "${srcs[@]}" -lpthread
-  mv "$lib.tmp" "$lib"
-fi
+[[ -f $lib ]] || { echo "racecheck: $lib was not built (no emulated driver on a host with a GPU driver)" >&2; exit 1; }
 tsan=$(g++ -print-file-name=libtsan.so)
 [[ -f $tsan ]] || { echo "racecheck: g++ has no libtsan.so" >&2; exit 1; }
 
