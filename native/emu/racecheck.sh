@@ -9,6 +9,9 @@
 #
 #   bash native/emu/racecheck.sh                      every GPU test class (tag gpu)
 #   bash native/emu/racecheck.sh dev.vant.backend.cuda.NoisyConv2dTest ...   these test classes
+#   bash native/emu/racecheck.sh 'dev.vant.backend.cuda.Tf32TilesTest#tensorCoresReadOnlyTheTf32Bits(java.lang.String)'
+#                                                     one test method (JUnit's method selector: parameter types in
+#                                                     parentheses where the method takes any), in its own JVM too
 #
 # Builds what it needs (`VANT_EMU_TSAN=1 mvn -q process-test-classes`: the tests and the TSan driver); needs g++
 # with libtsan, and Maven Central for the JUnit console launcher. Not part of CI: ThreadSanitizer runs the kernels
@@ -55,17 +58,20 @@ classes=("$@")
 tests_rc=0
 for cls in "${classes[@]}"; do
   t0=$(date +%s)
+  # A class, or a method of one (Class#method(types)): the log's name keeps only [A-Za-z0-9._-].
+  if [[ $cls == *'#'* ]]; then select=(--select-method "$cls"); else select=(--select-class "$cls"); fi
+  name=${cls//[^A-Za-z0-9._-]/_}
   set +e
   LD_LIBRARY_PATH=$out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} LD_PRELOAD=$tsan \
     TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0 memory_limit_mb=12000 suppressions=$out/suppressions.txt log_path=$out/logs/tsan" \
     REQUIRE_GPU=1 VANT_EMULATED_RUN=1 VANT_EMU_WORKERS=2 \
     java -Xmx2g -Dvant.nativeDir="$root/target/native" -Dvant.emuDir="$root/target/emu" -Djava.awt.headless=true \
       -jar "$jar" execute -cp "$cp" --include-tag gpu --details=tree --disable-banner \
-      --reports-dir "$out/junit/$cls" --select-class "$cls" > "$out/logs/$cls.txt" 2>&1
+      --reports-dir "$out/junit/$name" "${select[@]}" > "$out/logs/$name.txt" 2>&1
   rc=$?
   set -e
   (( rc == 0 )) || tests_rc=1
-  echo "[racecheck] $cls: JUnit exit $rc, $(( $(date +%s) - t0 )) s, $(grep -E 'tests (successful|failed|aborted) ' "$out/logs/$cls.txt" \
+  echo "[racecheck] $cls: JUnit exit $rc, $(( $(date +%s) - t0 )) s, $(grep -E 'tests (successful|failed|aborted) ' "$out/logs/$name.txt" \
       | tr -s ' []' ' ' | paste -sd,)" | tee -a "$out/junit.txt"
 done
 
