@@ -15,8 +15,10 @@
 #
 # Builds what it needs (`VANT_EMU_TSAN=1 mvn -q process-test-classes`: the tests and the TSan driver); needs g++
 # with libtsan, and Maven Central for the JUnit console launcher. Not part of CI: ThreadSanitizer runs the kernels
-# ~30-80x slower than the plain emulation (the kernel test classes took ~1.9 h on 2 cores and were not finished:
-# bench/results/2026-12-05-racecheck.md).
+# ~30-80x slower than the plain emulation (on 2 cores: the kernel test classes ~1.8 h, a 20-step training test 2-16
+# min; bench/results/2026-12-05-racecheck.md). Memory: a JVM's resident size grows with the time it runs under TSan
+# (~0.5-1.5 GB per minute in the training and graph classes); CudaTrainStepTest as one class reached this machine's
+# 24 GiB after 40 minutes and was killed, so run such classes method by method (Class#method, above).
 # Output: target/emu/tsan/report.txt (each race with its source lines, kernel frames first), junit.txt (one summary
 # line per class) and logs/ (each class's JUnit tree as it runs, TSan's raw logs).
 # Exit code: 0 when every test passed and TSan reported no race with a frame in the emulated driver (the kernels
