@@ -60,6 +60,8 @@ else
   deps=("${kernels[@]}" "${fixtures[@]}" "$root"/kernels/*.cuh "${runtime_src[@]}" "$emu/driver.cpp" "$emu/jcuda-driver-imports.txt")
   gen=$out/gen
   alib=$out/asan/libcuda.so.1
+  # The driver's translation units, the same for the plain, ASan and TSan builds.
+  driver_src=("$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp")
   if stale "$lib" "${deps[@]}" || stale "$alib" "${deps[@]}"; then
     # The fixtures ride along (this library is a test artifact): a test loads them from its own fatbin.
     "$emu/gen-registry.sh" "$gen" "${kernels[@]}" "${fixtures[@]}"
@@ -81,11 +83,11 @@ else
     mkdir -p "$out/asan"
     echo "[vant] g++ -fsanitize=address -> $alib (emulated driver, test-only)"
     "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=address -fno-omit-frame-pointer -shared -Wl,-soname,libcuda.so.1 -o "$alib.tmp" \
-      "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp" -lpthread &
+      "${driver_src[@]}" -lpthread &
     pids+=($!)
     echo "[vant] g++ -> $lib (emulated driver, test-only)"
     objs=()
-    for src in "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp"; do
+    for src in "${driver_src[@]}"; do
       o=$gen/$(basename "${src%.cpp}").o
       objs+=("$o")
       "$CXX" "${CXXFLAGS[@]}" -O2 -c "$src" -o "$o" & pids+=($!)
@@ -102,7 +104,7 @@ else
     mkdir -p "$out/tsan"
     echo "[vant] g++ -fsanitize=thread -> $tlib (emulated driver, race check only)"
     "$CXX" "${CXXFLAGS[@]}" -O1 -fsanitize=thread -shared -Wl,-soname,libcuda.so.1 -o "$tlib.tmp" \
-      "$gen/registry.cpp" "$gen/dyn_smem.cpp" "$emu/emu_runtime.cpp" "$emu/driver.cpp" "$gen/driver_stubs.cpp" -lpthread
+      "${driver_src[@]}" -lpthread
     mv "$tlib.tmp" "$tlib"
   fi
   echo "[vant] emulated driver: $lib"
