@@ -9,7 +9,9 @@
 #
 # Parts, each under its own time limit (upper bounds that sum past 10 minutes; run 3 on an H200 took 225 s for the
 # parts it had then: give the device call ~480-600 s):
-#   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 150 s
+#   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 240 s
+#      (run 3: 62 tests in 88 s; the emulated run now has 112, five TF32 tile variants and five training modes among
+#      them, so ~150-200 s is expected: the tests are the acceptance of issue 8, the deadline cuts the later parts)
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
@@ -57,7 +59,7 @@ mkdir -p "$RAW" "$DEST"
 # pack: the raw folder as one file under $OUT (see above); a no-op without $OUT.
 pack() { [[ -n ${OUT:-} ]] && tar -czf "$DEST/gpu-suite-$STAMP.tgz" -C "$(dirname "$RAW")" "$(basename "$RAW")" 2>/dev/null; true; }
 REPORT=$DEST/$DATE-gpu-suite.md
-T_TESTS=${GPU_SUITE_TESTS_S:-150}
+T_TESTS=${GPU_SUITE_TESTS_S:-240}
 T_PEER=${GPU_SUITE_PEER_S:-120}
 T_BENCH=${GPU_SUITE_BENCH_S:-80}
 T_FP32=${GPU_SUITE_FP32_S:-30}

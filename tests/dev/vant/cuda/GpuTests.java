@@ -55,11 +55,6 @@ public final class GpuTests {
   }
 
   /**
-   * True where the tests should use their small problem sizes: under the CPU emulation of the driver, which is
-   * far slower, and on a real GPU when {@code VANT_GPU_TEST_SIZE=small} (the compute-sanitizer run of
-   * bench/gpu-suite.sh: memcheck slows every kernel down ~100x, and the edge shapes matter there, not the size).
-   */
-  /**
    * Whether {@code dev} runs the sm_90a wgmma kernels (VANT_TF32_TILE=wgmma*): compute capability 9.0 (Hopper; the
    * emulated device reports it) and a fatbin with sm_90a code. Elsewhere vant refuses that setting, so tests of it
    * skip.
@@ -68,6 +63,11 @@ public final class GpuTests {
     return CudaBackend.wgmmaRuns(dev);
   }
 
+  /**
+   * True where the tests should use their small problem sizes: under the CPU emulation of the driver, which is
+   * far slower, and on a real GPU when {@code VANT_GPU_TEST_SIZE=small} (the compute-sanitizer run of
+   * bench/gpu-suite.sh: memcheck slows every kernel down ~100x, and the edge shapes matter there, not the size).
+   */
   public static boolean smallSizes(CudaDevice dev) {
     return dev.info().emulated() || "small".equals(System.getenv("VANT_GPU_TEST_SIZE"));
   }
