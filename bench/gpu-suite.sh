@@ -3,7 +3,8 @@
 # the peer, python3 with PyTorch). Run it from the checkout with .gpubundle/ beside it, packed here by
 #   VANT_ARCHS=90a BUNDLE_EXCLUDE='openblas-[0-9.-]+-linux-x86_64' bash ../shared/gpu/bundle.sh
 # (in a regular clone, not a git worktree, with no target/ yet: a fatbin built earlier for all architectures
-# is kept and pushes the bundle over 60 MiB; sm_90a only and no OpenBLAS keep it near 54 MiB), then:
+# is kept and pushes the bundle over 60 MiB; sm_90a only and no OpenBLAS keep it near 55 MiB, ~62 MiB with the
+# working tree, of the 64 MiB a device call carries: measured 2026-12-06), then:
 #
 #   bash bench/gpu-suite.sh
 #
