@@ -12,7 +12,8 @@
 # parts it had then: give the device call ~480-600 s):
 #   1. the GPU tests (bash .gpubundle/run.sh tests): their summary;                      <= 240 s
 #      (run 3: 62 tests in 88 s; the emulated run now has 112, five TF32 tile variants and five training modes among
-#      them, so ~150-200 s is expected: the tests are the acceptance of issue 8, the deadline cuts the later parts)
+#      them: ~160 s if the time scales with the count; the tests are the acceptance of issue 8, so the deadline
+#      cuts the later parts instead)
 #   2. the PyTorch peer (bench/peers/pytorch_vant.py --quick), if python3 imports torch: <= 120 s
 #   3. vant's GPU benchmarks (vant bench, default math tf32, peer's JSON side by side):   <= 80 s
 #   4. the kernel rows again on the exact-FP32 path (vant bench --math fp32 --only kernels): <= 30 s
